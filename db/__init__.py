@@ -1,0 +1,1 @@
+"""Schema, engine, migrations, and the code that writes: seed, import, actions."""

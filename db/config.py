@@ -1,0 +1,32 @@
+"""Settings read from the environment, each with a safe default (the README lists them all)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = ROOT / "data" / "citydesk.db"
+
+
+def database_url() -> str:
+    """`DATABASE_URL`, or an SQLite file under data/ when it is unset."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def city_tz() -> ZoneInfo:
+    """`CITY_TZ`: the zone the city lives in; instants are shown and grouped by day in it."""
+    return ZoneInfo(os.environ.get("CITY_TZ") or "Europe/Moscow")
+
+
+def language() -> str:
+    """`CITYDESK_LANG`: the interface language at start, `en` or `ru`."""
+    lang = (os.environ.get("CITYDESK_LANG") or "en").lower()
+    return lang if lang in ("en", "ru") else "en"
+
+
+def at_risk_window() -> timedelta:
+    """`CITYDESK_AT_RISK_HOURS`: how close to its deadline an open ticket counts as at risk."""
+    return timedelta(hours=float(os.environ.get("CITYDESK_AT_RISK_HOURS") or 2))

@@ -1,0 +1,150 @@
+"""The tables. Nothing is ever deleted: closed tickets stay, every change is a ticket event."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from db.types import UTCDateTime
+
+STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
+OPEN_STATUSES = ("new", "in_progress")
+EVENT_KINDS = (
+    "created",
+    "assigned",
+    "accepted",
+    "resolved",
+    "reopened",
+    "closed",
+    "rejected",
+    "reassigned",
+    "note",
+)
+CHANNEL_KINDS = ("phone", "portal", "social", "email", "other")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _reference_table(name: str, *extra: Column) -> Table:
+    """A small lookup table: a stable code, an English name, and a Russian one."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("code", String(64), nullable=False, unique=True),
+        Column("name", String(200), nullable=False),
+        Column("name_ru", String(200)),
+        *extra,
+    )
+
+
+departments = _reference_table("departments")
+
+categories = _reference_table(
+    "categories",
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("sla_hours", Float, nullable=False, server_default=text("24")),
+)
+
+districts = _reference_table(
+    "districts",
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("outline", Text),  # a GeoJSON Polygon or MultiPolygon geometry
+)
+
+channels = _reference_table(
+    "channels",
+    Column("kind", String(16), nullable=False, server_default=text("'other'")),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("external_id", String(64), nullable=False, unique=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("category_id", Integer, ForeignKey("categories.id"), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("district_id", Integer, ForeignKey("districts.id")),
+    Column("status", String(16), nullable=False),
+    Column("priority", SmallInteger, nullable=False, server_default=text("2")),
+    Column("description", Text),
+    Column("address", String(300)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("location_approx", Boolean, nullable=False, server_default=text("false")),
+    Column("photo_urls", Text),  # a JSON array of links
+    Column("source_url", String(500)),  # the post a social-network ticket came from
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("accepted_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("rejected_at", UTCDateTime),
+    # When the ticket left open work (resolved, rejected or closed): NULL while it is open.
+    Column("ended_at", UTCDateTime),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("reopen_count", SmallInteger, nullable=False, server_default=text("0")),
+    CheckConstraint(
+        "status IN ('new', 'in_progress', 'resolved', 'closed', 'rejected')", name="status"
+    ),
+    CheckConstraint("priority BETWEEN 1 AND 3", name="priority"),
+)
+
+# Open work is a small, hot part of a large table: partial indexes keep it cheap to read.
+_OPEN = text("ended_at IS NULL")
+_open_only = {"postgresql_where": _OPEN, "sqlite_where": _OPEN}
+Index("ix_tickets_open_due", tickets.c.due_at, **_open_only)
+Index("ix_tickets_open_department_due", tickets.c.department_id, tickets.c.due_at, **_open_only)
+Index("ix_tickets_created_at", tickets.c.created_at)
+Index("ix_tickets_resolved_at", tickets.c.resolved_at)
+Index("ix_tickets_ended_at", tickets.c.ended_at)
+Index("ix_tickets_accepted_at", tickets.c.accepted_at)
+Index("ix_tickets_department_created", tickets.c.department_id, tickets.c.created_at)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100)),
+    Column("from_department_id", Integer, ForeignKey("departments.id")),
+    Column("to_department_id", Integer, ForeignKey("departments.id")),
+    Column("note", Text),
+    CheckConstraint(
+        "kind IN ('created', 'assigned', 'accepted', 'resolved', 'reopened', 'closed', "
+        "'rejected', 'reassigned', 'note')",
+        name="kind",
+    ),
+)
+Index("ix_ticket_events_ticket_at", ticket_events.c.ticket_id, ticket_events.c.at)
+Index("ix_ticket_events_at", ticket_events.c.at)
