@@ -1,0 +1,68 @@
+"""`python -m db COMMAND`: the command line for everything that writes.
+
+Each command lives in its own module; this file only parses arguments and hands over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from db.engine import ensure_schema, make_engine, migrate
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    engine = make_engine(args.database)
+    migrate(engine)
+    print("database is at the newest migration")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from db.seed import seed_command
+
+    return seed_command(args)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from db.importer import import_command
+
+    return import_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
+    parser.add_argument("--database", help="SQLAlchemy URL (default: DATABASE_URL or data/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="apply every migration").set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="fill the database with the demo city")
+    seed.add_argument("--tickets", type=int, default=None,
+                      help="how many tickets (default: a year at ~2,000 a week)")
+    seed.add_argument("--seed", type=int, default=1563, help="random seed (default 1563)")
+    seed.add_argument("--now", help="the present, ISO-8601 with offset (default: now)")
+    seed.add_argument("--reset", action="store_true", help="remove existing tickets first")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="do nothing when the database already has tickets")
+    seed.set_defaults(handler=_seed)
+
+    imp = commands.add_parser("import", help="load Open311 GeoReport v2 JSON or CSV")
+    imp.add_argument("file", help="a .json or .csv file")
+    imp.add_argument("--tz", help="zone of instants written without an offset (default CITY_TZ)")
+    imp.set_defaults(handler=_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command != "migrate":
+        ensure_schema(make_engine(args.database))
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
