@@ -1,0 +1,93 @@
+"""Looking up, and creating on demand, departments, categories, districts and channels."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, Table, func, insert, select
+
+from db.schema import categories, channels, departments, districts
+
+
+def slug(name: str) -> str:
+    """A stable code for a name read from outside: lower case, words joined by '_'."""
+    code = re.sub(r"[^\w]+", "_", name.strip().lower(), flags=re.UNICODE).strip("_")
+    return code[:64] or "unknown"
+
+
+def _find(conn: Connection, table: Table, key: str) -> int | None:
+    """The id of the row whose code or name (any case) is `key`."""
+    key = key.strip()
+    row = conn.execute(
+        select(table.c.id).where(
+            (table.c.code == key)
+            | (func.lower(table.c.name) == key.lower())
+            | (func.lower(table.c.name_ru) == key.lower())
+        ).order_by(table.c.id).limit(1)
+    ).first()
+    return row[0] if row else None
+
+
+def find_department(conn: Connection, key: str) -> int | None:
+    """A department by code or name, or None."""
+    return _find(conn, departments, key)
+
+
+def department_id(conn: Connection, name: str) -> int:
+    """The department called `name` (or with that code), created when unknown."""
+    found = _find(conn, departments, name)
+    if found is not None:
+        return found
+    return conn.execute(
+        insert(departments).values(code=_free_code(conn, departments, name), name=name.strip())
+        .returning(departments.c.id)
+    ).scalar_one()
+
+
+def category_id(conn: Connection, name: str, default_department_id: int,
+                sla_hours: float = 24) -> tuple[int, int, float]:
+    """(id, default department id, SLA hours) of the category `name`, created when unknown."""
+    found = _find(conn, categories, name)
+    if found is None:
+        found = conn.execute(
+            insert(categories).values(
+                code=_free_code(conn, categories, name), name=name.strip(),
+                department_id=default_department_id, sla_hours=sla_hours,
+            ).returning(categories.c.id)
+        ).scalar_one()
+    row = conn.execute(
+        select(categories.c.id, categories.c.department_id, categories.c.sla_hours)
+        .where(categories.c.id == found)
+    ).one()
+    return row[0], row[1], float(row[2])
+
+
+def channel_id(conn: Connection, name: str, kind: str = "other") -> int:
+    """The channel called `name` (or with that code), created when unknown."""
+    found = _find(conn, channels, name)
+    if found is not None:
+        return found
+    return conn.execute(
+        insert(channels).values(code=_free_code(conn, channels, name), name=name.strip(), kind=kind)
+        .returning(channels.c.id)
+    ).scalar_one()
+
+
+def district_id(conn: Connection, name: str) -> int:
+    """The district called `name` (or with that code), created when unknown."""
+    found = _find(conn, districts, name)
+    if found is not None:
+        return found
+    return conn.execute(
+        insert(districts).values(code=_free_code(conn, districts, name), name=name.strip())
+        .returning(districts.c.id)
+    ).scalar_one()
+
+
+def _free_code(conn: Connection, table: Table, name: str) -> str:
+    base = slug(name)
+    code, n = base, 1
+    while conn.execute(select(table.c.id).where(table.c.code == code)).first():
+        n += 1
+        code = f"{base[:60]}_{n}"
+    return code
