@@ -1,0 +1,392 @@
+"""The demo city: a year of believable history and a live present, deterministic for a seed.
+
+Tickets arrive by the hour of day, the weekday and the season; departments accept and resolve them
+at their own pace (log-normal times), a few breach their SLA, some are reopened, reassigned or
+rejected for obscene language; points cluster in hot spots. Everything after `now` is cut off, so
+the present holds new, in-progress, at-risk and overdue tickets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select, text
+from tqdm import tqdm
+
+from db import city
+from db.bulk import bulk_insert, reset_sequences
+from db.config import city_tz
+from db.engine import make_engine
+from db.geo import voronoi_outlines
+from db.schema import categories, channels, departments, districts, metadata, ticket_events, tickets
+from db.types import to_epoch
+
+TICKETS_PER_WEEK = 2000
+HISTORY_DAYS = 365
+CHUNK = 100_000
+
+# Share of the day's tickets by local hour (dispatch 1563: quiet nights, a late-morning peak).
+HOUR_WEIGHTS = np.array([
+    0.8, 0.5, 0.35, 0.3, 0.3, 0.5, 1.2, 2.8, 4.6, 6.0, 6.6, 6.5,
+    6.0, 5.8, 5.9, 5.8, 5.5, 5.2, 4.8, 4.3, 3.6, 2.8, 1.9, 1.2,
+])
+WEEKDAY_WEIGHTS = np.array([1.18, 1.08, 1.04, 1.02, 0.98, 0.82, 0.72])  # Monday first
+
+SEASONS = {  # category weight multiplier by month, January first
+    "flat": [1] * 12,
+    "heating": [1.5, 1.3, 1.0, 0.6, 0.2, 0.2, 0.2, 0.2, 0.6, 3.0, 2.5, 1.8],
+    "winter": [3.0, 2.6, 1.4, 0.5, 0.3, 0.3, 0.3, 0.3, 0.3, 0.6, 1.4, 2.8],
+    "spring": [0.8, 1.2, 2.4, 2.6, 1.8, 0.9, 0.7, 0.7, 0.8, 1.0, 1.0, 0.9],
+    "summer": [0.4, 0.4, 0.6, 0.9, 1.6, 2.4, 2.8, 2.6, 1.6, 0.8, 0.5, 0.4],
+}
+
+REJECT_RATE = {"phone": 0.003, "portal": 0.012, "social": 0.05, "email": 0.01, "other": 0.01}
+REOPEN_RATE = 0.03
+REASSIGN_RATE = 0.03
+NO_COORDINATES_RATE = 0.02
+EVENT_ORDER = {kind: rank for rank, kind in enumerate((
+    "created", "assigned", "reassigned", "accepted", "rejected", "resolved", "reopened", "closed"))}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Ids of the reference rows, in the order of db.city's tuples."""
+
+    department_ids: np.ndarray
+    category_ids: np.ndarray
+    district_ids: np.ndarray
+    channel_ids: np.ndarray
+
+
+def load_reference(conn: Connection) -> Reference:
+    """Insert the demo city's departments, categories, districts and channels (missing ones)."""
+
+    def ensure(table, rows: list[dict]) -> np.ndarray:
+        have = dict(conn.execute(select(table.c.code, table.c.id)).all())
+        missing = [r for r in rows if r["code"] not in have]
+        if missing:
+            conn.execute(insert(table), missing)
+            have = dict(conn.execute(select(table.c.code, table.c.id)).all())
+        return np.array([have[r["code"]] for r in rows])
+
+    dept_ids = ensure(departments, [
+        {"code": d.code, "name": d.name, "name_ru": d.name_ru} for d in city.DEPARTMENTS
+    ])
+    dept_by_code = dict(zip([d.code for d in city.DEPARTMENTS], dept_ids.tolist(), strict=True))
+    outlines = voronoi_outlines([(d.lat, d.lon) for d in city.DISTRICTS], city.LAND)
+    return Reference(
+        department_ids=dept_ids,
+        category_ids=ensure(categories, [
+            {"code": c.code, "name": c.name, "name_ru": c.name_ru,
+             "department_id": dept_by_code[c.department], "sla_hours": c.sla_hours}
+            for c in city.CATEGORIES
+        ]),
+        district_ids=ensure(districts, [
+            {"code": d.code, "name": d.name, "name_ru": d.name_ru, "lat": d.lat, "lon": d.lon,
+             "outline": outline}
+            for d, outline in zip(city.DISTRICTS, outlines, strict=True)
+        ]),
+        channel_ids=ensure(channels, [
+            {"code": c.code, "name": c.name, "name_ru": c.name_ru, "kind": c.kind}
+            for c in city.CHANNELS
+        ]),
+    )
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
+    return median * np.exp(sigma * rng.standard_normal(len(median)))
+
+
+def _creation_instants(rng: np.random.Generator, n: int, now: int, tz: ZoneInfo,
+                       days: int) -> np.ndarray:
+    """n creation instants (epoch s) over `days` before `now`, by local hour and weekday."""
+    hours = days * 24
+    starts = now - 3600 * np.arange(hours, 0, -1)
+    local = pd.to_datetime(starts, unit="s", utc=True).tz_convert(tz)
+    weights = HOUR_WEIGHTS[local.hour] * WEEKDAY_WEIGHTS[local.weekday]
+    picked = rng.choice(hours, size=n, p=weights / weights.sum())
+    created = starts[picked] + rng.integers(0, 3600, size=n)
+    return np.minimum(created, now)
+
+
+def _categories_by_month(rng: np.random.Generator, created: np.ndarray, tz: ZoneInfo) -> np.ndarray:
+    months = pd.to_datetime(created, unit="s", utc=True).tz_convert(tz).month.to_numpy() - 1
+    base = np.array([c.weight for c in city.CATEGORIES])
+    out = np.empty(len(created), dtype=np.int64)
+    for month in range(12):
+        mask = months == month
+        weights = base * np.array([SEASONS[c.season][month] for c in city.CATEGORIES])
+        out[mask] = rng.choice(len(base), size=int(mask.sum()), p=weights / weights.sum())
+    return out
+
+
+def _locations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lat, lon, district index): hot spots and spread around district centres."""
+    d_weights = np.array([d.weight for d in city.DISTRICTS])
+    district = rng.choice(len(d_weights), size=n, p=d_weights / d_weights.sum())
+    centres = np.array([(d.lat, d.lon) for d in city.DISTRICTS])
+    lat = centres[district, 0] + rng.normal(0, 0.007, n)
+    lon = centres[district, 1] + rng.normal(0, 0.010, n)
+    spots = np.array(city.HOT_SPOTS)
+    spot_total = spots[:, 2].sum()
+    in_spot = rng.random(n) < spot_total
+    which = rng.choice(len(spots), size=n, p=spots[:, 2] / spot_total)
+    lat = np.where(in_spot, spots[which, 0] + rng.normal(0, 0.0012, n), lat)
+    lon = np.where(in_spot, spots[which, 1] + rng.normal(0, 0.0016, n), lon)
+    # A point belongs to the district whose centre is nearest (so it lies in its outline).
+    scale = np.cos(np.radians(city.CITY_CENTER[0]))
+    d2 = (lat[:, None] - centres[None, :, 0]) ** 2 \
+        + ((lon[:, None] - centres[None, :, 1]) * scale) ** 2
+    return lat, lon, d2.argmin(axis=1)
+
+
+def _masked(values: np.ndarray, now: int) -> np.ndarray:
+    """Instants after `now` have not happened yet: NaN."""
+    return np.where(values <= now, values, np.nan)
+
+
+def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
+             days: int = HISTORY_DAYS) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Yield (tickets, events) frames of at most CHUNK tickets each; ids start at `first_id`."""
+    now_s = to_epoch(now)
+    depts = city.DEPARTMENTS
+    dept_index = {d.code: i for i, d in enumerate(depts)}
+    cat_dept = np.array([dept_index[c.department] for c in city.CATEGORIES])
+    cat_sla = np.array([c.sla_hours for c in city.CATEGORIES]) * 3600
+    cat_urgent = np.array([c.urgent for c in city.CATEGORIES])
+    accept_median = np.array([d.accept_min * 60 for d in depts])
+    pace = np.array([d.pace for d in depts])
+    channel_kind = [c.kind for c in city.CHANNELS]
+    channel_share = np.array([c.share for c in city.CHANNELS])
+    reject_p = np.array([REJECT_RATE[k] for k in channel_kind])
+    streets = [d.streets for d in city.DISTRICTS]
+
+    for chunk_no, start in enumerate(range(0, n, CHUNK)):
+        m = min(CHUNK, n - start)
+        rng = np.random.default_rng([seed, chunk_no])
+        ids = np.arange(first_id + start, first_id + start + m)
+        created = _creation_instants(rng, m, now_s, tz, days)
+        cat = _categories_by_month(rng, created, tz)
+        dept = cat_dept[cat]
+        sla = cat_sla[cat]
+        due = created + np.round(sla).astype(np.int64)
+        channel = rng.choice(len(channel_share), size=m, p=channel_share / channel_share.sum())
+        lat, lon, district = _locations(rng, m)
+        no_point = rng.random(m) < NO_COORDINATES_RATE
+        lat[no_point] = np.nan
+        lon[no_point] = np.nan
+
+        rejected = rng.random(m) < reject_p[channel]
+        rejected_at = created + np.round(_lognormal(rng, np.full(m, 1200.0), 0.6)).astype(np.int64)
+
+        # A few tickets first go to the wrong service and are passed on by a dispatcher.
+        reassigned = (rng.random(m) < REASSIGN_RATE) & ~rejected
+        wrong = (dept + rng.integers(1, len(depts), size=m)) % len(depts)
+        reassign_at = created + rng.integers(15 * 60, 3 * 3600, size=m)
+        reassign_done = reassigned & (reassign_at <= now_s)
+        current_dept = np.where(reassigned & ~reassign_done, wrong, dept)
+
+        accept_mult = np.where(cat_urgent[cat], 0.5, 1.0)
+        accept_delay = _lognormal(rng, accept_median[dept] * accept_mult, 0.9)
+        accepted = created + 60 + np.round(accept_delay).astype(np.int64)
+        accepted = np.where(reassigned, np.maximum(accepted, reassign_at + 300), accepted)
+        resolve_delay = _lognormal(rng, sla * pace[dept], 0.75)
+        resolved1 = np.maximum(created + np.round(resolve_delay).astype(np.int64), accepted + 120)
+
+        reopens = (rng.random(m) < REOPEN_RATE) & ~rejected
+        reopen_at = resolved1 + np.round(_lognormal(rng, np.full(m, 10 * 3600.0), 0.6)).astype(
+            np.int64)
+        resolved2 = reopen_at + np.round(_lognormal(rng, sla * pace[dept] * 0.5, 0.6)).astype(
+            np.int64)
+        reopened_now = reopens & (reopen_at <= now_s)
+        resolved_final = np.where(reopens, resolved2, resolved1)
+        close_delay = np.round(_lognormal(rng, np.full(m, 5 * 3600.0), 0.8)).astype(np.int64)
+        closed = resolved_final + close_delay
+
+        # The present cuts everything off: what is after now has not happened.
+        acc_now = np.where(rejected, np.nan, _masked(accepted, now_s))
+        res_now = np.where(
+            rejected, np.nan,
+            np.where(reopens & reopened_now, _masked(resolved2, now_s), _masked(resolved1, now_s)),
+        )
+        closed_now = np.where(rejected | (reopens & ~reopened_now), np.nan, _masked(closed, now_s))
+        rej_now = np.where(rejected, _masked(rejected_at, now_s), np.nan)
+        ended = np.fmin(np.fmin(res_now, closed_now), rej_now)
+        status = np.select(
+            [~np.isnan(rej_now), ~np.isnan(closed_now), ~np.isnan(res_now), ~np.isnan(acc_now)],
+            ["rejected", "closed", "resolved", "in_progress"], default="new",
+        )
+        reopen_count = (reopens & reopened_now).astype(np.int16)
+        updated = np.nanmax(np.vstack([created, acc_now, res_now, closed_now, rej_now,
+                                       np.where(reopened_now, reopen_at, np.nan),
+                                       np.where(reassign_done, reassign_at, np.nan)]), axis=0)
+
+        street_idx = rng.integers(0, 1000, size=m)
+        house = rng.integers(1, 140, size=m)
+        address = [f"{streets[d][s % len(streets[d])]}, {h}"
+                   for d, s, h in zip(district, street_idx, house, strict=True)]
+        cat_names = np.array([c.name_ru for c in city.CATEGORIES], dtype=object)[cat]
+        priority = np.where(cat_urgent[cat], 1, np.where(rng.random(m) < 0.1, 3, 2))
+        is_social = np.array([channel_kind[c] == "social" for c in channel])
+        channel_code = np.array([city.CHANNELS[c].code for c in channel], dtype=object)
+
+        frame = pd.DataFrame({
+            "id": ids,
+            "external_id": [f"1563-{i:08d}" for i in ids],
+            "channel_id": channel,
+            "category_id": cat,
+            "department_id": current_dept,
+            "district_id": district,
+            "status": status,
+            "priority": priority,
+            "description": np.where(rejected, cat_names + " (нецензурная лексика)",
+                                    cat_names + ": " + np.array(address, dtype=object)),
+            "address": address,
+            "lat": np.round(lat, 6),
+            "lon": np.round(lon, 6),
+            "location_approx": False,
+            "source_url": np.where(is_social, "https://" + channel_code + ".example/post/"
+                                   + ids.astype(str), None),
+            "created_at": created,
+            "accepted_at": acc_now,
+            "resolved_at": res_now,
+            "closed_at": closed_now,
+            "rejected_at": rej_now,
+            "ended_at": ended,
+            "due_at": due,
+            "updated_at": updated,
+            "reopen_count": reopen_count,
+        })
+        events = _events(frame, dept, wrong, reassigned, reassign_at, reassign_done, reopens,
+                         reopened_now, resolved1, reopen_at, now_s)
+        frame["version"] = events.groupby("ticket_id").size().reindex(frame["id"]).to_numpy()
+        for name in ("accepted_at", "resolved_at", "closed_at", "rejected_at", "ended_at",
+                     "updated_at"):
+            frame[name] = frame[name].astype("Int64")
+        yield frame, events
+
+
+def _events(t: pd.DataFrame, dept, wrong, reassigned, reassign_at, reassign_done, reopens,
+            reopened_now, resolved1, reopen_at, now_s: int) -> pd.DataFrame:
+    """The timeline of each ticket as rows of ticket_events (ids assigned by the caller)."""
+    ids = t["id"].to_numpy()
+    created = t["created_at"].to_numpy()
+    first_dept = np.where(reassigned, wrong, dept)
+    parts = [
+        pd.DataFrame({"ticket_id": ids, "kind": "created", "at": created, "actor": "operator",
+                      "from_department_id": np.nan, "to_department_id": np.nan}),
+        pd.DataFrame({"ticket_id": ids, "kind": "assigned", "at": np.minimum(created + 60, now_s),
+                      "actor": "operator", "from_department_id": np.nan,
+                      "to_department_id": first_dept}),
+    ]
+    m = reassign_done
+    parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "reassigned", "at": reassign_at[m],
+                               "actor": "dispatcher", "from_department_id": wrong[m],
+                               "to_department_id": dept[m]}))
+    for kind, column in (("accepted", "accepted_at"), ("rejected", "rejected_at")):
+        m = t[column].notna().to_numpy()
+        parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": kind,
+                                   "at": t[column].to_numpy()[m], "actor": "department",
+                                   "from_department_id": np.nan, "to_department_id": np.nan}))
+    m = reopens & reopened_now
+    parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "resolved", "at": resolved1[m],
+                               "actor": "department", "from_department_id": np.nan,
+                               "to_department_id": np.nan}))
+    parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "reopened", "at": reopen_at[m],
+                               "actor": "resident", "from_department_id": np.nan,
+                               "to_department_id": np.nan}))
+    for kind, column, actor in (("resolved", "resolved_at", "department"),
+                                ("closed", "closed_at", "operator")):
+        m = t[column].notna().to_numpy()
+        parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": kind,
+                                   "at": t[column].to_numpy()[m], "actor": actor,
+                                   "from_department_id": np.nan, "to_department_id": np.nan}))
+    events = pd.concat(parts, ignore_index=True)
+    events["at"] = events["at"].astype(np.int64)
+    for name in ("from_department_id", "to_department_id"):
+        events[name] = events[name].astype("Int64")
+    events["rank"] = events["kind"].map(EVENT_ORDER)
+    events = events.sort_values(["ticket_id", "at", "rank"], kind="stable", ignore_index=True)
+    return events.drop(columns="rank")
+
+
+def _to_ids(frame: pd.DataFrame, events: pd.DataFrame, ref: Reference) -> None:
+    """Replace positions in db.city's tuples by the database's ids, in place."""
+    frame["channel_id"] = ref.channel_ids[frame["channel_id"].to_numpy()]
+    frame["category_id"] = ref.category_ids[frame["category_id"].to_numpy()]
+    frame["department_id"] = ref.department_ids[frame["department_id"].to_numpy()]
+    frame["district_id"] = ref.district_ids[frame["district_id"].to_numpy()]
+    for name in ("from_department_id", "to_department_id"):
+        known = events[name].notna()
+        mapped = ref.department_ids[events.loc[known, name].astype(np.int64).to_numpy()]
+        events[name] = events[name].astype("Int64")
+        events.loc[known, name] = mapped
+
+
+def default_ticket_count(days: int = HISTORY_DAYS) -> int:
+    return round(TICKETS_PER_WEEK * days / 7)
+
+
+def seed(engine: Engine, n: int | None = None, seed_value: int = 1563,
+         now: datetime | None = None, tz: ZoneInfo | None = None, progress: bool = True) -> int:
+    """Fill the database with the demo city; returns how many tickets were written."""
+    n = default_ticket_count() if n is None else n
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    tz = tz or city_tz()
+    with engine.begin() as conn:
+        ref = load_reference(conn)
+        first_id = (conn.execute(select(func.max(tickets.c.id))).scalar() or 0) + 1
+        first_event = (conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0) + 1
+    bar = tqdm(total=n, unit="tickets", desc="seeding", disable=not progress, file=sys.stderr)
+    for frame, events in generate(n, seed_value, now, tz, first_id=first_id):
+        _to_ids(frame, events, ref)
+        events.insert(0, "id", np.arange(first_event, first_event + len(events)))
+        first_event += len(events)
+        with engine.begin() as conn:
+            bulk_insert(conn, tickets, frame)
+            bulk_insert(conn, ticket_events, events)
+        bar.update(len(frame))
+    bar.close()
+    with engine.begin() as conn:
+        reset_sequences(conn, tickets, ticket_events)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE tickets"))
+            conn.execute(text("ANALYZE ticket_events"))
+    return n
+
+
+def clear(engine: Engine) -> None:
+    """Remove every row of every table (the seed's --reset; the product itself never deletes)."""
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def seed_command(args: argparse.Namespace) -> int:
+    engine = make_engine(args.database)
+    with engine.connect() as conn:
+        existing = conn.execute(select(func.count()).select_from(tickets)).scalar_one()
+    if existing and args.if_empty:
+        print(f"the database already has {existing:,} tickets; not seeding")
+        return 0
+    if existing and not args.reset:
+        print(f"the database already has {existing:,} tickets; use --reset to replace them",
+              file=sys.stderr)
+        return 1
+    if args.reset:
+        clear(engine)
+    now = datetime.fromisoformat(args.now) if args.now else None
+    if now is not None and now.tzinfo is None:
+        print("--now needs a UTC offset, e.g. 2026-11-26T12:00:00+03:00", file=sys.stderr)
+        return 2
+    n = seed(engine, args.tickets, args.seed, now)
+    print(f"seeded {n:,} tickets")
+    return 0
+
