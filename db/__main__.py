@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="fill the database with the demo city")
     seed.add_argument("--tickets", type=int, default=None,
                       help="how many tickets (default: a year at ~2,000 a week)")
+    seed.add_argument("--days", type=int, default=365, help="days of history (default 365)")
     seed.add_argument("--seed", type=int, default=1563, help="random seed (default 1563)")
     seed.add_argument("--now", help="the present, ISO-8601 with offset (default: now)")
     seed.add_argument("--reset", action="store_true", help="remove existing tickets first")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Boolean, Connection, Table, text
 
 from db.types import UTCDateTime
 
@@ -32,10 +33,13 @@ def _copy_postgresql(conn: Connection, table: Table, frame: pd.DataFrame,
                      instants: set[str]) -> None:
     out = frame.copy()
     for name in instants:
-        stamps = pd.to_datetime(out[name].astype("float64"), unit="s", utc=True)
-        out[name] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S+00").where(out[name].notna(), None)
+        known = out[name].notna().to_numpy()
+        text_ = np.full(len(out), None, dtype=object)
+        seconds = out[name].to_numpy()[known].astype("int64").astype("datetime64[s]")
+        text_[known] = np.char.add(np.datetime_as_string(seconds, unit="s"), "+00")
+        out[name] = text_
     for name, column in table.columns.items():
-        if name in out.columns and column.type.python_type is bool:
+        if name in out.columns and isinstance(column.type, Boolean):
             out[name] = out[name].map({True: "t", False: "f"})
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, header=False, na_rep="\\N")

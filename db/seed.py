@@ -335,9 +335,10 @@ def default_ticket_count(days: int = HISTORY_DAYS) -> int:
 
 
 def seed(engine: Engine, n: int | None = None, seed_value: int = 1563,
-         now: datetime | None = None, tz: ZoneInfo | None = None, progress: bool = True) -> int:
+         now: datetime | None = None, tz: ZoneInfo | None = None, progress: bool = True,
+         days: int = HISTORY_DAYS) -> int:
     """Fill the database with the demo city; returns how many tickets were written."""
-    n = default_ticket_count() if n is None else n
+    n = default_ticket_count(days) if n is None else n
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     tz = tz or city_tz()
     with engine.begin() as conn:
@@ -345,7 +346,7 @@ def seed(engine: Engine, n: int | None = None, seed_value: int = 1563,
         first_id = (conn.execute(select(func.max(tickets.c.id))).scalar() or 0) + 1
         first_event = (conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0) + 1
     bar = tqdm(total=n, unit="tickets", desc="seeding", disable=not progress, file=sys.stderr)
-    for frame, events in generate(n, seed_value, now, tz, first_id=first_id):
+    for frame, events in generate(n, seed_value, now, tz, first_id=first_id, days=days):
         _to_ids(frame, events, ref)
         events.insert(0, "id", np.arange(first_event, first_event + len(events)))
         first_event += len(events)
@@ -386,7 +387,7 @@ def seed_command(args: argparse.Namespace) -> int:
     if now is not None and now.tzinfo is None:
         print("--now needs a UTC offset, e.g. 2026-11-26T12:00:00+03:00", file=sys.stderr)
         return 2
-    n = seed(engine, args.tickets, args.seed, now)
+    n = seed(engine, args.tickets, args.seed, now, days=args.days)
     print(f"seeded {n:,} tickets")
     return 0
 
