@@ -80,3 +80,23 @@ def instant(value: datetime | ColumnElement) -> ColumnElement:
 def seconds(later: datetime | ColumnElement, earlier: datetime | ColumnElement) -> ColumnElement:
     """`later - earlier` in seconds, for columns or Python instants alike."""
     return seconds_between(instant(later), instant(earlier))
+
+
+class floor_int(FunctionElement):
+    """`floor_int(x)`: the largest integer not above x, for x >= 0 (grid cells on the map)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "floor_int"
+
+
+@compiles(floor_int)
+def _floor_int_default(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"CAST(FLOOR({compiler.process(value, **kw)}) AS BIGINT)"
+
+
+@compiles(floor_int, "sqlite")
+def _floor_int_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    return f"CAST({compiler.process(value, **kw)} AS INTEGER)"

@@ -1,0 +1,60 @@
+"""`python -m queries summary [--json] [--as-of ISO]`: the overview's figures, from the same
+query code as the page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+from db.config import at_risk_window, city_tz
+from db.engine import ensure_schema, make_engine
+from queries.filters import Filters
+from queries.summary import summary
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant; without an offset it is read in the city's zone."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=city_tz())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m queries", description=__doc__)
+    parser.add_argument("--database", help="SQLAlchemy URL (default: DATABASE_URL or data/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser("summary", help="counters and per-department workload")
+    cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+    cmd.add_argument("--as-of", help="ISO-8601 instant (default: now)")
+    args = parser.parse_args(argv)
+    try:
+        as_of = parse_instant(args.as_of) if args.as_of else datetime.now(UTC)
+    except ValueError:
+        print(f"--as-of: not an ISO-8601 instant: {args.as_of!r}", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database)
+    ensure_schema(engine)
+    f = Filters(as_of=as_of.replace(microsecond=0), tz=city_tz().key, at_risk=at_risk_window())
+    with engine.connect() as conn:
+        result = summary(conn, f)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: dict) -> None:
+    for key, value in result.items():
+        if key != "departments":
+            print(f"{key:>20}: {value}")
+    print()
+    print(f"{'department':<45}{'open':>6}{'overdue':>9}{'at_risk':>9}{'recv_7d':>9}{'res_7d':>8}")
+    for d in result["departments"]:
+        print(f"{d['department'][:44]:<45}{d['open']:>6}{d['overdue']:>9}{d['at_risk']:>9}"
+              f"{d['received_7d']:>9}{d['resolved_7d']:>8}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
