@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select
 from db.schema import categories, departments, tickets
 from db.types import floor_int, seconds
 from queries.filters import Filters, at, row_clauses, status_at
+from queries.frames import frame_of
 
 T = tickets.c
 POINT_LIMIT = 50_000
@@ -79,7 +80,7 @@ def map_points(
             .where(*where)
             .order_by(T.id)
         )
-        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.c.keys()))
+        frame = frame_of(conn, query)
         frame["past_due"] = frame["past_due"].astype(bool)
         return MapData(frame, cells=False, total=total)
     while True:

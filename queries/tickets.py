@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 from db.types import seconds
 from queries.filters import Filters, row_clauses, status_at, subset_clause
+from queries.frames import frame_of
 
 T = tickets.c
 SORTS = {
@@ -92,12 +93,12 @@ def ticket_page(conn: Connection, f: Filters, q: TicketQuery) -> tuple[pd.DataFr
     descending = q.descending != (q.sort == "age")  # oldest first is "age descending"
     query = base.order_by(order.desc() if descending else order.asc(), T.id.desc())
     query = query.offset(max(q.page - 1, 0) * q.page_size).limit(q.page_size)
-    return _frame(conn, query), total
+    return frame_of(conn, query), total
 
 
 def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_000) -> pd.DataFrame:
     """Every ticket behind a figure (up to `limit`), for export."""
-    return _frame(conn, _base(f, q).order_by(T.created_at.desc(), T.id.desc()).limit(limit))
+    return frame_of(conn, _base(f, q).order_by(T.created_at.desc(), T.id.desc()).limit(limit))
 
 
 def queue(conn: Connection, f: Filters, search: str = "", limit: int = 500) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def queue(conn: Connection, f: Filters, search: str = "", limit: int = 500) -> p
         .order_by(T.due_at.asc(), T.id.asc())
         .limit(limit)
     )
-    return _frame(conn, query)
+    return frame_of(conn, query)
 
 
 def _frame(conn: Connection, query: Select) -> pd.DataFrame:
@@ -179,4 +180,4 @@ def timeline(conn: Connection, ticket_id: int) -> pd.DataFrame:
         .where(e.ticket_id == ticket_id)
         .order_by(e.at, e.id)
     )
-    return _frame(conn, query)
+    return frame_of(conn, query)
