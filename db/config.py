@@ -30,3 +30,14 @@ def language() -> str:
 def at_risk_window() -> timedelta:
     """`CITYDESK_AT_RISK_HOURS`: how close to its deadline an open ticket counts as at risk."""
     return timedelta(hours=float(os.environ.get("CITYDESK_AT_RISK_HOURS") or 2))
+
+
+def refresh_seconds() -> int:
+    """`CITYDESK_REFRESH_SECONDS`: how often pages refresh and how long query results are shared."""
+    return max(5, int(os.environ.get("CITYDESK_REFRESH_SECONDS") or 30))
+
+
+def basemap_url() -> str | None:
+    """`CITYDESK_BASEMAP`: a map style URL for street tiles; unset or `none` draws our own map."""
+    value = (os.environ.get("CITYDESK_BASEMAP") or "").strip()
+    return None if value.lower() in ("", "none", "off") else value

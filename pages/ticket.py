@@ -1,0 +1,19 @@
+"""A ticket's card on its own page: `?id=EXTERNAL_ID` reproduces it."""
+
+import streamlit as st
+
+from ui import data, widgets
+from ui.i18n import t
+
+data.begin_run()
+banner = st.empty()
+ticket_id = st.query_params.get("id", "")
+ticket_id = st.text_input(t("card.ask"), value=ticket_id).strip()
+if ticket_id:
+    st.query_params["id"] = ticket_id
+    card = data.guarded(data.load_card, ticket_id)
+    if card is not None:
+        widgets.ticket_card(card)
+    elif data.outage() is None:
+        st.warning(t("card.missing", id=ticket_id))
+widgets.outage_banner(banner)

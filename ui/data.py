@@ -1,0 +1,153 @@
+"""The page layer's access to the database: one engine per process, query results shared
+between sessions for one refresh interval, and the last good figures kept through an outage."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from db.config import refresh_seconds
+from db.engine import ensure_schema, make_engine
+from queries import channels, counters, reference, tickets, trend, workload
+from queries import map as map_query
+from queries.filters import Filters
+
+TTL = refresh_seconds()
+OUTAGE_ERRORS = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """One engine (one pool) per server process; migrates an empty database on first use."""
+    made = make_engine()
+    ensure_schema(made)
+    return made
+
+
+def live_now(interval: int = TTL) -> datetime:
+    """Now, floored to the refresh interval, so that every screen in one interval asks the
+    same question and shares one cached answer."""
+    now = int(time.time())
+    return datetime.fromtimestamp(now - now % interval, UTC)
+
+
+def _read(fn: Callable, *args):
+    with engine().connect() as conn:
+        return fn(conn, *args)
+
+
+# Each cached loader is keyed by its arguments (the frozen Filters); results live one interval.
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_counters(f: Filters):
+    return _read(counters.counters, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_workload(f: Filters):
+    return _read(workload.workload, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_daily_flow(f: Filters, days: int = 30):
+    return _read(trend.daily_flow, f, days)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_hourly_flow(f: Filters):
+    return _read(trend.hourly_flow, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_weekly_on_time(f: Filters, weeks: int = 12):
+    return _read(trend.weekly_on_time, f, weeks)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_channel_mix(f: Filters):
+    return _read(channels.channel_mix, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_map(f: Filters, box: map_query.Box | None = None):
+    return _read(map_query.map_points, f, box)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_ticket_page(f: Filters, q: tickets.TicketQuery):
+    return _read(tickets.ticket_page, f, q)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_queue(f: Filters, search: str = ""):
+    return _read(tickets.queue, f, search)
+
+
+def load_ticket_rows(f: Filters, q: tickets.TicketQuery):
+    """Not cached: an export is asked for rarely and may be large."""
+    return _read(tickets.ticket_rows, f, q)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_card(external_id: str, version_key: str = ""):
+    return _read(tickets.ticket_card, external_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_reference():
+    """All four lookup tables at once; they change rarely."""
+    with engine().connect() as conn:
+        return {
+            "departments": reference.department_list(conn),
+            "districts": reference.district_list(conn),
+            "categories": reference.category_list(conn),
+            "channels": reference.channel_list(conn),
+        }
+
+
+@dataclass
+class Outage:
+    """The database did not answer; `since` is when the figures on screen were read."""
+
+    since: datetime | None
+
+
+def guarded(fn: Callable, *args):
+    """Call a loader; when the database is unreachable, return the last good result instead
+    (None if there is none) and record the outage for the page's banner."""
+    key = (fn.__name__, *(a.with_(as_of=EPOCH) if isinstance(a, Filters) else a for a in args))
+    store = st.session_state.setdefault("_last_good", {})
+    try:
+        value = fn(*args)
+    except OUTAGE_ERRORS:
+        _drop_connections()
+        kept = store.get(key)
+        previous = st.session_state.get("_outage")
+        since = kept[1] if kept else (previous.since if previous else None)
+        st.session_state["_outage"] = Outage(since)
+        return kept[0] if kept else None
+    store[key] = (value, datetime.now(UTC))
+    return value
+
+
+def _drop_connections() -> None:
+    """Close pooled connections that died with the server, so the next run reconnects."""
+    with contextlib.suppress(*OUTAGE_ERRORS):
+        engine().dispose()
+
+
+def outage() -> Outage | None:
+    """The outage seen during this run, if any."""
+    return st.session_state.get("_outage")
+
+
+def begin_run() -> None:
+    """Forget the previous run's outage; a run that reaches the database clears it."""
+    st.session_state.pop("_outage", None)

@@ -1,0 +1,42 @@
+"""Looking up the catalog in the language the user chose."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.config import language
+from ui.catalog import CATALOG
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+def current_language() -> str:
+    """The session's language: chosen in the interface, else `CITYDESK_LANG`."""
+    lang = st.session_state.get("lang") or language()
+    return lang if lang in LANGUAGES else "en"
+
+
+def translate(lang: str, key: str, **values) -> str:
+    """The catalog's text for `key` in `lang`, with `values` filled in (the key if missing)."""
+    entry = CATALOG.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def t(key: str, **values) -> str:
+    """`translate` in the session's language."""
+    return translate(current_language(), key, **values)
+
+
+def name_of(row, lang: str | None = None, field: str = "name") -> str:
+    """A department's, category's or district's name in the language, English as fallback."""
+    lang = lang or current_language()
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
+    if lang == "ru":
+        russian = get(f"{field}_ru")
+        if isinstance(russian, str) and russian:
+            return russian
+    value = get(field)
+    return value if isinstance(value, str) else ""

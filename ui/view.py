@@ -1,0 +1,171 @@
+"""A view's state: read from the URL, shown as sidebar controls, written back to the URL, so
+that a link reproduces what its sender saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from db.config import at_risk_window, city_tz
+from queries.filters import Filters, local_midnight
+from queries.map import Box
+from ui import data
+from ui.i18n import LANGUAGES, current_language, name_of, t
+
+STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
+OPEN_STATUSES = ("new", "in_progress")
+PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
+DIMENSIONS = (  # URL parameter, reference table, catalog label
+    ("dept", "departments", "filters.department"),
+    ("district", "districts", "filters.district"),
+    ("category", "categories", "filters.category"),
+    ("channel", "channels", "filters.channel"),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows: the filters, plus the map area and whether the clock is live."""
+
+    filters: Filters
+    live: bool
+    box: Box | None
+
+
+def _param_list(name: str) -> list[str]:
+    raw = st.query_params.get(name, "")
+    return [v for v in raw.split(",") if v]
+
+
+def parse_as_of(text: str) -> datetime | None:
+    """An ISO-8601 instant from the URL; without an offset, city-local time. None if unreadable."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=city_tz())
+
+
+def parse_box(text: str) -> Box | None:
+    try:
+        south, west, north, east = (float(v) for v in text.split(","))
+    except ValueError:
+        return None
+    return Box(south, west, north, east)
+
+
+def init_from_url(reference: dict) -> list[str]:
+    """Copy the URL into the session's widget state once; return warnings about bad values."""
+    if st.session_state.get("_view_ready"):
+        return []
+    warnings = []
+    if st.query_params.get("lang") in LANGUAGES:
+        st.session_state["lang"] = st.query_params["lang"]
+    for param, table, label in DIMENSIONS:
+        codes = _param_list(param)
+        known = set(reference[table]["code"])
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            warnings.append(t("filters.unknown", what=t(label).lower(), codes=", ".join(unknown)))
+        st.session_state[f"f_{param}"] = [c for c in codes if c in known]
+    statuses = [s for s in _param_list("status") if s in STATUSES]
+    st.session_state["f_status"] = statuses if "status" in st.query_params else list(OPEN_STATUSES)
+    period = st.query_params.get("period", "any")
+    st.session_state["f_period"] = period if period in PERIODS else "any"
+    as_of_text = st.query_params.get("as_of")
+    as_of = parse_as_of(as_of_text) if as_of_text else None
+    if as_of_text and as_of is None:
+        warnings.append(t("asof.bad", value=as_of_text))
+    st.session_state["f_live"] = as_of is None
+    if as_of is not None:
+        local = as_of.astimezone(city_tz())
+        st.session_state["f_date"], st.session_state["f_time"] = local.date(), local.time()
+    st.session_state["_box"] = parse_box(st.query_params.get("box", ""))
+    st.session_state["_view_ready"] = True
+    return warnings
+
+
+def _options(frame, lang: str) -> dict[str, str]:
+    return {row["code"]: name_of(row, lang) for row in frame.to_dict("records")}
+
+
+def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = None) -> View:
+    """The sidebar: language, as-of and filters. Returns the view they describe."""
+    lang = current_language()
+    st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    st.sidebar.subheader(t("asof.label"))
+    st.sidebar.toggle(t("asof.live"), key="f_live")
+    tz = city_tz()
+    if st.session_state["f_live"]:
+        as_of = data.live_now()
+    else:
+        now_local = datetime.now(tz)
+        st.session_state.setdefault("f_date", now_local.date())
+        st.session_state.setdefault("f_time", now_local.time().replace(second=0, microsecond=0))
+        day = st.sidebar.date_input(t("asof.date"), key="f_date")
+        clock = st.sidebar.time_input(t("asof.time"), key="f_time", step=timedelta(minutes=15))
+        as_of = datetime.combine(day, clock if isinstance(clock, time) else time(0), tzinfo=tz)
+    st.sidebar.subheader(t("filters.title"))
+    chosen = {}
+    for param, table, label in DIMENSIONS:
+        if param == "dept" and fixed_dept is not None:
+            chosen[param] = [fixed_dept]
+            continue
+        options = _options(reference[table], lang)
+        chosen[param] = st.sidebar.multiselect(t(label), list(options), key=f"f_{param}",
+                                               format_func=lambda c, o=options: o.get(c, c))
+    statuses: list[str] = []
+    if with_status:
+        statuses = st.sidebar.multiselect(t("filters.status"), list(STATUSES), key="f_status",
+                                          format_func=lambda s: t(f"status.{s}"))
+        st.sidebar.selectbox(t("filters.period"), list(PERIODS), key="f_period",
+                             format_func=lambda p: t(f"filters.period.{p}"))
+    filters = Filters(
+        as_of=as_of.replace(microsecond=0), tz=tz.key, at_risk=at_risk_window(),
+        departments=tuple(chosen["dept"]), districts=tuple(chosen["district"]),
+        categories=tuple(chosen["category"]), channels=tuple(chosen["channel"]),
+        statuses=tuple(statuses),
+    )
+    period = st.session_state.get("f_period", "any") if with_status else "any"
+    filters = _with_period(filters, period)
+    view = View(filters, st.session_state["f_live"], st.session_state.get("_box"))
+    write_url(view, fixed_dept)
+    return view
+
+
+def _with_period(f: Filters, period: str) -> Filters:
+    if period == "today":
+        return f.with_(period_from=local_midnight(f))
+    days = PERIODS.get(period)
+    return f.with_(period_from=f.as_of - timedelta(days=days)) if days else f
+
+
+def write_url(view: View, fixed_dept: str | None = None) -> None:
+    """Mirror the view into the URL (only what differs from the defaults)."""
+    f = view.filters
+    params: dict[str, str] = {}
+    if current_language() != "en" or "lang" in st.query_params:
+        params["lang"] = current_language()
+    if not view.live:
+        params["as_of"] = f.as_of.isoformat()
+    for param, values in (("dept", () if fixed_dept else f.departments),
+                          ("district", f.districts), ("category", f.categories),
+                          ("channel", f.channels)):
+        if values:
+            params[param] = ",".join(values)
+    if tuple(st.session_state.get("f_status", OPEN_STATUSES)) != OPEN_STATUSES:
+        params["status"] = ",".join(st.session_state.get("f_status", []))
+    if st.session_state.get("f_period", "any") != "any":
+        params["period"] = st.session_state["f_period"]
+    if view.box is not None:
+        b = view.box
+        params["box"] = f"{b.south:.5f},{b.west:.5f},{b.north:.5f},{b.east:.5f}"
+    for key in ("subset", "ticket", "q", "sort", "page", "dept_code", "view", "embed"):
+        if key in st.query_params:
+            params[key] = st.query_params[key]
+    if fixed_dept:
+        params["dept"] = fixed_dept
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)

@@ -1,0 +1,186 @@
+"""Widgets the pages share: the counter row, the ticket table with its card, the outage banner."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from db.config import city_tz
+from queries.counters import Counters
+from queries.filters import SUBSETS, Filters
+from queries.tickets import TicketCard, TicketQuery
+from ui import data
+from ui.format import duration, hours_minutes, instant, number, percent
+from ui.i18n import current_language, name_of, t
+
+DRILLABLE = ("open", "overdue", "at_risk", "received_today", "resolved_today")
+PAGE_SIZE = 50
+
+
+def outage_banner(slot) -> None:
+    """Fill `slot` (made at the top of the page) when this run could not reach the database."""
+    down = data.outage()
+    if down is None:
+        slot.empty()
+        return
+    if down.since is None:
+        slot.error(t("db.down_nothing", every=data.TTL), icon="⚠️")
+    else:
+        slot.warning(t("db.down", when=instant(down.since, city_tz(), current_language(), True),
+                       every=data.TTL), icon="⚠️")
+
+
+def counter_row(c: Counters, f: Filters, drill: bool = True) -> None:
+    """The eight counters; the first five open the table of the tickets behind them."""
+    lang = current_language()
+    hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
+    first = st.columns(5)
+    values = {
+        "open": c.open, "overdue": c.overdue, "at_risk": c.at_risk,
+        "received_today": c.received_today, "resolved_today": c.resolved_today,
+    }
+    for column, key in zip(first, DRILLABLE, strict=True):
+        with column:
+            st.metric(t(f"counter.{key}"), number(values[key], lang),
+                      help=t(f"counter.help.{key}", hours=hours), border=True)
+            if drill and st.button(t("counter.show"), key=f"drill_{key}", type="tertiary",
+                                   icon=":material/list:"):
+                st.query_params["subset"] = key
+                st.query_params.pop("page", None)
+    second = st.columns(3)
+    delta = None
+    if c.on_time_pct_7d is not None and c.on_time_pct_prev_7d is not None:
+        change = c.on_time_pct_7d - c.on_time_pct_prev_7d
+        delta = t("counter.vs_prev", delta=("+" if change >= 0 else "") + number(change, lang, 1))
+    second[0].metric(t("counter.on_time"), percent(c.on_time_pct_7d, lang), delta=delta,
+                     help=t("counter.help.on_time"), border=True)
+    second[1].metric(t("counter.median_accept"), duration(c.median_accept_s_7d, lang),
+                     help=t("counter.help.median"), border=True)
+    second[2].metric(t("counter.median_resolve"), duration(c.median_resolve_s_7d, lang),
+                     help=t("counter.help.median"), border=True)
+
+
+def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    tz = city_tz()
+    records = frame.to_dict("records")
+    left = [
+        t("left.overdue", d=hours_minutes(s)) if status in ("new", "in_progress") and s < 0
+        else hours_minutes(s) if status in ("new", "in_progress") else ""
+        for s, status in zip(frame["time_left_s"], frame["status"], strict=True)
+    ]
+    return pd.DataFrame({
+        t("col.id"): frame["external_id"],
+        t("col.created"): [instant(v, tz, lang) for v in frame["created_at"]],
+        t("col.status"): [t(f"status.{s}") for s in frame["status"]],
+        t("col.time_left"): left,
+        t("col.category"): [name_of(r, lang, "category") for r in records],
+        t("col.department"): [name_of(r, lang, "department") for r in records],
+        t("col.district"): [name_of(r, lang, "district") for r in records],
+        t("col.channel"): [name_of(r, lang, "channel") for r in records],
+        t("col.address"): frame["address"].fillna(""),
+    })
+
+
+def export_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The CSV export: every column of the table plus instants in ISO-8601 UTC."""
+    out = _display(frame, lang)
+    for column in ("created_at", "due_at", "accepted_at", "resolved_at"):
+        out[column] = [v.isoformat() if v is not None and not pd.isna(v) else ""
+                       for v in frame[column]]
+    out["description"] = frame["description"].fillna("")
+    return out
+
+
+def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
+    """A server-side paged table of the tickets behind `subset`; returns the selected id."""
+    lang = current_language()
+    top = st.columns([2, 3, 2, 1])
+    subset = top[0].selectbox(t("table.subset"), SUBSETS, index=SUBSETS.index(subset),
+                              format_func=lambda s: t(f"subset.{s}"), key=f"{key}_subset")
+    if subset != st.query_params.get("subset", "all"):
+        st.query_params["subset"] = subset
+    search = top[1].text_input(t("table.search"), value=st.query_params.get("q", ""),
+                               key=f"{key}_search")
+    sorts = ["created", "age", "due", "department"]
+    sort = top[2].selectbox(t("table.sort"), sorts, format_func=lambda s: t(f"sort.{s}"),
+                            key=f"{key}_sort")
+    query = TicketQuery(subset=subset, search=search, sort=sort, descending=sort != "due",
+                        page=1, page_size=PAGE_SIZE)
+    result = data.guarded(data.load_ticket_page, f, query)
+    total = result[1] if result else 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = top[3].number_input(t("table.page"), 1, pages, 1, key=f"{key}_page")
+    if page != 1:
+        result = data.guarded(data.load_ticket_page, f, TicketQuery(
+            subset=subset, search=search, sort=sort, descending=sort != "due", page=page,
+            page_size=PAGE_SIZE))
+    if result is None:
+        return None
+    frame, total = result
+    if frame.empty:
+        st.info(t("table.empty"))
+        return None
+    st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
+               + " · " + t("table.pick"))
+    event = st.dataframe(_display(frame, lang), hide_index=True, on_select="rerun",
+                         selection_mode="single-row", key=f"{key}_grid", width="stretch")
+    st.download_button(
+        t("table.export"),
+        data=lambda: export_frame(data.load_ticket_rows(f, query), lang).to_csv(index=False),
+        file_name=f"citydesk-{subset}-{f.as_of:%Y%m%dT%H%M}.csv", mime="text/csv",
+        icon=":material/download:", key=f"{key}_export",
+    )
+    rows = event.selection.rows if event else []
+    return str(frame.iloc[rows[0]]["external_id"]) if rows else None
+
+
+def ticket_card(card: TicketCard) -> None:
+    """Every field, the photos, the link to the original post, and the timeline."""
+    lang = current_language()
+    tz = city_tz()
+    fl = card.fields
+    st.subheader(t("section.card", id=fl["external_id"]))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{name_of(fl, lang, 'category')}** · {t('status.' + fl['status'])}")
+        if fl.get("description"):
+            st.write(fl["description"])
+        facts = {
+            t("field.department"): name_of(fl, lang, "department"),
+            t("field.district"): name_of(fl, lang, "district") or "—",
+            t("field.channel"): name_of(fl, lang, "channel"),
+            t("field.priority"): t(f"priority.{fl['priority']}"),
+            t("field.address"): fl.get("address") or "—",
+            t("field.coordinates"): _coordinates(fl),
+        }
+        st.table(pd.Series(facts, name=""))
+    with right:
+        moments = {t(f"field.{k}"): instant(fl.get(k), tz, lang, True)
+                   for k in ("created_at", "accepted_at", "resolved_at", "closed_at",
+                             "rejected_at", "due_at")}
+        moments[t("card.sla", hours=number(fl["sla_hours"], lang))] = ""
+        if fl.get("reopen_count"):
+            moments[t("card.reopened", n=fl["reopen_count"])] = ""
+        st.table(pd.Series(moments, name=""))
+        if fl.get("source_url"):
+            st.link_button(t("card.post"), fl["source_url"], icon=":material/open_in_new:")
+    if card.photos:
+        st.markdown(f"**{t('card.photos')}**")
+        st.image(card.photos[:6], width=200)
+    st.markdown(f"**{t('card.timeline')}**")
+    events = card.events
+    st.dataframe(pd.DataFrame({
+        t("ev.when"): [instant(v, tz, lang, True) for v in events["at"]],
+        t("ev.what"): [t(f"event.{k}") for k in events["kind"]],
+        t("ev.who"): events["actor"].fillna(""),
+        t("ev.from"): [name_of(r, lang, "from_department") for r in events.to_dict("records")],
+        t("ev.to"): [name_of(r, lang, "to_department") for r in events.to_dict("records")],
+        t("ev.note"): events["note"].fillna(""),
+    }), hide_index=True, width="stretch")
+
+
+def _coordinates(fields: dict) -> str:
+    if fields.get("lat") is None or fields.get("lon") is None:
+        return "—"
+    text = f"{fields['lat']:.5f}, {fields['lon']:.5f}"
+    return text + (f" ({t('card.approx')})" if fields.get("location_approx") else "")
