@@ -24,6 +24,8 @@ current = view.sidebar(reference)
 f = current.filters
 
 st.title(t("nav.overview"))
+if not reference["has_tickets"]:
+    st.info(t("db.empty"), icon="📭")
 st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
              tz=city_tz().key) + (f" · {clock(f.as_of, city_tz())}" if current.live else ""))
 
@@ -76,9 +78,9 @@ with workload_column:
         chosen = st.plotly_chart(charts.workload_bars(load, lang), on_select="rerun",
                                  selection_mode="points", key="workload", width="stretch")
         hits = chosen.selection.points if chosen else []
-        if hits:
+        if hits and hits[0]["customdata"] != st.query_params.get("drill_dept"):
             st.query_params["drill_dept"] = hits[0]["customdata"]
-            st.query_params["subset"] = "open"
+            widgets.show_subset("open")
 
 # Trends
 flow_column, on_time_column, channel_column = st.columns(3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, Table, select
 
-from db.schema import categories, channels, departments, districts
+from db.schema import categories, channels, departments, districts, tickets
 
 
 def _codes_and_names(conn: Connection, table: Table, *extra) -> pd.DataFrame:
@@ -31,3 +31,8 @@ def channel_list(conn: Connection) -> pd.DataFrame:
 def district_list(conn: Connection) -> pd.DataFrame:
     """Districts with their centre and outline (GeoJSON text, may be empty)."""
     return _codes_and_names(conn, districts, districts.c.lat, districts.c.lon, districts.c.outline)
+
+
+def has_tickets(conn: Connection) -> bool:
+    """Whether there is anything to show at all."""
+    return conn.execute(select(tickets.c.id).limit(1)).first() is not None

@@ -109,6 +109,7 @@ def load_reference():
             "districts": reference.district_list(conn),
             "categories": reference.category_list(conn),
             "channels": reference.channel_list(conn),
+            "has_tickets": reference.has_tickets(conn),
         }
 
 

@@ -162,7 +162,7 @@ def write_url(view: View, fixed_dept: str | None = None) -> None:
     if view.box is not None:
         b = view.box
         params["box"] = f"{b.south:.5f},{b.west:.5f},{b.north:.5f},{b.east:.5f}"
-    for key in ("subset", "ticket", "q", "sort", "page", "dept_code", "view", "embed"):
+    for key in ("subset", "ticket", "drill_dept", "id", "view", "embed"):
         if key in st.query_params:
             params[key] = st.query_params[key]
     if fixed_dept:

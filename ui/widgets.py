@@ -43,10 +43,9 @@ def counter_row(c: Counters, f: Filters, drill: bool = True) -> None:
         with column:
             st.metric(t(f"counter.{key}"), number(values[key], lang),
                       help=t(f"counter.help.{key}", hours=hours), border=True)
-            if drill and st.button(t("counter.show"), key=f"drill_{key}", type="tertiary",
-                                   icon=":material/list:"):
-                st.query_params["subset"] = key
-                st.query_params.pop("page", None)
+            if drill:
+                st.button(t("counter.show"), key=f"drill_{key}", type="tertiary",
+                          icon=":material/list:", on_click=show_subset, args=(key,))
     second = st.columns(3)
     delta = None
     if c.on_time_pct_7d is not None and c.on_time_pct_prev_7d is not None:
@@ -58,6 +57,13 @@ def counter_row(c: Counters, f: Filters, drill: bool = True) -> None:
                      help=t("counter.help.median"), border=True)
     second[2].metric(t("counter.median_resolve"), duration(c.median_resolve_s_7d, lang),
                      help=t("counter.help.median"), border=True)
+
+
+def show_subset(subset: str, table_key: str = "tickets") -> None:
+    """Point the ticket table at the tickets behind one figure (also in the URL)."""
+    st.session_state[f"{table_key}_subset"] = subset
+    st.session_state[f"{table_key}_page"] = 1
+    st.query_params["subset"] = subset
 
 
 def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -95,8 +101,9 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
     """A server-side paged table of the tickets behind `subset`; returns the selected id."""
     lang = current_language()
     top = st.columns([2, 3, 2, 1])
-    subset = top[0].selectbox(t("table.subset"), SUBSETS, index=SUBSETS.index(subset),
-                              format_func=lambda s: t(f"subset.{s}"), key=f"{key}_subset")
+    st.session_state.setdefault(f"{key}_subset", subset)
+    subset = top[0].selectbox(t("table.subset"), SUBSETS, format_func=lambda s: t(f"subset.{s}"),
+                              key=f"{key}_subset")
     if subset != st.query_params.get("subset", "all"):
         st.query_params["subset"] = subset
     search = top[1].text_input(t("table.search"), value=st.query_params.get("q", ""),
@@ -109,7 +116,10 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
     result = data.guarded(data.load_ticket_page, f, query)
     total = result[1] if result else 0
     pages = max(1, -(-total // PAGE_SIZE))
-    page = top[3].number_input(t("table.page"), 1, pages, 1, key=f"{key}_page")
+    if not 1 <= st.session_state.get(f"{key}_page", 1) <= pages:
+        st.session_state[f"{key}_page"] = 1
+    st.session_state.setdefault(f"{key}_page", 1)
+    page = top[3].number_input(t("table.page"), 1, pages, key=f"{key}_page")
     if page != 1:
         result = data.guarded(data.load_ticket_page, f, TicketQuery(
             subset=subset, search=search, sort=sort, descending=sort != "due", page=page,

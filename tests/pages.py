@@ -1,0 +1,24 @@
+"""Running the dashboard in-process with Streamlit's AppTest, against a given database."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db.config import ROOT
+
+
+def app(monkeypatch, db_url: str, **params: str) -> AppTest:
+    """A fresh AppTest of dashboard.py reading `db_url`, with URL query parameters `params`."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("CITY_TZ", "Europe/Moscow")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}

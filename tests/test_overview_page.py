@@ -1,0 +1,131 @@
+"""The overview page through AppTest: figures on screen equal the summary, drill-downs work,
+bad links and a dead database give messages, never tracebacks."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from db.seed import seed
+from queries.filters import Filters
+from queries.summary import summary
+from tests.factory import add_ticket, reference
+from tests.pages import app, metrics
+from ui.format import duration, number, percent
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+AS_OF = "2026-11-26T12:30:00+03:00"
+
+
+@pytest.fixture
+def city(engine):
+    seed(engine, 4000, 5, NOW, progress=False, days=40)
+    return engine
+
+
+def test_counters_on_screen_equal_the_summary(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    with city.connect() as conn:
+        s = summary(conn, Filters(as_of=NOW, tz="Europe/Moscow"))
+    shown = metrics(at)
+    assert shown["Open"] == number(s["open"], "en")
+    assert shown["Overdue"] == number(s["overdue"], "en")
+    assert shown["At risk"] == number(s["at_risk"], "en")
+    assert shown["Received today"] == number(s["received_today"], "en")
+    assert shown["Resolved today"] == number(s["resolved_today"], "en")
+    assert shown["On time, 7 days"] == percent(s["on_time_pct_7d"], "en")
+    assert shown["Median time to accept"] == duration(s["median_accept_s_7d"], "en")
+    assert shown["Median time to resolve"] == duration(s["median_resolve_s_7d"], "en")
+
+
+def test_counter_drills_down_to_its_tickets(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    overdue = int(metrics(at)["Overdue"].replace(",", ""))
+    at.button(key="drill_overdue").click().run()
+    assert not at.exception
+    assert at.query_params["subset"] == "overdue"
+    caption = next(c.value for c in at.caption if re.match(r"\d+ of \d+ tickets", c.value))
+    assert caption.startswith(f"{min(overdue, 50)} of {overdue} tickets")
+    assert overdue > 0
+
+
+def test_department_drill_down_from_a_link(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF, drill_dept="ROADS", subset="open")
+    at.run()
+    assert not at.exception
+    assert any("Road Management" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert set(table["Department"]) == {"Road Management"}
+    assert set(table["Status"]) <= {"New", "In progress"}
+
+
+def test_a_ticket_link_opens_its_card(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF, ticket="1563-00000007")
+    at.run()
+    assert not at.exception
+    assert any(s.value == "Ticket 1563-00000007" for s in at.subheader)
+    assert "Timeline" in [m.value.strip("*") for m in at.markdown]
+
+
+def test_unknown_department_in_a_link_is_reported_and_ignored(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF, dept="NOPE,ROADS")
+    at.run()
+    assert not at.exception
+    assert any("NOPE" in w.value for w in at.warning)
+    assert at.multiselect(key="f_dept").value == ["ROADS"]
+
+
+def test_bad_as_of_in_a_link_is_reported(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of="yesterday-ish")
+    at.run()
+    assert not at.exception
+    assert any("as_of" in w.value for w in at.warning)
+
+
+def test_russian_interface(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF, lang="ru")
+    at.run()
+    assert not at.exception
+    shown = metrics(at)
+    assert "Открыто" in shown and "Просрочено" in shown
+    assert at.title[0].value == "Обзор города"
+
+
+def test_empty_database_says_how_to_fill_it(db_url, monkeypatch):
+    at = app(monkeypatch, db_url)
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Open"] == "0"
+    assert any("python -m db seed" in i.value for i in at.info)
+
+
+def test_empty_department_and_due_now(engine, db_url, monkeypatch):
+    reference(engine)
+    add_ticket(engine, NOW.replace(hour=0), due=NOW, department="CEMETERY")
+    at = app(monkeypatch, db_url, as_of=NOW.isoformat(), dept="ELEVATOR")
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Open"] == "0"
+    at = app(monkeypatch, db_url, as_of=NOW.isoformat())
+    at.run()
+    assert (metrics(at)["Open"], metrics(at)["Overdue"], metrics(at)["At risk"]) == ("1", "0", "1")
+
+
+def test_unreachable_database_gives_a_message_not_a_traceback(monkeypatch):
+    at = app(monkeypatch, "postgresql+psycopg2://nobody@127.0.0.1:9/none")
+    at.run()
+    assert not at.exception
+    assert any("unreachable" in e.value for e in at.error)
+
+
+def test_ticket_page_shows_a_card_or_says_it_is_missing(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, id="1563-00000003")
+    at.switch_page("pages/ticket.py").run()
+    assert not at.exception
+    assert any(s.value == "Ticket 1563-00000003" for s in at.subheader)
+    at = app(monkeypatch, db_url, id="NO-SUCH")
+    at.switch_page("pages/ticket.py").run()
+    assert any("NO-SUCH" in w.value for w in at.warning)
