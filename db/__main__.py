@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 from db.engine import ensure_schema, make_engine, migrate
+from db.permissions import ROLES
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -31,6 +32,31 @@ def _import(args: argparse.Namespace) -> int:
     from db.importer import import_command
 
     return import_command(args)
+
+
+def _intake(args: argparse.Namespace) -> int:
+    from db.intake.cli import intake_command
+
+    return intake_command(args)
+
+
+def _reassign(args: argparse.Namespace) -> int:
+    from db.actions import reassign_command
+
+    return reassign_command(args)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from db.actions import undo_command
+
+    return undo_command(args)
+
+
+def _add_actor_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--user", required=True, help="who does it (recorded on the events)")
+    command.add_argument("--role", choices=ROLES, default="dispatcher",
+                         help="the user's role (default dispatcher)")
+    command.add_argument("--department", help="a head's own department: code or name")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="a .json or .csv file")
     imp.add_argument("--tz", help="zone of instants written without an offset (default CITY_TZ)")
     imp.set_defaults(handler=_import)
+
+    move = commands.add_parser("reassign", help="reassign tickets to another department")
+    move.add_argument("ids", nargs="+", metavar="ID", help="a ticket's external id")
+    move.add_argument("--to", required=True, metavar="DEPT", help="department: code or name")
+    move.add_argument("--reason", required=True, help="why (recorded on the events)")
+    _add_actor_arguments(move)
+    move.set_defaults(handler=_reassign)
+
+    undo = commands.add_parser("undo", help="undo the user's own last reassignment")
+    _add_actor_arguments(undo)
+    undo.set_defaults(handler=_undo)
+
+    intake = commands.add_parser("intake", help="route complaints found in social-network posts")
+    intake.add_argument("file", help="JSON lines: network, author, text, url, posted_at, ...")
+    intake.add_argument("--report", help="write one JSON line per input line here")
+    intake.add_argument("--rules", help="rules file (default db/data/intake_rules.toml)")
+    intake.set_defaults(handler=_intake)
     return parser
 
 

@@ -148,3 +148,36 @@ ticket_events = Table(
 )
 Index("ix_ticket_events_ticket_at", ticket_events.c.ticket_id, ticket_events.c.at)
 Index("ix_ticket_events_at", ticket_events.c.at)
+
+# ------------------------------------------------------------------------------------------------
+# Intake from social networks (db/intake/): every message read, and what was decided about it.
+# A rejected message is kept with its reason; a duplicate points at the ticket it was attached to.
+
+REPORT_DECISIONS = ("ticket", "duplicate", "rejected", "ignored")
+
+ticket_reports = Table(
+    "ticket_reports",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    # A hash of the post's link (or of its content when it has none): one row per message.
+    Column("message_key", String(64), nullable=False, unique=True),
+    Column("line", Integer),  # its line in the file it was first read from
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("author", String(200)),
+    Column("url", String(500)),
+    Column("text", Text, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("address", String(300)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text),
+    Column("category_id", Integer, ForeignKey("categories.id")),
+    Column("ticket_id", BigId, ForeignKey("tickets.id")),
+    Column("received_at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "decision IN ('ticket', 'duplicate', 'rejected', 'ignored')", name="decision"
+    ),
+)
+Index("ix_ticket_reports_ticket_id", ticket_reports.c.ticket_id)
+Index("ix_ticket_reports_decision_posted", ticket_reports.c.decision, ticket_reports.c.posted_at)

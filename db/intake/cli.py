@@ -1,0 +1,38 @@
+"""`python -m db intake FILE [--report REPORT.jsonl] [--rules RULES.toml]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from db.engine import make_engine
+from db.intake.pipeline import IntakeError, Outcome, intake
+from db.intake.rules import load_rules
+
+
+def write_report(outcomes: list[Outcome], path: Path) -> None:
+    """One JSON line per input line: line, decision, ticket, category, department, reason."""
+    with path.open("w", encoding="utf-8") as f:
+        for outcome in outcomes:
+            f.write(json.dumps(outcome.report(), ensure_ascii=False) + "\n")
+
+
+def intake_command(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    try:
+        outcomes = intake(make_engine(args.database), lines, load_rules(args.rules),
+                          progress=True, total=len(lines))
+    except IntakeError as error:
+        print(f"intake: {error}", file=sys.stderr)
+        return 1
+    if args.report:
+        write_report(outcomes, Path(args.report))
+    counts = Counter(o.decision for o in outcomes)
+    print(", ".join(f"{counts[d]} {d}" for d in
+                    ("ticket", "duplicate", "rejected", "ignored", "broken")))
+    return 0

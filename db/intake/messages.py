@@ -1,0 +1,105 @@
+"""Reading messages: one JSON object a line, tolerant of what social networks hand over.
+
+A line that cannot be read becomes `Broken` with the reason, and the rest of the file goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Message:
+    line: int
+    network: str
+    author: str | None
+    text: str
+    url: str | None
+    posted_at: datetime  # aware, UTC
+    lat: float | None
+    lon: float | None
+    address: str | None
+
+    @property
+    def key(self) -> str:
+        """One message, however often it is read: a hash of its link, else of its content."""
+        basis = self.url or "\x1f".join(
+            (self.network, self.author or "", self.posted_at.isoformat(), self.text)
+        )
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Broken:
+    line: int
+    reason: str
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _instant(value: object, tz: ZoneInfo, now: datetime) -> datetime:
+    """An ISO-8601 instant in UTC; one without an offset is the city's local time."""
+    if value is None or value == "":
+        return now
+    if not isinstance(value, str):
+        raise ValueError(f"posted_at is not a text: {value!r}")
+    parsed = datetime.fromisoformat(value.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC).replace(microsecond=0)
+
+
+def _coordinate(value: object, limit: float) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and abs(number) <= limit else None
+
+
+def parse_line(line: int, raw: str, tz: ZoneInfo, now: datetime) -> Message | Broken:
+    """The message on one input line, or why it cannot be read.
+
+    A missing `posted_at` means "now"; coordinates that are missing, out of range or given
+    only by half are dropped.
+    """
+    if not raw.strip():
+        return Broken(line, "empty line")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        return Broken(line, f"not JSON: {error.msg} at column {error.colno}")
+    if not isinstance(data, dict):
+        return Broken(line, "not a JSON object")
+    text = _text(data.get("text"))
+    if text is None:
+        return Broken(line, "no text")
+    try:
+        posted_at = _instant(data.get("posted_at"), tz, now)
+    except ValueError:
+        return Broken(line, f"posted_at is not an ISO-8601 instant: {data.get('posted_at')!r}")
+    lat = _coordinate(data.get("lat"), 90)
+    lon = _coordinate(data.get("long", data.get("lon")), 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    return Message(
+        line=line,
+        network=(_text(data.get("network")) or "social")[:64],
+        author=(_text(data.get("author")) or "")[:200] or None,
+        text=text,
+        url=(_text(data.get("url")) or "")[:500] or None,
+        posted_at=posted_at,
+        lat=lat,
+        lon=lon,
+        address=(_text(data.get("address")) or "")[:300] or None,
+    )
