@@ -1,0 +1,361 @@
+"""What a user does to tickets: reassign them to another department, and undo that.
+
+Each call is one transaction that checks the user's permission and the tickets' versions, then
+changes the tickets and writes their events, or writes nothing at all and returns why, in codes the
+page words from its catalog. The page's buttons and `python -m db reassign|undo` both come here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.engine import make_engine
+from db.permissions import Actor, may_reassign
+from db.reference import find_department
+from db.schema import OPEN_STATUSES, departments, ticket_events, tickets
+
+# An undo is a reassignment back whose note names the event it reverses.
+UNDO_NOTE = "undo of event #{id}: {note}"
+_UNDO = re.compile(r"undo of event #\d+: ")
+
+_MESSAGES = {
+    "no_tickets": "no tickets given",
+    "reason_required": "a reason is required",
+    "unknown_department": "no department has the code or name {department!r}",
+    "unknown_ticket": "no such ticket",
+    "same_department": "already in {department}",
+    "not_open": "a {status} ticket cannot be reassigned",
+    "forbidden.role": "a {role} may not reassign tickets",
+    "forbidden.other_department": "a head of {own_department} may act only on tickets in "
+                                  "{own_department}, and this one is in {department}",
+    "stale": "changed since you saw it (version {seen_version}, now {version}): "
+             "now in {department}, {status}",
+    "nothing_to_undo": "{actor} has no reassignment to undo",
+    "undo_stale": "changed since your reassignment (event #{event_id}): now in {department}, "
+                  "{status}",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why nothing was written: a code, the ticket (external id) concerned, the facts behind it."""
+
+    ticket: str | None
+    code: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """In English, for the command line; the page words refusals from its own catalog."""
+        key = f"forbidden.{self.detail['why']}" if self.code == "forbidden" else self.code
+        text = _MESSAGES[key].format(**self.detail)
+        text += "".join(f"; {_event_text(e)}" for e in self.detail.get("events", ()))
+        return f"{self.ticket}: {text}" if self.ticket else text
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The tickets an action changed (external ids), or, when anything was refused, none."""
+
+    applied: list[str]
+    refusals: list[Refusal]
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll it back and hand the refusals to the caller."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__(refusals)
+        self.refusals = refusals
+
+
+@dataclass(frozen=True)
+class _Move:
+    ticket_id: int
+    version: int  # the version the move is conditional on
+    from_id: int
+    to_id: int
+    note: str
+
+
+def reassign(engine: Engine, ticket_ids: Sequence[str], to_dept: str, reason: str, actor: Actor,
+             seen_versions: Mapping[str, int] | None = None,
+             now: datetime | None = None) -> ActionResult:
+    """Move the tickets (external ids) to the department `to_dept` (code or name): all or none.
+
+    The due instant stays, so the SLA clock keeps running. `seen_versions` (external id →
+    version) are what the user saw: a ticket changed since is refused as 'stale' with what
+    changed. A ticket it leaves out (and every ticket, for a script) is guarded at the version
+    read inside the transaction, so a concurrent writer is never overwritten.
+    """
+    now = now or datetime.now(UTC)
+    wanted = list(dict.fromkeys(ticket_ids))
+    seen = seen_versions or {}
+    try:
+        with _transaction(engine) as conn:
+            codes = _department_codes(conn)
+            target = _check_request(conn, wanted, to_dept, reason)
+            rows = {r.external_id: r for r in _tickets(conn, tickets.c.external_id.in_(wanted))}
+            refusals = []
+            for external_id in wanted:
+                row = rows.get(external_id)
+                if row is None:
+                    refusals.append(Refusal(external_id, "unknown_ticket"))
+                elif seen.get(external_id, row.version) != row.version:
+                    refusals.append(_stale(conn, row.id, seen[external_id], codes))
+                elif refusal := _rules(row, actor, target, row.department_id, codes):
+                    refusals.append(refusal)
+            if refusals:
+                raise _Refused(refusals)
+            moves = [_Move(rows[i].id, rows[i].version, rows[i].department_id, target,
+                           reason.strip()) for i in wanted]
+            lost = _apply(conn, moves, actor, now)
+            if lost is not None:
+                raise _Refused([_stale(conn, lost.ticket_id, lost.version, codes)])
+    except _Refused as refused:
+        return ActionResult([], refused.refusals)
+    return ActionResult(wanted, [])
+
+
+def undo_last(engine: Engine, actor: Actor, now: datetime | None = None) -> ActionResult:
+    """Reverse the actor's own last reassignment: every ticket of it, when it was a bulk one.
+
+    Only the last one: once it is undone there is nothing left to undo, so a second click never
+    reaches further back. A ticket that moved or changed since is refused as 'undo_stale'. A head
+    may undo a reassignment out of their department, since it brings the ticket back to it.
+    """
+    now = now or datetime.now(UTC)
+    try:
+        with _transaction(engine) as conn:
+            codes = _department_codes(conn)
+            batch = _last_reassignment(conn, actor)
+            rows = {r.id: r for r in _tickets(conn, tickets.c.id.in_([e.ticket_id for e in batch]))}
+            refusals = []
+            for event in batch:
+                row = rows[event.ticket_id]
+                stale = _undo_stale(conn, row, event, codes)
+                if stale.detail["events"] or row.department_id != event.to_department_id:
+                    refusals.append(stale)
+                elif refusal := _rules(row, actor, event.from_department_id,
+                                       event.from_department_id, codes):
+                    refusals.append(refusal)
+            if refusals:
+                raise _Refused(refusals)
+            moves = [_Move(e.ticket_id, rows[e.ticket_id].version, e.to_department_id,
+                           e.from_department_id, UNDO_NOTE.format(id=e.id, note=e.note or ""))
+                     for e in batch]
+            lost = _apply(conn, moves, actor, now)
+            if lost is not None:
+                event = next(e for e in batch if e.ticket_id == lost.ticket_id)
+                row = _tickets(conn, tickets.c.id == lost.ticket_id)[0]
+                raise _Refused([_undo_stale(conn, row, event, codes)])
+    except _Refused as refused:
+        return ActionResult([], refused.refusals)
+    return ActionResult([rows[e.ticket_id].external_id for e in batch], [])
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction, committed unless an exception leaves it.
+
+    On SQLite it starts with BEGIN IMMEDIATE, taking the write lock before the first read: a
+    second writer then waits (busy_timeout) and reads what the first committed. The driver's own
+    deferred BEGIN would let both read, and the second would fail to upgrade to a write lock.
+    On PostgreSQL the conditional UPDATE in `_apply` does that work under READ COMMITTED.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # the driver must not BEGIN
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _check_request(conn: Connection, wanted: list[str], to_dept: str, reason: str) -> int:
+    """The target department's id, once the request as a whole makes sense."""
+    target = find_department(conn, to_dept)
+    refusals = []
+    if not wanted:
+        refusals.append(Refusal(None, "no_tickets"))
+    if not reason.strip():
+        refusals.append(Refusal(None, "reason_required"))
+    if target is None:
+        refusals.append(Refusal(None, "unknown_department", {"department": to_dept}))
+    if refusals:
+        raise _Refused(refusals)
+    return target
+
+
+def _rules(row: Row, actor: Actor, to_id: int, acting_for: int,
+           codes: dict[int, str]) -> Refusal | None:
+    """What every reassignment obeys: the actor may act for the department `acting_for`, the
+    ticket is open, and it really moves."""
+    department = codes[row.department_id]
+    why = may_reassign(actor, codes[acting_for])
+    if why is not None:
+        return Refusal(row.external_id, "forbidden", {
+            "why": why, "role": actor.role, "own_department": actor.department,
+            "department": department})
+    if row.status not in OPEN_STATUSES:
+        return Refusal(row.external_id, "not_open", {"status": row.status})
+    if row.department_id == to_id:
+        return Refusal(row.external_id, "same_department", {"department": department})
+    return None
+
+
+def _apply(conn: Connection, moves: list[_Move], actor: Actor, now: datetime) -> _Move | None:
+    """Write the moves and their events; or return the first whose ticket another writer has
+    changed since it was read (the caller then rolls everything back)."""
+    for move in moves:
+        changed = conn.execute(
+            update(tickets)
+            .where(tickets.c.id == move.ticket_id, tickets.c.version == move.version)
+            .values(department_id=move.to_id, version=tickets.c.version + 1, updated_at=now)
+        ).rowcount
+        if changed != 1:
+            return move
+    conn.execute(insert(ticket_events), [
+        {"ticket_id": m.ticket_id, "kind": "reassigned", "at": now, "actor": actor.name,
+         "from_department_id": m.from_id, "to_department_id": m.to_id, "note": m.note}
+        for m in moves])
+    return None
+
+
+def _last_reassignment(conn: Connection, actor: Actor) -> list[Row]:
+    """The events of the actor's last reassignment (one call: same instant and reason)."""
+    e = ticket_events.c
+    mine = select(ticket_events).where(e.kind == "reassigned", e.actor == actor.name)
+    last = conn.execute(mine.order_by(e.at.desc(), e.id.desc()).limit(1)).first()
+    if last is None or _UNDO.match(last.note or ""):
+        raise _Refused([Refusal(None, "nothing_to_undo", {"actor": actor.name})])
+    return list(conn.execute(
+        mine.where(e.at == last.at, e.note == last.note,
+                   e.to_department_id == last.to_department_id).order_by(e.id)
+    ).all())
+
+
+def _tickets(conn: Connection, *where) -> list[Row]:
+    t = tickets.c
+    return list(conn.execute(
+        select(t.id, t.external_id, t.status, t.version, t.department_id).where(*where)
+    ).all())
+
+
+def _stale(conn: Connection, ticket_id: int, seen_version: int,
+           codes: dict[int, str]) -> Refusal:
+    """A 'stale' refusal with what changed: the ticket now, and its events since `seen_version`.
+
+    Events carry no version; each action writes one event per version, so these are the ticket's
+    last (version − seen) events (an import may write several events, or none, per version).
+    """
+    row = _tickets(conn, tickets.c.id == ticket_id)[0]
+    newer = max(row.version - seen_version, 0)
+    events = _events(conn, codes, ticket_events.c.ticket_id == ticket_id, last=newer)
+    return Refusal(row.external_id, "stale", {
+        "seen_version": seen_version, **_state(row, codes), "events": events})
+
+
+def _undo_stale(conn: Connection, ticket: Row, event: Row, codes: dict[int, str]) -> Refusal:
+    """An 'undo_stale' refusal with the ticket now and every event since the one to undo."""
+    later = _events(conn, codes, ticket_events.c.ticket_id == ticket.id,
+                    ticket_events.c.id > event.id)
+    return Refusal(ticket.external_id, "undo_stale",
+                   {"event_id": event.id, **_state(ticket, codes), "events": later})
+
+
+def _state(row: Row, codes: dict[int, str]) -> dict[str, Any]:
+    return {"version": row.version, "department": codes[row.department_id],
+            "status": row.status}
+
+
+def _events(conn: Connection, codes: dict[int, str], *where,
+            last: int | None = None) -> list[dict[str, Any]]:
+    """Events as plain dicts, oldest first (departments as codes); only the `last` ones if given."""
+    e = ticket_events.c
+    query = select(e.id, e.at, e.kind, e.actor, e.from_department_id, e.to_department_id, e.note)
+    query = query.where(*where).order_by(e.id.desc())
+    if last is not None:
+        query = query.limit(last)
+    return [{"id": r.id, "at": r.at, "kind": r.kind, "actor": r.actor,
+             "from_department": codes.get(r.from_department_id),
+             "to_department": codes.get(r.to_department_id), "note": r.note}
+            for r in reversed(conn.execute(query).all())]
+
+
+def _department_codes(conn: Connection) -> dict[int, str]:
+    return dict(conn.execute(select(departments.c.id, departments.c.code)).all())
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    moved = (f" {event['from_department']} → {event['to_department']}"
+             if event["kind"] == "reassigned" else "")
+    note = f": {event['note']}" if event["note"] else ""
+    return (f"{event['at']:%Y-%m-%d %H:%M}Z {event['kind']}{moved} "
+            f"by {event['actor'] or 'unknown'}{note}")
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line: `python -m db reassign ...` and `python -m db undo ...`.
+# Exit 0 when applied, 1 when anything was refused (each refusal on stderr), 2 for usage errors.
+
+
+def reassign_command(args: argparse.Namespace) -> int:
+    return _run(args, lambda engine, actor: reassign(engine, args.ids, args.to, args.reason, actor),
+                "reassigned to " + args.to)
+
+
+def undo_command(args: argparse.Namespace) -> int:
+    return _run(args, undo_last, "undid the reassignment of")
+
+
+def _run(args: argparse.Namespace, action: Callable[[Engine, Actor], ActionResult],
+         done: str) -> int:
+    engine = make_engine(args.database)
+    try:
+        actor = _actor(engine, args)
+        if isinstance(actor, str):
+            print(actor, file=sys.stderr)
+            return 2
+        result = action(engine, actor)
+    except SQLAlchemyError as error:
+        print(f"database error: {error}", file=sys.stderr)
+        return 1
+    for refusal in result.refusals:
+        print(refusal.message, file=sys.stderr)
+    if not result.ok:
+        return 1
+    print(f"{done}: {', '.join(result.applied)}")
+    return 0
+
+
+def _actor(engine: Engine, args: argparse.Namespace) -> Actor | str:
+    """The user named on the command line, or what is wrong with how they were named."""
+    department = None
+    if args.department is not None:
+        with engine.connect() as conn:
+            found = find_department(conn, args.department)
+            if found is None:
+                return f"no department has the code or name {args.department!r}"
+            department = _department_codes(conn)[found]
+    try:
+        return Actor(args.user, args.role, department)
+    except ValueError as error:
+        return str(error)
