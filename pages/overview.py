@@ -76,7 +76,8 @@ with workload_column:
         st.caption(t("chart.click_dept") + " " + t("chart.top", n=min(15, len(load)),
                                                   total=len(load)))
         chosen = st.plotly_chart(charts.workload_bars(load, lang), on_select="rerun",
-                                 selection_mode="points", key="workload", width="stretch")
+                                 selection_mode="points", key="workload", width="stretch",
+                                 config=charts.CONFIG)
         hits = chosen.selection.points if chosen else []
         if hits and hits[0]["customdata"] != st.query_params.get("drill_dept"):
             st.query_params["drill_dept"] = hits[0]["customdata"]
@@ -88,17 +89,17 @@ with flow_column:
     st.subheader(t("section.flow"))
     flow = data.guarded(data.load_daily_flow, f)
     if flow is not None:
-        st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch")
+        st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch", config=charts.CONFIG)
 with on_time_column:
     st.subheader(t("section.on_time"))
     weekly = data.guarded(data.load_weekly_on_time, f)
     if weekly is not None:
-        st.plotly_chart(charts.on_time_weeks(weekly, lang), width="stretch")
+        st.plotly_chart(charts.on_time_weeks(weekly, lang), width="stretch", config=charts.CONFIG)
 with channel_column:
     st.subheader(t("section.channels"))
     mix = data.guarded(data.load_channel_mix, f)
     if mix is not None:
-        st.plotly_chart(charts.channel_bars(mix, lang), width="stretch")
+        st.plotly_chart(charts.channel_bars(mix, lang), width="stretch", config=charts.CONFIG)
 
 # Drill-down
 st.subheader(t("section.tickets"), anchor="tickets")

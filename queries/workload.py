@@ -66,8 +66,8 @@ def workload(conn: Connection, f: Filters) -> pd.DataFrame:
     frame["received_7d"] = pd.Series(dict(received), dtype="float64")
     frame["resolved_7d"] = pd.Series(dict(resolved), dtype="float64")
     for name in ("open", "overdue", "at_risk", "received_7d", "resolved_7d"):
-        frame[name] = frame[name].fillna(0).astype(int)
-    frame["oldest_open_age_s"] = frame["oldest_open_age_s"].astype("float64")
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
+    frame["oldest_open_age_s"] = pd.to_numeric(frame["oldest_open_age_s"]).astype("float64")
     frame = frame.sort_values(
         ["overdue", "at_risk", "open", "department"], ascending=[False, False, False, True]
     )

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from ui.i18n import name_of, translate
 
 RED, ORANGE, BLUE, GREEN, GREY = "#d62728", "#ff8c00", "#1f77b4", "#2ca02c", "#8c8c8c"
+CONFIG = {"displayModeBar": False}  # the toolbar would cover the top bar
 
 
 def _layout(fig: go.Figure, height: int, dark: bool) -> go.Figure:
@@ -38,7 +39,9 @@ def workload_bars(frame: pd.DataFrame, lang: str, top: int = 15, dark: bool = Fa
         fig.add_bar(y=names, x=values, name=translate(lang, label), orientation="h",
                     marker_color=color, customdata=rows["code"],
                     hovertemplate="%{y}: %{x}<extra>" + translate(lang, label) + "</extra>")
-    return _layout(fig, height or 28 * len(rows) + 80, dark)
+    fig = _layout(fig, height or 28 * len(rows) + 80, dark)
+    fig.update_layout(clickmode="event+select")
+    return fig
 
 
 def flow_lines(frame: pd.DataFrame, x: str, lang: str, dark: bool = False,

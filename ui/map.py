@@ -40,7 +40,9 @@ def _districts_layers(districts: pd.DataFrame, lang: str, dark: bool) -> list[pd
                   get_line_color=line, line_width_min_pixels=1, pickable=False),
         pdk.Layer("TextLayer", labels, id="district-names", get_position=["lon", "lat"],
                   get_text="name", get_size=13, get_color=text, get_alignment_baseline="'center'",
-                  character_set="auto", font_family="'DejaVu Sans', sans-serif"),
+                  # pydeck reads bare strings as accessors: constants must be quoted
+                  character_set="'auto'", font_family="'DejaVu Sans, Arial, sans-serif'",
+                  font_weight=600, outline_width=2, outline_color=fill),
     ]
 
 

@@ -1,0 +1,61 @@
+"""The overview in Chromium: counters on screen equal the summary; a department drills down."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine
+
+from db.config import city_tz
+from queries.filters import Filters
+from queries.summary import summary
+from tests.browser.conftest import shoot, wait_idle
+from ui.format import number
+
+AS_OF = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0).isoformat()
+
+
+def _counters(page) -> dict[str, str]:
+    out = {}
+    for metric in page.locator('[data-testid="stMetric"]').all():
+        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def test_counters_on_screen_equal_the_summary(server, demo_db, page):
+    page.goto(f"{server.url}/?as_of={AS_OF.replace('+', '%2B')}")
+    wait_idle(page)
+    shown = _counters(page)
+    as_of = datetime.fromisoformat(AS_OF)
+    with create_engine(demo_db).connect() as conn:
+        s = summary(conn, Filters(as_of=as_of, tz=city_tz().key))
+    for label, key in (("Open", "open"), ("Overdue", "overdue"), ("At risk", "at_risk"),
+                       ("Received today", "received_today"),
+                       ("Resolved today", "resolved_today")):
+        assert shown[label] == number(s[key], "en"), label
+    assert s["open"] > 0
+
+
+def test_live_overview_drills_down_from_a_department(server, page):
+    page.goto(server.url)
+    wait_idle(page)
+    shoot(page, "overview", height=2300)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    bars = page.locator('[data-testid="stPlotlyChart"]').first.locator(".barlayer .point path")
+    top = bars.last  # the top bar: the department that needs attention most
+    top.scroll_into_view_if_needed()
+    box = top.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 10, y)  # plotly picks the point under the pointer on hover
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    wait_idle(page)
+    caption = page.get_by_text(re.compile(r"^Drill-down: ")).first
+    caption.wait_for(timeout=30_000)
+    assert "drill_dept=" in page.url
+    name = caption.inner_text().removeprefix("Drill-down: ").strip()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    assert grid.is_visible()
+    shoot(page, "overview-drill-down")
+    assert name
