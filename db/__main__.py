@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from db.engine import ensure_schema, make_engine, migrate
+from db.engine import UNREACHABLE, ensure_schema, make_engine, migrate, unreachable_message
 from db.permissions import ROLES
 
 Handler = Callable[[argparse.Namespace], int]
@@ -103,9 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command != "migrate":
-        ensure_schema(make_engine(args.database))
-    return args.handler(args)
+    try:
+        if args.command != "migrate":
+            ensure_schema(make_engine(args.database))
+        return args.handler(args)
+    except UNREACHABLE as error:
+        print(unreachable_message(error), file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from db.config import database_url
 
@@ -71,3 +72,12 @@ def ensure_schema(engine: Engine) -> bool:
         return False
     migrate(engine)
     return True
+
+
+UNREACHABLE = (OperationalError, InterfaceError)
+
+
+def unreachable_message(error: DBAPIError) -> str:
+    """One line saying why the database did not answer, for a command's stderr."""
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    return f"the database is unreachable: {reason}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, insert, select
 
 from db.schema import categories, channels, departments, districts
 
@@ -16,16 +16,24 @@ def slug(name: str) -> str:
 
 
 def _find(conn: Connection, table: Table, key: str) -> int | None:
-    """The id of the row whose code or name (any case) is `key`."""
+    """The id of the row whose code or name (any case, any script) is `key`.
+
+    Compared in Python: SQLite's lower() folds ASCII only, so "Водоканал" would not match there.
+    Lookup tables are small.
+    """
     key = key.strip()
-    row = conn.execute(
-        select(table.c.id).where(
-            (table.c.code == key)
-            | (func.lower(table.c.name) == key.lower())
-            | (func.lower(table.c.name_ru) == key.lower())
-        ).order_by(table.c.id).limit(1)
-    ).first()
-    return row[0] if row else None
+    folded = key.casefold()
+    rows = conn.execute(
+        select(table.c.id, table.c.code, table.c.name, table.c.name_ru).order_by(table.c.id)
+    ).all()
+    for row in rows:
+        if row.code == key:
+            return row.id
+    for row in rows:
+        if folded in {(row.code or "").casefold(), (row.name or "").casefold(),
+                      (row.name_ru or "").casefold()}:
+            return row.id
+    return None
 
 
 def find_department(conn: Connection, key: str) -> int | None:

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 from db.config import at_risk_window, city_tz
-from db.engine import ensure_schema, make_engine
+from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from queries.filters import Filters
 from queries.summary import summary
 
@@ -33,11 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"--as-of: not an ISO-8601 instant: {args.as_of!r}", file=sys.stderr)
         return 2
-    engine = make_engine(args.database)
-    ensure_schema(engine)
     f = Filters(as_of=as_of.replace(microsecond=0), tz=city_tz().key, at_risk=at_risk_window())
-    with engine.connect() as conn:
-        result = summary(conn, f)
+    try:
+        engine = make_engine(args.database)
+        ensure_schema(engine)
+        with engine.connect() as conn:
+            result = summary(conn, f)
+    except UNREACHABLE as error:
+        print(unreachable_message(error), file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
