@@ -152,3 +152,9 @@ def outage() -> Outage | None:
 def begin_run() -> None:
     """Forget the previous run's outage; a run that reaches the database clears it."""
     st.session_state.pop("_outage", None)
+
+
+def clear_after_write() -> None:
+    """A write changed tickets: drop every cached figure at once, so the writer sees the change
+    now and every other screen at its next refresh."""
+    st.cache_data.clear()
