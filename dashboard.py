@@ -12,9 +12,11 @@ if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
     st.session_state["lang"] = st.query_params["lang"]
 
 pages = [
-    st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/location_city:",
+    st.Page("screens/overview.py", title=t("nav.overview"), icon=":material/location_city:",
             url_path="overview", default=True),
-    st.Page("pages/ticket.py", title=t("nav.ticket"), icon=":material/receipt_long:",
+    st.Page("screens/department.py", title=t("nav.department"), icon=":material/apartment:",
+            url_path="department"),
+    st.Page("screens/ticket.py", title=t("nav.ticket"), icon=":material/receipt_long:",
             url_path="ticket"),
 ]
 page = st.navigation(pages)

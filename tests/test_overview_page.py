@@ -123,9 +123,9 @@ def test_unreachable_database_gives_a_message_not_a_traceback(monkeypatch):
 
 def test_ticket_page_shows_a_card_or_says_it_is_missing(city, db_url, monkeypatch):
     at = app(monkeypatch, db_url, id="1563-00000003")
-    at.switch_page("pages/ticket.py").run()
+    at.switch_page("screens/ticket.py").run()
     assert not at.exception
     assert any(s.value == "Ticket 1563-00000003" for s in at.subheader)
     at = app(monkeypatch, db_url, id="NO-SUCH")
-    at.switch_page("pages/ticket.py").run()
+    at.switch_page("screens/ticket.py").run()
     assert any("NO-SUCH" in w.value for w in at.warning)

@@ -87,6 +87,22 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The queue as its head reads it: time left first, as h:mm or "overdue by …"."""
+    records = frame.to_dict("records")
+    return pd.DataFrame({
+        t("col.time_left"): [t("left.overdue", d=hours_minutes(s)) if s < 0 else hours_minutes(s)
+                             for s in frame["time_left_s"]],
+        t("col.id"): frame["external_id"],
+        t("col.status"): [t(f"status.{s}") for s in frame["status"]],
+        t("col.category"): [name_of(r, lang, "category") for r in records],
+        t("col.district"): [name_of(r, lang, "district") for r in records],
+        t("col.address"): frame["address"].fillna(""),
+        t("col.created"): [instant(v, city_tz(), lang) for v in frame["created_at"]],
+        t("col.priority"): [t(f"priority.{p}") for p in frame["priority"]],
+    })
+
+
 def export_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The CSV export: every column of the table plus instants in ISO-8601 UTC."""
     out = _display(frame, lang)

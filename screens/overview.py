@@ -122,7 +122,7 @@ if ticket_id:
         st.warning(t("card.missing", id=ticket_id))
     else:
         widgets.ticket_card(card)
-        st.page_link("pages/ticket.py", label=t("card.open_page"),
+        st.page_link("screens/ticket.py", label=t("card.open_page"),
                      query_params={"id": ticket_id}, icon=":material/open_in_new:")
 
 widgets.outage_banner(banner)

@@ -1,0 +1,116 @@
+"""A department's page: what its head keeps open all day — its figures against the city's, its
+queue by urgency, its map and trend, and the actions that move work."""
+
+import streamlit as st
+
+from db.config import city_tz
+from ui import actions, charts, data, view, widgets
+from ui.actor import current_actor, may_act
+from ui.format import duration, instant, number, percent
+from ui.i18n import current_language, name_of, t
+from ui.map import build_deck
+
+lang = current_language()
+data.begin_run()
+banner = st.empty()
+reference = data.guarded(data.load_reference)
+if reference is None:
+    widgets.outage_banner(banner)
+    st.stop()
+departments = reference["departments"]
+names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records")}
+actor = current_actor()
+
+# Which department: the link's, else the head's own, else the first.
+asked = st.query_params.get("dept")
+if asked and asked not in names:
+    st.warning(t("dept.unknown", code=asked), icon="🔗")
+    asked = None
+if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
+    st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)
+if not names:
+    st.info(t("db.empty"), icon="📭")
+    st.stop()
+code = st.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page")
+st.query_params["dept"] = code
+
+view.init_from_url(reference)
+current = view.sidebar(reference, with_status=False, fixed_dept=code)
+f = current.filters
+city = f.with_(departments=())
+
+st.title(names[code])
+st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
+             tz=city_tz().key) + " · " + t("action.acting_as", name=actor.name,
+                                            role=t(f"role.{actor.role}")))
+actions.show_result(departments)
+
+# Counters, and how they compare with the city
+mine = data.guarded(data.load_counters, f)
+theirs = data.guarded(data.load_counters, city)
+if mine is not None:
+    widgets.counter_row(mine, f, drill=False)
+if mine is not None and theirs is not None:
+    def share(part: int, whole: int) -> str:
+        return percent(100.0 * part / whole, lang) if whole else "—"
+
+    comparison = st.columns(5)
+    comparison[0].caption(t("dept.share", pct=share(mine.open, theirs.open)))
+    comparison[1].caption(t("dept.share", pct=share(mine.overdue, theirs.overdue)))
+    comparison[2].caption(t("dept.share", pct=share(mine.at_risk, theirs.at_risk)))
+    comparison = st.columns(3)
+    comparison[0].caption(t("dept.city", value=percent(theirs.on_time_pct_7d, lang)))
+    comparison[1].caption(t("dept.city", value=duration(theirs.median_accept_s_7d, lang)))
+    comparison[2].caption(t("dept.city", value=duration(theirs.median_resolve_s_7d, lang)))
+
+# The queue, and the actions on it
+st.subheader(t("dept.queue"))
+st.caption(t("dept.queue_help"))
+search = st.text_input(t("table.search"), key="queue_search")
+queue = data.guarded(data.load_queue, f, search)
+selected_card = None
+if queue is not None and queue.empty:
+    st.success(t("dept.queue_empty"), icon="✅")
+elif queue is not None:
+    total = mine.open if mine is not None else len(queue)
+    if len(queue) < total and not search:
+        st.caption(t("dept.queue_more", n=number(len(queue), lang), total=number(total, lang)))
+    shown = widgets.queue_frame(queue, lang)
+    generation = st.session_state.get("_queue_generation", 0)
+    picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="multi-row",
+                          key=f"queue_grid_{generation}", width="stretch", height=420)
+    rows = picked.selection.rows if picked else []
+    chosen = queue.iloc[rows]
+    buttons = st.columns([2, 2, 5])
+    if may_act(actor):
+        if buttons[0].button(t("action.reassign", n=len(chosen)), type="primary",
+                             disabled=chosen.empty, icon=":material/swap_horiz:"):
+            actions.reassign_dialog(chosen, departments, actor)
+        if buttons[1].button(t("action.undo"), icon=":material/undo:"):
+            actions.undo(actor)
+    else:
+        buttons[0].caption(t("action.no_permission", role=t(f"role.{actor.role}")))
+    if len(chosen) == 1:
+        selected_card = str(chosen.iloc[0]["external_id"])
+
+if selected_card:
+    card = data.guarded(data.load_card, selected_card)
+    if card is not None:
+        widgets.ticket_card(card)
+
+# Its map and its trend
+map_column, trend_column = st.columns([3, 2])
+with map_column:
+    st.subheader(t("dept.map"))
+    points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
+    if points is not None:
+        st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
+        st.pydeck_chart(build_deck(points, reference["districts"], lang), height=420)
+with trend_column:
+    st.subheader(t("dept.trend"))
+    flow = data.guarded(data.load_daily_flow, f)
+    if flow is not None:
+        st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch",
+                        config=charts.CONFIG)
+
+widgets.outage_banner(banner)
