@@ -31,7 +31,7 @@ if "dept_page" not in st.session_state or (asked and asked != st.session_state["
 if not names:
     st.info(t("db.empty"), icon="📭")
     st.stop()
-code = st.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page")
+code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page")
 st.query_params["dept"] = code
 
 view.init_from_url(reference)
