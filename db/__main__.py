@@ -52,6 +52,12 @@ def _undo(args: argparse.Namespace) -> int:
     return undo_command(args)
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from db.simulate import simulate_command
+
+    return simulate_command(args)
+
+
 def _add_actor_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--user", required=True, help="who does it (recorded on the events)")
     command.add_argument("--role", choices=ROLES, default="dispatcher",
@@ -98,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--report", help="write one JSON line per input line here")
     intake.add_argument("--rules", help="rules file (default db/data/intake_rules.toml)")
     intake.set_defaults(handler=_intake)
+
+    sim = commands.add_parser("simulate", help="play the city live: tickets arrive and move")
+    sim.add_argument("--speed", type=float, default=1.0,
+                     help="how many times faster than real life things happen (default 1)")
+    sim.add_argument("--duration", type=float, default=None,
+                     help="stop after this many real seconds (default: until Ctrl-C)")
+    sim.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    sim.set_defaults(handler=_simulate)
     return parser
 
 
