@@ -101,6 +101,13 @@ def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_0
     return frame_of(conn, _base(f, q).order_by(T.created_at.desc(), T.id.desc()).limit(limit))
 
 
+def latest(conn: Connection, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The tickets received last (as of as_of, within f), newest first, with their status then:
+    the meeting screen's ticker."""
+    query = _base(f, TicketQuery()).order_by(T.created_at.desc(), T.id.desc()).limit(limit)
+    return frame_of(conn, query)
+
+
 def queue(conn: Connection, f: Filters, search: str = "", limit: int = 500) -> pd.DataFrame:
     """Open tickets by urgency: overdue first (longest overdue on top), then by time left."""
     query = (

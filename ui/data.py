@@ -86,6 +86,11 @@ def load_ticket_page(f: Filters, q: tickets.TicketQuery):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def load_latest(f: Filters, limit: int = 10):
+    return _read(tickets.latest, f, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def load_queue(f: Filters, search: str = ""):
     return _read(tickets.queue, f, search)
 
