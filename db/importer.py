@@ -33,9 +33,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Engine, Row, Table, bindparam, insert, select, update
 from tqdm import tqdm
 
-from db import reference
+from db import import_profiles, reference
 from db.config import city_tz
 from db.engine import make_engine
+from db.import_profiles import Profile, profile_for
 from db.lifecycle import OPEN, Instants, due_at, ended_at, latest, status_at
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 
@@ -153,22 +154,26 @@ def _read_csv(path: Path) -> Source:
             raise ImportFileError("the CSV file is empty")
         total = sum(1 for row in rows if row)
     columns = [name.strip() for name in header]
+    profile = profile_for(columns)
+    if profile is not None:
+        columns = import_profiles.header(columns, profile)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if "status" not in columns and "status_detail" not in columns:
         missing.append("status")
     if missing:
         raise ImportFileError(f"the CSV header lacks {', '.join(missing)}")
-    return Source("line", _csv_records(path, columns), total)
+    return Source("line", _csv_records(path, columns, profile), total)
 
 
-def _csv_records(path: Path, columns: list[str]) -> Iterator[Parsed]:
+def _csv_records(path: Path, columns: list[str], profile: Profile | None) -> Iterator[Parsed]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = csv.reader(f)
         next(rows)
         start = rows.line_num + 1
         for row in rows:
             if len(row) == len(columns):
-                yield start, dict(zip(columns, row, strict=True))
+                record = dict(zip(columns, row, strict=True))
+                yield start, import_profiles.refine_status(record, profile) if profile else record
             elif row:
                 yield start, f"{len(row)} fields where the header has {len(columns)}"
             start = rows.line_num + 1
@@ -332,6 +337,9 @@ def _lifecycle(record: dict[str, Any], tz: tzinfo, created: datetime,
                updated: datetime | None) -> Instants:
     """The instants, completed from updated_datetime where the status needs one the record lacks.
 
+    An in-progress request with no instant of acceptance is taken as accepted at its last change,
+    or when it was made.
+
     A "closed" request is resolved and closed at updated_datetime unless the extension columns
     say otherwise; a rejected one ("Cancelled") ended at closed_datetime or updated_datetime.
     """
@@ -347,7 +355,9 @@ def _lifecycle(record: dict[str, Any], tz: tzinfo, created: datetime,
         return updated
 
     if target == "in_progress":
-        accepted = accepted or last_change("accepted")
+        # Work began at some unknown moment: the last change if given, else the request itself
+        # (real feeds, e.g. NYC's, leave in-progress requests with no other instant).
+        accepted = accepted or updated or created
     elif target == "resolved":
         resolved = resolved or last_change("resolved")
     elif target == "closed":

@@ -10,6 +10,7 @@ import json
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.data_utils import compute_view
 
 from queries.map import MapData
 from ui.format import duration
@@ -19,6 +20,10 @@ OVERDUE = [214, 39, 40, 220]
 OPEN = [255, 140, 0, 210]
 DONE = [120, 120, 120, 150]
 CELL = [200, 30, 30, 160]
+# Each layer ships only what it draws or shows (the payload is sent to every browser).
+POINT_FIELDS = ["lon", "lat", "color", "external_id", "address", "category_text",
+                "department_text", "age_text", "status_text"]
+CELL_FIELDS = ["lon", "lat", "row", "col", "count", "tip"]
 
 
 def _districts_layers(districts: pd.DataFrame, lang: str, dark: bool) -> list[pdk.Layer]:
@@ -66,16 +71,18 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
 
 def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None = None,
                dark: bool = False, center: tuple[float, float] | None = None,
-               zoom: float = 11.2) -> pdk.Deck:
+               zoom: float | None = None) -> pdk.Deck:
     """Districts, a heat layer, and pickable points (or cells when there are too many)."""
     layers = [] if basemap else _districts_layers(districts, lang, dark)
     if data.cells:
-        cells = data.frame.copy()
+        cells = data.frame.round({"lat": 6, "lon": 6})
         cells["tip"] = [translate(lang, "map.cell", n=int(n)) for n in cells["count"]]
         layers += [
-            pdk.Layer("HeatmapLayer", cells, id="heat", get_position=["lon", "lat"],
-                      get_weight="count", radius_pixels=40, opacity=0.7),
-            pdk.Layer("ScatterplotLayer", cells, id="cells", get_position=["lon", "lat"],
+            pdk.Layer("HeatmapLayer", cells[["lon", "lat", "count"]], id="heat",
+                      get_position=["lon", "lat"], get_weight="count", radius_pixels=40,
+                      opacity=0.7),
+            pdk.Layer("ScatterplotLayer", cells[CELL_FIELDS], id="cells",
+                      get_position=["lon", "lat"],
                       get_radius=(data.cell_deg or 0.002) * 111_000 / 2, get_fill_color=CELL,
                       opacity=0.05, pickable=True, auto_highlight=True),
         ]
@@ -83,30 +90,36 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
     else:
         points = point_records(data, lang)
         layers += [
-            pdk.Layer("HeatmapLayer", points, id="heat", get_position=["lon", "lat"],
-                      radius_pixels=35, opacity=0.55),
-            pdk.Layer("ScatterplotLayer", points, id="tickets", get_position=["lon", "lat"],
+            pdk.Layer("HeatmapLayer", points.reindex(columns=["lon", "lat"]), id="heat",
+                      get_position=["lon", "lat"], radius_pixels=35, opacity=0.55),
+            pdk.Layer("ScatterplotLayer", points.reindex(columns=POINT_FIELDS), id="tickets",
+                      get_position=["lon", "lat"],
                       get_fill_color="color", get_radius=18, radius_min_pixels=2,
                       radius_max_pixels=12, pickable=True, auto_highlight=True),
         ]
         tooltip = {"html": "<b>{category_text}</b><br/>{address}<br/>{department_text}"
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
-    lat, lon = center or _centre(data, districts)
     return pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, pitch=0),
+        initial_view_state=_view(data, districts, center, zoom),
         map_style=basemap,
         map_provider="carto" if basemap else None,
         tooltip=tooltip,
     )
 
 
-def _centre(data: MapData, districts: pd.DataFrame) -> tuple[float, float]:
-    source = data.frame if not data.frame.empty else districts
-    source = source.dropna(subset=["lat", "lon"]) if not source.empty else source
-    if source.empty:
-        return 0.0, 0.0
-    return float(source["lat"].median()), float(source["lon"].median())
+def _view(data: MapData, districts: pd.DataFrame, center: tuple[float, float] | None,
+          zoom: float | None) -> pdk.ViewState:
+    """Fit the city: the districts' centres, else the central 95% of the points."""
+    if center is not None and zoom is not None:
+        return pdk.ViewState(latitude=center[0], longitude=center[1], zoom=zoom)
+    source = districts if districts["lat"].notna().sum() >= 3 else data.frame
+    points = source.dropna(subset=["lat", "lon"])[["lon", "lat"]] if len(source) else source
+    if len(points) == 0:
+        return pdk.ViewState(latitude=0.0, longitude=0.0, zoom=1)
+    view = compute_view(points.values.tolist(), view_proportion=0.95)
+    return pdk.ViewState(latitude=view.latitude, longitude=view.longitude,
+                         zoom=min(view.zoom + 0.5, 15) if zoom is None else zoom)
 
 
 def payload_bytes(deck: pdk.Deck) -> int:

@@ -1,0 +1,36 @@
+"""Los Angeles' own 311 export on the overview, in Chromium: the map is Los Angeles, the counters
+are that city's, as of a moment in 2017."""
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from db.engine import make_engine, migrate
+from db.importer import import_file
+from tests.browser.conftest import Server, shoot, wait_idle
+from tests.test_real_data import DATA
+
+AS_OF = "2017-12-31T12:00:00-08:00"
+
+
+@pytest.fixture
+def los_angeles(tmp_path):
+    url = f"sqlite:///{tmp_path / 'la.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    import_file(engine, DATA / "la311_2017_sample.csv", ZoneInfo("America/Los_Angeles"))
+    engine.dispose()
+    running = Server({"DATABASE_URL": url, "CITY_TZ": "America/Los_Angeles"})
+    yield running
+    running.stop()
+
+
+def test_los_angeles_overview(los_angeles, page):
+    page.goto(f"{los_angeles.url}/?as_of={AS_OF.replace('+', '%2B')}")
+    wait_idle(page)
+    assert page.get_by_text("America/Los_Angeles").count() >= 1
+    received = page.locator('[data-testid="stMetric"]').nth(3)
+    assert received.locator('[data-testid="stMetricLabel"]').inner_text().strip() == \
+        "Received today"
+    assert int(received.locator('[data-testid="stMetricValue"]').inner_text()) > 0
+    shoot(page, "real-city-los-angeles", height=1500)
