@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select, true
 
-from db.schema import categories, channels, departments, districts, tickets
+from db.schema import (
+    OPEN_STATUSES,
+    STATUSES,
+    categories,
+    channels,
+    departments,
+    districts,
+    tickets,
+)
 from db.types import UTCDateTime
 
 T = tickets.c
@@ -96,13 +104,31 @@ def status_at(f: Filters) -> ColumnElement[str]:
 
 def row_clauses(f: Filters) -> list[ColumnElement[bool]]:
     """Everything a table or the map filters by: existence at as_of, dimensions, status, period."""
-    clauses = [T.created_at <= at(f.as_of), *dimension_clauses(f)]
-    if f.statuses:
-        clauses.append(status_at(f).in_(f.statuses))
+    clauses = [T.created_at <= at(f.as_of), *dimension_clauses(f), *status_clauses(f)]
     if f.period_from is not None:
         clauses.append(T.created_at >= at(f.period_from))
     if f.period_to is not None:
         clauses.append(T.created_at < at(f.period_to))
+    return clauses
+
+
+def status_clauses(f: Filters) -> list[ColumnElement[bool]]:
+    """The status filter in a form the indexes serve, not a CASE over every ticket.
+
+    A ticket's status at as_of is open exactly when it had not ended by then (`ended_at` is the
+    first of its resolved, closed and rejected instants), so open statuses read the open-work
+    indexes and the others the `ended_at` one. Every status at once filters nothing.
+    """
+    wanted = set(f.statuses)
+    if not wanted or wanted >= set(STATUSES):
+        return []
+    clauses = []
+    if wanted <= set(OPEN_STATUSES):
+        clauses.append(is_open(f))
+    elif wanted.isdisjoint(OPEN_STATUSES):
+        clauses.append(T.ended_at <= at(f.as_of))
+    if wanted != set(OPEN_STATUSES):
+        clauses.append(status_at(f).in_(sorted(wanted)))
     return clauses
 
 

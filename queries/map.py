@@ -1,7 +1,8 @@
 """Problem points for the heat map: single tickets, or grid cells when there are too many.
 
 The browser never receives more than `limit` items: past it the database aggregates points
-into square cells and sends one row per cell with its count.
+into square cells and sends one row per cell with its count. The limit keeps the map's payload
+under 2 MB however large the table grows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from queries.filters import Filters, at, row_clauses, status_at
 from queries.frames import frame_of
 
 T = tickets.c
-POINT_LIMIT = 50_000
+POINT_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ def map_points(
 ) -> MapData:
     """Tickets in `f` (and `box`) with coordinates: points up to `limit`, else grid cells.
 
-    Cells grow (doubling `cell_deg`) until there are at most `limit` of them.
+    One grouping pass at `cell_deg` gives the total and the finest cells; past `limit` cells are
+    merged (doubling their size) until at most `limit` remain, without reading the table again.
     """
     where = _where(f, box)
-    total = conn.execute(select(func.count()).select_from(tickets).where(*where)).scalar_one()
+    fine = _cells(conn, where, cell_deg)
+    total = int(fine["count"].sum())
     if total <= limit:
         query = (
             select(
@@ -83,21 +86,32 @@ def map_points(
         frame = frame_of(conn, query)
         frame["past_due"] = frame["past_due"].astype(bool)
         return MapData(frame, cells=False, total=total)
+    factor = 1
     while True:
-        frame = _cells(conn, where, cell_deg)
+        frame = _merged(fine, factor, cell_deg * factor)
         if len(frame) <= limit:
-            return MapData(frame, cells=True, total=total, cell_deg=cell_deg)
-        cell_deg *= 2
+            return MapData(frame, cells=True, total=total, cell_deg=cell_deg * factor)
+        factor *= 2
 
 
 def _cells(conn: Connection, where: list, cell_deg: float) -> pd.DataFrame:
-    """Counts per square cell of `cell_deg` degrees, with the cell's centre."""
+    """Counts per square cell of `cell_deg` degrees (row and column numbers from the south-west
+    corner of the globe, so both are whole and never negative)."""
     row = floor_int((T.lat + 90.0) / cell_deg).label("row")
     col = floor_int((T.lon + 180.0) / cell_deg).label("col")
     rows = conn.execute(
         select(row, col, func.count().label("count")).where(*where).group_by(row, col)
     ).all()
-    frame = pd.DataFrame(rows, columns=["row", "col", "count"])
+    return pd.DataFrame(rows, columns=["row", "col", "count"]).astype("int64")
+
+
+def _merged(fine: pd.DataFrame, factor: int, cell_deg: float) -> pd.DataFrame:
+    """Cells `factor` times larger, with their centres: exactly what grouping at `cell_deg`
+    would give, since floor(x / (k·d)) = floor(floor(x / d) / k) for x ≥ 0 and whole k."""
+    frame = (
+        fine.assign(row=fine["row"] // factor, col=fine["col"] // factor)
+        .groupby(["row", "col"], as_index=False)["count"].sum()
+    )
     frame["lat"] = (frame["row"] + 0.5) * cell_deg - 90.0
     frame["lon"] = (frame["col"] + 0.5) * cell_deg - 180.0
     return frame
