@@ -16,6 +16,18 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+def database_read_url() -> str | None:
+    """`DATABASE_READ_URL`: a streaming replica the dashboard reads from; writes always go to
+    `DATABASE_URL`. Unset: everything is read from `DATABASE_URL`."""
+    return os.environ.get("DATABASE_READ_URL") or None
+
+
+def read_your_writes_seconds() -> float:
+    """`CITYDESK_READ_YOUR_WRITES_SECONDS`: after a session writes, it reads from the primary
+    this long, so it sees its own change before the replica has replayed it."""
+    return max(0.0, float(os.environ.get("CITYDESK_READ_YOUR_WRITES_SECONDS") or 10))
+
+
 def city_tz() -> ZoneInfo:
     """`CITY_TZ`: the zone the city lives in; instants are shown and grouped by day in it."""
     return ZoneInfo(os.environ.get("CITY_TZ") or "Europe/Moscow")

@@ -1,5 +1,8 @@
 """The page layer's access to the database: one engine per process, query results shared
-between sessions for one refresh interval, and the last good figures kept through an outage."""
+between sessions for one refresh interval, and the last good figures kept through an outage.
+
+With `DATABASE_READ_URL` reads go to a replica and writes to the primary; a session that has just
+written reads from the primary, past the shared cache, until the replica has surely caught up."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from db.config import refresh_seconds
+from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
 from queries import channels, counters, reference, tickets, trend, workload
 from queries import map as map_query
@@ -32,6 +35,25 @@ def engine() -> Engine:
     return made
 
 
+@st.cache_resource(show_spinner=False)
+def _replica(url: str) -> Engine:
+    """One engine per process for the read replica (migrations run on the primary)."""
+    return make_engine(url)
+
+
+def read_engine() -> Engine:
+    """Where reads go: the replica when `DATABASE_READ_URL` names one, else the primary."""
+    url = database_read_url()
+    return _replica(url) if url else engine()
+
+
+def reads_primary() -> bool:
+    """Whether this session wrote so recently that the replica may not show its change yet."""
+    wrote = st.session_state.get("_wrote_at")
+    return (database_read_url() is not None and wrote is not None
+            and time.time() - wrote < read_your_writes_seconds())
+
+
 def live_now(interval: int = TTL) -> datetime:
     """Now, floored to the refresh interval, so that every screen in one interval asks the
     same question and shares one cached answer."""
@@ -40,7 +62,7 @@ def live_now(interval: int = TTL) -> datetime:
 
 
 def _read(fn: Callable, *args):
-    with engine().connect() as conn:
+    with (engine() if reads_primary() else read_engine()).connect() as conn:
         return fn(conn, *args)
 
 
@@ -108,7 +130,7 @@ def load_card(external_id: str, version_key: str = ""):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_reference():
     """All four lookup tables at once; they change rarely."""
-    with engine().connect() as conn:
+    with (engine() if reads_primary() else read_engine()).connect() as conn:
         return {
             "departments": reference.department_list(conn),
             "districts": reference.district_list(conn),
@@ -131,7 +153,9 @@ def guarded(fn: Callable, *args):
     key = (fn.__name__, *(a.with_(as_of=EPOCH) if isinstance(a, Filters) else a for a in args))
     store = st.session_state.setdefault("_last_good", {})
     try:
-        value = fn(*args)
+        # Right after this session's write: past the shared cache, which a read from the
+        # replica made by another session may have filled with the state before the write.
+        value = (getattr(fn, "__wrapped__", fn) if reads_primary() else fn)(*args)
     except OUTAGE_ERRORS:
         _drop_connections()
         kept = store.get(key)
@@ -147,6 +171,7 @@ def _drop_connections() -> None:
     """Close pooled connections that died with the server, so the next run reconnects."""
     with contextlib.suppress(*OUTAGE_ERRORS):
         engine().dispose()
+        read_engine().dispose()
 
 
 def outage() -> Outage | None:
@@ -161,5 +186,7 @@ def begin_run() -> None:
 
 def clear_after_write() -> None:
     """A write changed tickets: drop every cached figure at once, so the writer sees the change
-    now and every other screen at its next refresh."""
+    now and every other screen at its next refresh. This session reads from the primary for a
+    while (see `reads_primary`)."""
+    st.session_state["_wrote_at"] = time.time()
     st.cache_data.clear()
