@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, literal
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -100,3 +100,25 @@ def _floor_int_default(element, compiler, **kw):
 def _floor_int_sqlite(element, compiler, **kw):
     (value,) = list(element.clauses)
     return f"CAST({compiler.process(value, **kw)} AS INTEGER)"
+
+
+class mostly_true(FunctionElement):
+    """`mostly_true(condition)`: the condition, marked as true for nearly every row ("created by
+    as_of"). SQLite's planner, which has no histograms, otherwise reads the whole table through
+    the index on that condition instead of the open-work index on the other one."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "mostly_true"
+
+
+@compiles(mostly_true)
+def _mostly_true_default(element, compiler, **kw):
+    (condition,) = list(element.clauses)
+    return f"({compiler.process(condition, **kw)})"
+
+
+@compiles(mostly_true, "sqlite")
+def _mostly_true_sqlite(element, compiler, **kw):
+    (condition,) = list(element.clauses)
+    return f"likelihood({compiler.process(condition, **kw)}, 0.9999)"

@@ -21,7 +21,7 @@ from db.schema import (
     districts,
     tickets,
 )
-from db.types import UTCDateTime
+from db.types import UTCDateTime, mostly_true
 
 T = tickets.c
 WEEK = timedelta(days=7)
@@ -104,7 +104,7 @@ def status_at(f: Filters) -> ColumnElement[str]:
 
 def row_clauses(f: Filters) -> list[ColumnElement[bool]]:
     """Everything a table or the map filters by: existence at as_of, dimensions, status, period."""
-    clauses = [T.created_at <= at(f.as_of), *dimension_clauses(f), *status_clauses(f)]
+    clauses = [mostly_true(T.created_at <= at(f.as_of)), *dimension_clauses(f), *status_clauses(f)]
     if f.period_from is not None:
         clauses.append(T.created_at >= at(f.period_from))
     if f.period_to is not None:
@@ -135,7 +135,7 @@ def status_clauses(f: Filters) -> list[ColumnElement[bool]]:
 def is_open(f: Filters) -> ColumnElement[bool]:
     """Open at as_of: created by then and not yet resolved, closed or rejected."""
     t = at(f.as_of)
-    return and_(T.created_at <= t, or_(T.ended_at.is_(None), T.ended_at > t))
+    return and_(mostly_true(T.created_at <= t), or_(T.ended_at.is_(None), T.ended_at > t))
 
 
 def is_overdue(f: Filters) -> ColumnElement[bool]:
