@@ -1,0 +1,1 @@
+"""`python -m bench`: how fast every page and query is at city scale, against the usual way."""

@@ -1,0 +1,127 @@
+"""Everything measured on one database, in one place: queries, writes, the summary command, the
+map's payload, the pandas way beside ours, and the pages (in a process of their own)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, select
+from tqdm import tqdm
+
+from bench import baseline
+from bench.cases import ALL_STATUSES, PAGE, cases, sample_ticket
+from bench.databases import NOW, BenchDatabase
+from bench.timing import Timing, clock, measure, timed
+from db.actions import reassign, undo_last
+from db.config import ROOT
+from db.engine import make_engine
+from db.permissions import Actor
+from db.schema import departments, tickets
+from queries.map import map_points
+from queries.reference import district_list
+from ui.map import build_deck, payload_bytes
+
+ACTOR = Actor("benchmark", "dispatcher")
+
+
+@dataclass
+class Result:
+    """What one database measured."""
+
+    db: BenchDatabase
+    server: str = ""  # the database's name and version
+    queries: dict[str, Timing] = field(default_factory=dict)
+    writes: dict[str, Timing] = field(default_factory=dict)
+    payload: dict[str, int] = field(default_factory=dict)  # bytes
+    pandas: dict[str, Timing] = field(default_factory=dict)
+    same_figures: bool | None = None
+    frame_mb: float = 0.0
+    pages: dict = field(default_factory=dict)
+
+
+def measure_database(db: BenchDatabase, runs: int, baseline_runs: int, sessions: int) -> Result:
+    result = Result(db)
+    engine = make_engine(db.url)
+    try:
+        with engine.connect() as conn:
+            ticket = sample_ticket(conn)
+            result.server = _server(conn)
+            for case in tqdm(cases(ticket), desc=f"{db.label}: queries", unit="query"):
+                result.queries[case.name] = measure(lambda c=case: c.call(conn), runs)
+            districts = district_list(conn)
+            for name, f in (("open", PAGE), ("all statuses", ALL_STATUSES)):
+                deck = build_deck(map_points(conn, f), districts, "ru")  # Russian is the longer
+                result.payload[name] = payload_bytes(deck)
+        result.writes = _writes(engine, ticket, runs)
+        result.writes["summary command"] = _summary_command(db, baseline_runs)
+        _pandas_way(engine, result, baseline_runs)
+    finally:
+        engine.dispose()
+    result.pages = _pages(db, ticket, runs, sessions)
+    return result
+
+
+def _server(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+    return "SQLite " + conn.exec_driver_sql("SELECT sqlite_version()").scalar_one()
+
+
+def _writes(engine: Engine, ticket: str, runs: int) -> dict[str, Timing]:
+    """Reassign an open ticket and undo it, `runs` times: the database ends as it began."""
+    with engine.connect() as conn:
+        current = conn.execute(select(tickets.c.department_id)
+                               .where(tickets.c.external_id == ticket)).scalar_one()
+        target = conn.execute(select(departments.c.code).where(departments.c.id != current)
+                              .order_by(departments.c.id).limit(1)).scalar_one()
+    moves, undos = [], []
+    for run in tqdm(range(runs), desc="  reassign + undo", unit="pair"):
+        # A reason of its own: an undo takes back every move with the same second and reason.
+        reason = f"benchmark {run}"
+        moves.append(clock(lambda r=reason: _ok(reassign(engine, [ticket], target, r, ACTOR))))
+        undos.append(clock(lambda: _ok(undo_last(engine, ACTOR))))
+    return {"reassign (1 ticket)": Timing.of(moves), "undo": Timing.of(undos)}
+
+
+def _ok(result) -> None:
+    if not result.ok:
+        raise RuntimeError(f"the write was refused: {result.refusals[0].message}")
+
+
+def _summary_command(db: BenchDatabase, runs: int) -> Timing:
+    """`python -m queries summary --json`, start to end (the interpreter's start included)."""
+    command = [sys.executable, "-m", "queries", "--database", db.url, "summary", "--json",
+               "--as-of", NOW.isoformat()]
+    return Timing.of([clock(lambda: subprocess.run(command, cwd=ROOT, check=True,
+                                                   capture_output=True))
+                      for _ in tqdm(range(runs), desc="  summary command", unit="run")])
+
+
+def _pandas_way(engine: Engine, result: Result, runs: int) -> None:
+    """Read the table into pandas and compute the figures there; ours beside it."""
+    with engine.connect() as conn:
+        codes = list(conn.execute(select(departments.c.code)).scalars())
+        ours = baseline.ours(conn, PAGE)
+        result.pandas["ours: the same figures"] = measure(lambda: baseline.ours(conn, PAGE), runs)
+    reads, computes = [], []
+    for _ in tqdm(range(runs), desc="  pandas way", unit="run"):
+        read_ms, frame = timed(lambda: baseline.read_tickets(engine))
+        reads.append(read_ms)
+        computes.append(clock(lambda f=frame: baseline.figures(f, PAGE, codes)))
+    result.frame_mb = frame.memory_usage(deep=True).sum() / 2**20
+    result.same_figures = baseline.compare(baseline.figures(frame, PAGE, codes), ours).equal
+    result.pandas["pandas: read the table"] = Timing.of(reads)
+    result.pandas["pandas: figures from the frame"] = Timing.of(computes)
+    result.pandas["pandas: read + figures"] = Timing.of(
+        [r + c for r, c in zip(reads, computes, strict=True)])
+
+
+def _pages(db: BenchDatabase, ticket: str, runs: int, sessions: int) -> dict:
+    command = [sys.executable, "-m", "bench.pages", db.url, ticket, "--runs", str(runs),
+               "--sessions", str(sessions)]
+    print(f"{db.label}: pages", file=sys.stderr, flush=True)
+    done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE)
+    return json.loads(done.stdout)
