@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from db.engine import UNREACHABLE, ensure_schema, make_engine, migrate, unreachable_message
 from db.permissions import ROLES
+from db.schema import USER_ROLES
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -58,10 +59,24 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate_command(args)
 
 
+def _user(args: argparse.Namespace) -> int:
+    from db.users import user_command
+
+    return user_command(args)
+
+
+def _kiosk(args: argparse.Namespace) -> int:
+    from db.kiosk import kiosk_command
+
+    return kiosk_command(args)
+
+
 def _add_actor_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--user", required=True, help="who does it (recorded on the events)")
-    command.add_argument("--role", choices=ROLES, default="dispatcher",
-                         help="the user's role (default dispatcher)")
+    command.add_argument("--user", required=True,
+                         help="who does it (recorded on the events); once users exist, one of "
+                              "them, with their own role and department")
+    command.add_argument("--role", choices=ROLES,
+                         help="the user's role, while no users exist (default dispatcher)")
     command.add_argument("--department", help="a head's own department: code or name")
 
 
@@ -112,6 +127,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop after this many real seconds (default: until Ctrl-C)")
     sim.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     sim.set_defaults(handler=_simulate)
+
+    user = commands.add_parser("user", help="add a user, set a password, disable a user; "
+                                            "the password is read from standard input")
+    user.add_argument("action", choices=("add", "set-password", "disable"))
+    user.add_argument("name", metavar="NAME")
+    user.add_argument("--role", choices=USER_ROLES, default="viewer",
+                      help="with add: what the user may do (default viewer)")
+    user.add_argument("--department", help="with add: a head's own department (code or name)")
+    user.add_argument("--email", help="with add: the e-mail single sign-on knows the user by")
+    user.add_argument("--no-password", action="store_true",
+                      help="with add: no password; the user signs in only through single sign-on")
+    user.set_defaults(handler=_user)
+
+    kiosk = commands.add_parser("kiosk", help="tokens that open the meeting screen alone")
+    kiosk_actions = kiosk.add_subparsers(dest="action", required=True)
+    kiosk_actions.add_parser("issue", help="a new token, printed once").add_argument(
+        "label", help="where its screen is, e.g. 'situation room'")
+    kiosk_actions.add_parser("revoke", help="revoke by id or label").add_argument(
+        "which", metavar="ID|LABEL")
+    kiosk_actions.add_parser("list", help="every token, without secrets")
+    kiosk.set_defaults(handler=_kiosk)
     return parser
 
 

@@ -23,6 +23,7 @@ from db.engine import make_engine
 from db.permissions import Actor, may_reassign
 from db.reference import find_department
 from db.schema import OPEN_STATUSES, departments, ticket_events, tickets
+from db.users import actor_for, find_user, has_users
 
 # An undo is a reassignment back whose note names the event it reverses.
 UNDO_NOTE = "undo of event #{id}: {note}"
@@ -347,15 +348,31 @@ def _run(args: argparse.Namespace, action: Callable[[Engine, Actor], ActionResul
 
 
 def _actor(engine: Engine, args: argparse.Namespace) -> Actor | str:
-    """The user named on the command line, or what is wrong with how they were named."""
+    """The user named on the command line, or what is wrong with how they were named.
+
+    Once the database has users, the name must be one of them, enabled, and the role and
+    department are theirs: a `--role` or `--department` that says otherwise is refused. Before
+    any user exists (a fresh city, scripts), the role given is taken as it is.
+    """
     department = None
-    if args.department is not None:
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        if has_users(conn):
+            user = find_user(conn, args.user)
+            if user is None or user.disabled:
+                return f"no enabled user is named {args.user!r}"
+            actor = actor_for(user)
+            department = actor.department if args.department is None else (
+                _department_codes(conn).get(find_department(conn, args.department)))
+            if args.role not in (None, actor.role) or department != actor.department:
+                return (f"{actor.name} is a {actor.role}"
+                        + (f" of {actor.department}" if actor.department else ""))
+            return actor
+        if args.department is not None:
             found = find_department(conn, args.department)
             if found is None:
                 return f"no department has the code or name {args.department!r}"
             department = _department_codes(conn)[found]
     try:
-        return Actor(args.user, args.role, department)
+        return Actor(args.user, args.role or "dispatcher", department)
     except ValueError as error:
         return str(error)

@@ -53,3 +53,18 @@ def basemap_url() -> str | None:
     """`CITYDESK_BASEMAP`: a map style URL for street tiles; unset or `none` draws our own map."""
     value = (os.environ.get("CITYDESK_BASEMAP") or "").strip()
     return None if value.lower() in ("", "none", "off") else value
+
+
+def max_failures() -> int:
+    """`CITYDESK_MAX_FAILURES`: failed sign-ins in a row that lock an account."""
+    return max(1, int(os.environ.get("CITYDESK_MAX_FAILURES") or 5))
+
+
+def lock_minutes() -> float:
+    """`CITYDESK_LOCK_MINUTES`: how long an account stays locked after too many failures."""
+    return max(0.0, float(os.environ.get("CITYDESK_LOCK_MINUTES") or 15))
+
+
+def idle_minutes() -> float:
+    """`CITYDESK_IDLE_MINUTES`: a session left alone this long must sign in again."""
+    return max(1.0, float(os.environ.get("CITYDESK_IDLE_MINUTES") or 30))

@@ -182,3 +182,40 @@ ticket_reports = Table(
 )
 Index("ix_ticket_reports_ticket_id", ticket_reports.c.ticket_id)
 Index("ix_ticket_reports_decision_posted", ticket_reports.c.decision, ticket_reports.c.posted_at)
+
+# ------------------------------------------------------------------------------------------------
+# Sign-in (db/users.py, db/kiosk.py): who may open the dashboard, and the meeting room's screen.
+# Only hashes are stored: an argon2 hash of each password, a SHA-256 of each kiosk token.
+
+USER_ROLES = ("leadership", "head", "dispatcher", "viewer")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("email", String(254), unique=True),  # lower case; how single sign-on finds the user
+    Column("role", String(16), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id")),  # a head's own department
+    Column("password_hash", String(200)),  # NULL: signs in through single sign-on only
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("failed_count", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", UTCDateTime),
+    Column("last_failed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('leadership', 'head', 'dispatcher', 'viewer')", name="role"),
+    CheckConstraint("(role = 'head') = (department_id IS NOT NULL)", name="head_department"),
+)
+
+kiosk_tokens = Table(
+    "kiosk_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+# The audit page reads one kind of event, newest first.
+Index("ix_ticket_events_kind_at", ticket_events.c.kind, ticket_events.c.at)

@@ -9,6 +9,7 @@ the present holds new, in-progress, at-risk and overdue tickets.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -389,5 +390,29 @@ def seed_command(args: argparse.Namespace) -> int:
         return 2
     n = seed(engine, args.tickets, args.seed, now, days=args.days)
     print(f"seeded {n:,} tickets")
+    for line in demo_sign_ins(engine):
+        print(line)
     return 0
 
+
+DEMO_USERS = (("leader", "leadership", None), ("roads.head", "head", "ROADS"),
+              ("dispatcher", "dispatcher", None), ("viewer", "viewer", None))
+
+
+def demo_sign_ins(engine: Engine) -> list[str]:
+    """One demo user per role and a kiosk token for the meeting screen, when no user exists yet;
+    the lines to print, which are the only place their passwords and token ever appear."""
+    from db import kiosk, users
+
+    with engine.connect() as conn:
+        if users.has_users(conn):
+            return []
+    lines = ["sign in with (shown only now; change with python -m db user set-password NAME):"]
+    for name, role, department in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        users.add_user(engine, name, role, password, department)
+        lines.append(f"  {name:<11} {role + (f' of {department}' if department else ''):<16} "
+                     f"{password}")
+    _, token = kiosk.issue(engine, "demo meeting room")
+    lines.append(f"meeting screen: /wall?kiosk={token}")
+    return lines

@@ -28,6 +28,26 @@ SORTS = {
 }
 
 
+# A ticket with the names of what it refers to, in both languages.
+WITH_REFERENCES = (
+    tickets.join(categories, categories.c.id == T.category_id)
+    .join(departments, departments.c.id == T.department_id)
+    .join(channels, channels.c.id == T.channel_id)
+    .outerjoin(districts, districts.c.id == T.district_id)
+)
+REFERENCE_NAMES = (
+    categories.c.name.label("category"),
+    categories.c.name_ru.label("category_ru"),
+    departments.c.code.label("department_code"),
+    departments.c.name.label("department"),
+    departments.c.name_ru.label("department_ru"),
+    districts.c.name.label("district"),
+    districts.c.name_ru.label("district_ru"),
+    channels.c.name.label("channel"),
+    channels.c.name_ru.label("channel_ru"),
+)
+
+
 @dataclass(frozen=True)
 class TicketQuery:
     """Which tickets a table shows, in what order, and which page of them."""
@@ -54,23 +74,12 @@ def _base(f: Filters, q: TicketQuery) -> Select:
             T.address,
             T.description,
             categories.c.code.label("category_code"),
-            categories.c.name.label("category"),
-            categories.c.name_ru.label("category_ru"),
-            departments.c.code.label("department_code"),
-            departments.c.name.label("department"),
-            departments.c.name_ru.label("department_ru"),
-            districts.c.name.label("district"),
-            districts.c.name_ru.label("district_ru"),
-            channels.c.name.label("channel"),
-            channels.c.name_ru.label("channel_ru"),
+            *REFERENCE_NAMES,
             T.source_url,
             T.version,
             seconds(T.due_at, f.as_of).label("time_left_s"),
         )
-        .join(categories, categories.c.id == T.category_id)
-        .join(departments, departments.c.id == T.department_id)
-        .join(channels, channels.c.id == T.channel_id)
-        .outerjoin(districts, districts.c.id == T.district_id)
+        .select_from(WITH_REFERENCES)
         .where(*row_clauses(f), subset_clause(q.subset, f))
     )
     if q.search.strip():
@@ -118,12 +127,6 @@ def queue(conn: Connection, f: Filters, search: str = "", limit: int = 500) -> p
     return frame_of(conn, query)
 
 
-def _frame(conn: Connection, query: Select) -> pd.DataFrame:
-    return pd.DataFrame(
-        conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys())
-    )
-
-
 @dataclass(frozen=True)
 class TicketCard:
     """Every field of one ticket, its photos and its timeline."""
@@ -139,22 +142,11 @@ def ticket_card(conn: Connection, external_id: str) -> TicketCard | None:
         conn.execute(
             select(
                 tickets,
-                categories.c.name.label("category"),
-                categories.c.name_ru.label("category_ru"),
+                *REFERENCE_NAMES,
                 categories.c.sla_hours,
-                departments.c.code.label("department_code"),
-                departments.c.name.label("department"),
-                departments.c.name_ru.label("department_ru"),
-                districts.c.name.label("district"),
-                districts.c.name_ru.label("district_ru"),
-                channels.c.name.label("channel"),
-                channels.c.name_ru.label("channel_ru"),
                 channels.c.kind.label("channel_kind"),
             )
-            .join(categories, categories.c.id == T.category_id)
-            .join(departments, departments.c.id == T.department_id)
-            .join(channels, channels.c.id == T.channel_id)
-            .outerjoin(districts, districts.c.id == T.district_id)
+            .select_from(WITH_REFERENCES)
             .where(T.external_id == external_id)
         )
         .mappings()

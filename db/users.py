@@ -1,0 +1,278 @@
+"""The people who may open the dashboard, and the built-in sign-in with its lockout.
+
+Passwords are kept only as argon2 hashes. Failed sign-ins in a row first slow down (each must wait
+longer after the previous one) and then lock the account for a while; an unknown name costs the
+same hashing work as a known one, so timing tells nothing about which names exist. Nothing here
+logs or returns a password or a hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from db.config import lock_minutes, max_failures
+from db.engine import make_engine
+from db.permissions import Actor
+from db.reference import find_department
+from db.schema import USER_ROLES, departments, users
+
+log = logging.getLogger("citydesk.auth")
+MIN_PASSWORD = 8
+# After the n-th failure in a row the next attempt waits min(2 ** (n - 1), 30) seconds.
+MAX_DELAY_S = 30
+
+
+class UserError(ValueError):
+    """A request about users that cannot be done, said in one line (never with a secret)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the pages and actions see them: no password hash, no lockout state."""
+
+    id: int
+    name: str
+    role: str
+    department: str | None  # a head's own department (code)
+    email: str | None
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: the user, or a refusal code with when to retry.
+
+    Codes: `bad_credentials` (wrong name or password), `wait` (too soon after a failure),
+    `locked` (too many failures), `disabled`.
+    """
+
+    user: User | None
+    refusal: str | None = None
+    retry_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the name is unknown, so that it takes as long."""
+    return _hasher().hash("an unknown user's password is never this")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher().hash(password)
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@contextmanager
+def _secrets_hidden() -> Iterator[None]:
+    """Database errors carry their statement's parameters in their text; here those may be a
+    hash, so they are hidden before the error goes on to whoever logs or prints it."""
+    try:
+        yield
+    except StatementError as error:
+        error.hide_parameters = True
+        raise
+
+
+def actor_for(user: User) -> Actor:
+    """The actor the user's actions are done as: their name, role and (for a head) department."""
+    return Actor(user.name, user.role, user.department)
+
+
+def _select():
+    u = users.c
+    return (select(u.id, u.name, u.role, departments.c.code.label("department"), u.email,
+                   u.disabled, u.password_hash, u.failed_count, u.locked_until, u.last_failed_at)
+            .select_from(users.outerjoin(departments, departments.c.id == u.department_id)))
+
+
+def _user(row) -> User:
+    return User(row.id, row.name, row.role, row.department, row.email, bool(row.disabled))
+
+
+def find_user(conn: Connection, name: str) -> User | None:
+    row = conn.execute(_select().where(users.c.name == name.strip())).first()
+    return _user(row) if row else None
+
+
+def find_by_email(conn: Connection, email: str) -> User | None:
+    """The user single sign-on names by e-mail (case does not matter)."""
+    row = conn.execute(_select().where(users.c.email == email.strip().lower())).first()
+    return _user(row) if row else None
+
+
+def get_user(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(_select().where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def has_users(conn: Connection) -> bool:
+    return conn.execute(select(func.count()).select_from(users)).scalar_one() > 0
+
+
+def add_user(engine: Engine, name: str, role: str, password: str | None,
+             department: str | None = None, email: str | None = None,
+             now: datetime | None = None) -> User:
+    """A new user; `password` None means they sign in only through single sign-on."""
+    name = name.strip()
+    if not name:
+        raise UserError("a user needs a name")
+    if role not in USER_ROLES:
+        raise UserError(f"unknown role {role!r}; one of {', '.join(USER_ROLES)} "
+                        "(the meeting screen uses a kiosk token: python -m db kiosk issue)")
+    if (role == "head") != (department is not None):
+        raise UserError("a department head, and only a head, has a department")
+    hashed = hash_password(password) if password is not None else None
+    with _secrets_hidden(), engine.begin() as conn:
+        department_id = None
+        if department is not None:
+            department_id = find_department(conn, department)
+            if department_id is None:
+                raise UserError(f"no department has the code or name {department!r}")
+        if find_user(conn, name) is not None:
+            raise UserError(f"a user named {name!r} exists already")
+        email = email.strip().lower() if email else None
+        if email and find_by_email(conn, email) is not None:
+            raise UserError(f"another user has the e-mail {email!r}")
+        try:
+            conn.execute(insert(users).values(
+                name=name, email=email, role=role, department_id=department_id,
+                password_hash=hashed, created_at=now or datetime.now(UTC)))
+        except IntegrityError:
+            raise UserError(f"a user named {name!r} or with that e-mail exists already") from None
+        return find_user(conn, name)
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    """A new password; it also lifts a lock, so that an administrator can let someone back in."""
+    hashed = hash_password(password)
+    with _secrets_hidden(), engine.begin() as conn:
+        changed = conn.execute(update(users).where(users.c.name == name.strip()).values(
+            password_hash=hashed, failed_count=0, locked_until=None, last_failed_at=None)).rowcount
+    if changed != 1:
+        raise UserError(f"no user named {name!r}")
+
+
+def disable_user(engine: Engine, name: str) -> None:
+    """The user can no longer sign in, and an open session ends at its next run."""
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(users).where(users.c.name == name.strip()).values(disabled=True)).rowcount
+    if changed != 1:
+        raise UserError(f"no user named {name!r}")
+
+
+def _delay(failures: int) -> timedelta:
+    return timedelta(seconds=min(2 ** (failures - 1), MAX_DELAY_S)) if failures else timedelta()
+
+
+def authenticate(engine: Engine, name: str, password: str,
+                 now: datetime | None = None) -> SignIn:
+    """Check a name and password, keeping count of failures in a row.
+
+    Too soon after a failure the attempt is refused as `wait` without checking the password, and
+    while locked as `locked`; neither counts as a failure. The failure that reaches
+    `CITYDESK_MAX_FAILURES` locks the account for `CITYDESK_LOCK_MINUTES`.
+    """
+    now = now or datetime.now(UTC)
+    with _secrets_hidden(), engine.begin() as conn:
+        row = conn.execute(_select().where(users.c.name == name.strip())).first()
+        if row is None:
+            _matches(None, password)
+            log.info("sign-in refused: unknown name")
+            return SignIn(None, "bad_credentials")
+        if row.locked_until is not None and now < row.locked_until:
+            return SignIn(None, "locked", row.locked_until)
+        if row.last_failed_at is not None and now < row.last_failed_at + _delay(row.failed_count):
+            return SignIn(None, "wait", row.last_failed_at + _delay(row.failed_count))
+        if not _matches(row.password_hash, password):
+            return _failed(conn, row, now)
+        if row.disabled:
+            log.info("sign-in refused: %s is disabled", row.name)
+            return SignIn(None, "disabled")
+        values = {"failed_count": 0, "locked_until": None, "last_failed_at": None}
+        if _hasher().check_needs_rehash(row.password_hash):
+            values["password_hash"] = _hasher().hash(password)
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    log.info("signed in: %s (%s)", row.name, row.role)
+    return SignIn(_user(row))
+
+
+def _failed(conn: Connection, row, now: datetime) -> SignIn:
+    """Count a failure; lock the account when it is one too many."""
+    failures = row.failed_count + 1
+    if failures >= max_failures():
+        until = now + timedelta(minutes=lock_minutes())
+        conn.execute(update(users).where(users.c.id == row.id).values(
+            failed_count=0, locked_until=until, last_failed_at=now))
+        log.warning("sign-in: %s locked until %s after %d failures", row.name,
+                    until.isoformat(), failures)
+        return SignIn(None, "locked", until)
+    conn.execute(update(users).where(users.c.id == row.id).values(
+        failed_count=users.c.failed_count + 1, locked_until=None, last_failed_at=now))
+    log.info("sign-in refused: wrong password for %s (%d in a row)", row.name, failures)
+    return SignIn(None, "bad_credentials", now + _delay(failures))
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line: `python -m db user add|set-password|disable NAME ...`.
+# The password comes from standard input: typed without echo at a terminal, else its first line.
+
+
+def read_password() -> str:
+    """The new password: asked twice at a terminal, else the first line a script pipes in."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise UserError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def user_command(args: argparse.Namespace) -> int:
+    engine = make_engine(args.database)
+    try:
+        if args.action == "add":
+            password = None if args.no_password else read_password()
+            user = add_user(engine, args.name, args.role, password, args.department, args.email)
+            where = f" of {user.department}" if user.department else ""
+            print(f"added {user.name}: {user.role}{where}")
+        elif args.action == "set-password":
+            set_password(engine, args.name, read_password())
+            print(f"password of {args.name} set")
+        else:
+            disable_user(engine, args.name)
+            print(f"{args.name} is disabled")
+    except UserError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
