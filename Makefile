@@ -6,5 +6,9 @@ run:   ## set up, seed the demo city if empty, start the dashboard
 test:  ## set up, lint, run every test (SQLite, PostgreSQL, Chromium)
 	bash scripts/test.sh
 
+bench: ## set up, build the benchmark's databases once (data/bench/), print the table
+	bash scripts/setup.sh --system
+	.venv/bin/python -m bench $(ARGS)
+
 lint:
 	.venv/bin/ruff check .

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each figure")
     parser.add_argument("--baseline-runs", type=int, default=5,
                         help="runs of the slow ones: the pandas way and the summary command")
+    parser.add_argument("--pandas-max", type=int, default=1_000_000,
+                        help="the largest database the pandas way is run on (it holds the "
+                             "whole table in memory: ~1 GB per million tickets)")
     parser.add_argument("--sessions", type=int, default=50,
                         help="sessions opened within one refresh interval")
     parser.add_argument("--quick", action="store_true",
@@ -44,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         databases = [postgres_database(admin, n) for n in sizes]
         databases[1:1] = [sqlite_database(n) for n in args.sqlite_sizes]
         for db in databases:
-            results.append(measure_database(db, args.runs, args.baseline_runs, args.sessions))
+            results.append(measure_database(db, args.runs, args.baseline_runs, args.sessions,
+                                            args.pandas_max))
     table = markdown(results, args.runs)
     print(table)
     if args.out:

@@ -38,11 +38,19 @@ class Result:
     payload: dict[str, int] = field(default_factory=dict)  # bytes
     pandas: dict[str, Timing] = field(default_factory=dict)
     same_figures: bool | None = None
-    frame_mb: float = 0.0
+    frame_mb: float | None = None
     pages: dict = field(default_factory=dict)
 
 
-def measure_database(db: BenchDatabase, runs: int, baseline_runs: int, sessions: int) -> Result:
+OURS = "ours: the same figures"
+READ, FIGURES, BOTH = ("pandas: read the table", "pandas: figures from the frame",
+                       "pandas: read + figures")
+
+
+def measure_database(db: BenchDatabase, runs: int, baseline_runs: int, sessions: int,
+                     pandas_max: int) -> Result:
+    """Everything, on `db`; the pandas way only up to `pandas_max` tickets (past it the whole
+    table no longer fits this machine's memory as Python objects on the way into pandas)."""
     result = Result(db)
     engine = make_engine(db.url)
     try:
@@ -57,7 +65,10 @@ def measure_database(db: BenchDatabase, runs: int, baseline_runs: int, sessions:
                 result.payload[name] = payload_bytes(deck)
         result.writes = _writes(engine, ticket, runs)
         result.writes["summary command"] = _summary_command(db, baseline_runs)
-        _pandas_way(engine, result, baseline_runs)
+        with engine.connect() as conn:
+            result.pandas[OURS] = measure(lambda: baseline.ours(conn, PAGE), runs)
+        if db.size <= pandas_max:
+            _pandas_way(engine, result, baseline_runs)
     finally:
         engine.dispose()
     result.pages = _pages(db, ticket, runs, sessions)
@@ -105,7 +116,6 @@ def _pandas_way(engine: Engine, result: Result, runs: int) -> None:
     with engine.connect() as conn:
         codes = list(conn.execute(select(departments.c.code)).scalars())
         ours = baseline.ours(conn, PAGE)
-        result.pandas["ours: the same figures"] = measure(lambda: baseline.ours(conn, PAGE), runs)
     reads, computes = [], []
     for _ in tqdm(range(runs), desc="  pandas way", unit="run"):
         read_ms, frame = timed(lambda: baseline.read_tickets(engine))
@@ -113,9 +123,9 @@ def _pandas_way(engine: Engine, result: Result, runs: int) -> None:
         computes.append(clock(lambda f=frame: baseline.figures(f, PAGE, codes)))
     result.frame_mb = frame.memory_usage(deep=True).sum() / 2**20
     result.same_figures = baseline.compare(baseline.figures(frame, PAGE, codes), ours).equal
-    result.pandas["pandas: read the table"] = Timing.of(reads)
-    result.pandas["pandas: figures from the frame"] = Timing.of(computes)
-    result.pandas["pandas: read + figures"] = Timing.of(
+    result.pandas[READ] = Timing.of(reads)
+    result.pandas[FIGURES] = Timing.of(computes)
+    result.pandas[BOTH] = Timing.of(
         [r + c for r, c in zip(reads, computes, strict=True)])
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bench.measure import Result
+from bench.measure import BOTH, FIGURES, OURS, READ, Result
 from bench.timing import Timing
 
 MB = 2**20
@@ -85,21 +85,24 @@ def rows(results: list[Result]) -> list[tuple[str, str, list[Cell]]]:
                       f"{r.pages['sessions']['rss_mb']:,.0f}",
                       r.pages["sessions"]["peak_rss_mb"] < 1024) for r in results]))
     section("The usual way beside ours: the counters, the workload and 30 days of flow")
-    for name in first.pandas:
+    for name in (OURS, READ, FIGURES, BOTH):
         out.append((name, "", [_ms(r.pandas.get(name), r, lambda _r: None) for r in results]))
     out.append(("ours ÷ pandas (read + figures), medians", "",
-                [Cell(_ratio(r, "pandas: read + figures")) for r in results]))
+                [Cell(_ratio(r, BOTH)) for r in results]))
     out.append(("ours ÷ pandas (frame already in memory)", "",
-                [Cell(_ratio(r, "pandas: figures from the frame")) for r in results]))
-    out.append(("the DataFrame's memory", "", [Cell(f"{r.frame_mb:,.0f} MB") for r in results]))
+                [Cell(_ratio(r, FIGURES)) for r in results]))
+    out.append(("the DataFrame's memory", "",
+                [Cell("–" if r.frame_mb is None else f"{r.frame_mb:,.0f} MB") for r in results]))
     out.append(("same figures both ways", "",
-                [Cell("yes" if r.same_figures else "NO", r.same_figures) for r in results]))
+                [Cell("–") if r.same_figures is None
+                 else Cell("yes" if r.same_figures else "NO", r.same_figures) for r in results]))
     return out
 
 
 def _ratio(result: Result, theirs: str) -> str:
-    ours = result.pandas["ours: the same figures"].median_ms
-    return f"{ours / result.pandas[theirs].median_ms:.4f}"
+    if theirs not in result.pandas:
+        return "–"
+    return f"{result.pandas[OURS].median_ms / result.pandas[theirs].median_ms:.4f}"
 
 
 def markdown(results: list[Result], runs: int) -> str:
