@@ -11,15 +11,22 @@ st.set_page_config(page_title="Citydesk", page_icon="🏙️", layout="wide")
 if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
     st.session_state["lang"] = st.query_params["lang"]
 
+# `?view=wall` on any link opens the meeting screen, with no menu.
+wall_view = st.query_params.get("view") == "wall"
+wall = st.Page("screens/wall.py", title=t("nav.wall"), icon=":material/tv:", url_path="wall",
+               default=wall_view)
 pages = [
     st.Page("screens/overview.py", title=t("nav.overview"), icon=":material/location_city:",
-            url_path="overview", default=True),
+            url_path="overview", default=not wall_view),
     st.Page("screens/department.py", title=t("nav.department"), icon=":material/apartment:",
             url_path="department"),
     st.Page("screens/ticket.py", title=t("nav.ticket"), icon=":material/receipt_long:",
             url_path="ticket"),
+    wall,
 ]
-page = st.navigation(pages)
+page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
+if wall_view and page is not wall:
+    st.switch_page(wall, query_params=st.query_params.to_dict())
 try:
     page.run()
 except Exception as error:  # the last line of defence: never show users a traceback

@@ -3,7 +3,7 @@ that a link reproduces what its sender saw."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 import streamlit as st
@@ -32,6 +32,15 @@ class View:
     filters: Filters
     live: bool
     box: Box | None
+    period: str = "any"
+
+    def at_now(self) -> View:
+        """This view at the current refresh interval when it is live (a past moment stays):
+        what a self-refreshing part of the page draws, since the sidebar does not rerun."""
+        if not self.live:
+            return self
+        moved = self.filters.with_(as_of=data.live_now(), period_from=None)
+        return replace(self, filters=_with_period(moved, self.period))
 
 
 def _param_list(name: str) -> list[str]:
@@ -130,7 +139,7 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     )
     period = st.session_state.get("f_period", "any") if with_status else "any"
     filters = _with_period(filters, period)
-    view = View(filters, st.session_state["f_live"], st.session_state.get("_box"))
+    view = View(filters, st.session_state["f_live"], st.session_state.get("_box"), period)
     write_url(view, fixed_dept)
     return view
 
@@ -162,7 +171,7 @@ def write_url(view: View, fixed_dept: str | None = None) -> None:
     if view.box is not None:
         b = view.box
         params["box"] = f"{b.south:.5f},{b.west:.5f},{b.north:.5f},{b.east:.5f}"
-    for key in ("subset", "ticket", "drill_dept", "id", "view", "embed"):
+    for key in ("subset", "ticket", "drill_dept", "id", "view", "embed", "refresh"):
         if key in st.query_params:
             params[key] = st.query_params[key]
     if fixed_dept:

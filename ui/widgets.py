@@ -148,16 +148,38 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
         return None
     st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
                + " · " + t("table.pick"))
-    event = st.dataframe(_display(frame, lang), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key=f"{key}_grid", width="stretch")
+    picked = _steady_pick(_display(frame, lang), [str(i) for i in frame["external_id"]], key)
     st.download_button(
         t("table.export"),
         data=lambda: export_frame(data.load_ticket_rows(f, query), lang).to_csv(index=False),
         file_name=f"citydesk-{subset}-{f.as_of:%Y%m%dT%H%M}.csv", mime="text/csv",
         icon=":material/download:", key=f"{key}_export",
     )
-    rows = event.selection.rows if event else []
-    return str(frame.iloc[rows[0]]["external_id"]) if rows else None
+    return picked
+
+
+def _steady_pick(shown: pd.DataFrame, ids: list[str], key: str) -> str | None:
+    """The table, with a single-row pick that follows its ticket rather than its row number.
+
+    A refresh that brings new tickets moves the rows under the pick; the table is then drawn
+    anew with the same ticket selected where it now is (or none, if it left this page, while its
+    card stays open) until the user picks another row or clears the pick.
+    """
+    generation = st.session_state.get(f"{key}_generation", 0)
+    picked = st.session_state.get(f"{key}_picked")
+    state = st.session_state.get(f"{key}_grid_{generation}")
+    rows = list(state["selection"]["rows"]) if state else []
+    if rows != st.session_state.get(f"{key}_rows", []):  # the user picked or cleared a row
+        picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    elif picked is not None and rows != ([ids.index(picked)] if picked in ids else []):
+        generation += 1  # the rows moved under the pick
+    where = [ids.index(picked)] if picked in ids else []
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"{key}_grid_{generation}", width="stretch",
+                         selection_default={"selection": {"rows": where}} if where else None)
+    st.session_state[f"{key}_rows"] = list(event.selection.rows) if event else []
+    st.session_state[f"{key}_picked"], st.session_state[f"{key}_generation"] = picked, generation
+    return picked
 
 
 def ticket_card(card: TicketCard) -> None:

@@ -1,0 +1,108 @@
+"""The meeting screen: the city on the situation room's projector, read from five metres.
+
+Four panels take turns every `CITYDESK_WALL_SECONDS` (`?panel=N` pins one): the city's counters
+with the map, the departments by overdue tickets, today's flow by hour, the latest tickets. It
+refreshes by itself (`?refresh=N` seconds, or `off`); a figure that moved since the panel's
+previous refresh is marked.
+"""
+
+import streamlit as st
+
+from db.config import at_risk_window, city_tz
+from queries.filters import Filters
+from ui import charts, data, live, wall
+from ui.i18n import current_language, t
+from ui.map import build_deck
+
+lang = current_language()
+st.html(wall.STYLE)
+every = live.interval()
+pinned = wall.pinned_panel(st.query_params.get("panel"))
+seconds = wall.rotation_seconds()
+# One timer drives both the data and the rotation; figures move at the shared interval anyway.
+tick = None if every is None else every if pinned else min(every, seconds)
+
+
+def html(markup: str) -> None:
+    st.markdown(markup, unsafe_allow_html=True)
+
+
+def city_panel(f: Filters) -> None:
+    counts = data.guarded(data.load_counters, f)
+    points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
+    reference = data.guarded(data.load_reference)
+    figures, map_column = st.columns([2, 3], gap="large")
+    if counts is not None:
+        items = [wall.Tile("open", t("counter.open"), counts.open),
+                 wall.Tile("overdue", t("counter.overdue"), counts.overdue, "red"),
+                 wall.Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange"),
+                 wall.Tile("received_today", t("counter.received_today"),
+                           counts.received_today, "blue"),
+                 wall.Tile("resolved_today", t("counter.resolved_today"),
+                           counts.resolved_today, "green")]
+        before = wall.previous(1, f.as_of, {i.key: i.value for i in items})
+        with figures:
+            html(wall.tiles(items, before, lang))
+    if points is not None and reference is not None:
+        with map_column:
+            st.pydeck_chart(wall.deck(build_deck(points, reference["districts"], lang,
+                                                 dark=True, zoom=11.4)), height=880)
+
+
+def departments_panel(f: Filters) -> None:
+    load = data.guarded(data.load_workload, f)
+    if load is not None:
+        before = wall.previous(2, f.as_of, dict(zip(load["code"], load["overdue"], strict=True)))
+        html(wall.departments(load, before, lang))
+
+
+def flow_panel(f: Filters) -> None:
+    counts = data.guarded(data.load_counters, f)
+    hourly = data.guarded(data.load_hourly_flow, f)
+    figures, chart_column = st.columns([1, 3], gap="large")
+    if counts is not None:
+        items = [wall.Tile("received_today", t("counter.received_today"),
+                           counts.received_today, "blue"),
+                 wall.Tile("resolved_today", t("counter.resolved_today"),
+                           counts.resolved_today, "green"),
+                 wall.Tile("open", t("counter.open"), counts.open)]
+        before = wall.previous(3, f.as_of, {i.key: i.value for i in items})
+        with figures:
+            html(wall.tiles(items, before, lang))
+    if hourly is not None:
+        with chart_column:
+            figure = wall.chart(charts.flow_lines(hourly, "hour", lang, dark=True, height=860))
+            st.plotly_chart(figure, width="stretch", config=charts.CONFIG, theme=None)
+
+
+def latest_panel(f: Filters) -> None:
+    frame = data.guarded(data.load_latest, f, 10)
+    if frame is not None:
+        ids = frame["external_id"].tolist()
+        before = wall.previous(4, f.as_of, {"ids": ids})
+        html(wall.tickets(frame, set(before.get("ids", ())), lang))
+
+
+PANELS = {1: city_panel, 2: departments_panel, 3: flow_panel, 4: latest_panel}
+
+
+def draw() -> None:
+    f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())
+    panel = pinned or wall.next_panel(seconds)
+    head = st.empty()
+    PANELS[panel](f)
+    down = data.outage()
+    shown = down.since if down is not None and down.since is not None else f.as_of
+    with head:
+        html(wall.header(lang, panel, shown, paused=every is None))
+
+
+def banner(slot) -> None:
+    markup = wall.banner(data.outage(), lang)
+    if markup:
+        slot.markdown(markup, unsafe_allow_html=True)
+    else:
+        slot.empty()
+
+
+live.section(draw, tick, banner=banner)
