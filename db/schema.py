@@ -129,6 +129,10 @@ Index("ix_tickets_resolved_due", tickets.c.resolved_at, tickets.c.due_at)
 Index("ix_tickets_ended_at", tickets.c.ended_at)
 Index("ix_tickets_accepted_at", tickets.c.accepted_at)
 Index("ix_tickets_department_created", tickets.c.department_id, tickets.c.created_at)
+# A department's 7-day windows (on time, median times) from its own entries (migration 0006).
+Index("ix_tickets_department_resolved_due", tickets.c.department_id, tickets.c.resolved_at,
+      tickets.c.due_at)
+Index("ix_tickets_department_accepted", tickets.c.department_id, tickets.c.accepted_at)
 
 ticket_events = Table(
     "ticket_events",
@@ -149,6 +153,22 @@ ticket_events = Table(
 )
 Index("ix_ticket_events_ticket_at", ticket_events.c.ticket_id, ticket_events.c.at)
 Index("ix_ticket_events_at", ticket_events.c.at)
+
+# A rollup for the map of every ticket: how many lie in each 0.002° cell, per department and
+# district (0: none). Triggers on tickets keep it current in the same transaction as each change
+# (migration 0005); on SQLite a migration that rebuilds `tickets` in batch mode drops them, so it
+# must create them again.
+MAP_CELL_DEG = 0.002
+
+map_cells = Table(
+    "map_cells",
+    metadata,
+    Column("cell_row", BigInteger, primary_key=True),
+    Column("cell_col", BigInteger, primary_key=True),
+    Column("department_id", Integer, primary_key=True),
+    Column("district_id", Integer, primary_key=True),
+    Column("tickets", Integer, nullable=False),
+)
 
 # ------------------------------------------------------------------------------------------------
 # Intake from social networks (db/intake/): every message read, and what was decided about it.

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, literal, or_, select, true
 
 from db.schema import (
     OPEN_STATUSES,
@@ -86,8 +86,13 @@ def dimension_clauses(f: Filters) -> list[ColumnElement[bool]]:
         (T.channel_id, channels, f.channels),
     ):
         if codes:
-            clauses.append(column.in_(select(table.c.id).where(table.c.code.in_(codes))))
+            clauses.append(column.in_(ids_of(table, codes)))
     return clauses
+
+
+def ids_of(table, codes: tuple[str, ...]) -> Select:
+    """The ids of a reference table's rows with these codes."""
+    return select(table.c.id).where(table.c.code.in_(codes))
 
 
 def status_at(f: Filters) -> ColumnElement[str]:

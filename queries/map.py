@@ -10,11 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, union_all
 
-from db.schema import categories, departments, tickets
+from db.schema import MAP_CELL_DEG, categories, departments, districts, map_cells, tickets
 from db.types import floor_int, seconds
-from queries.filters import Filters, at, row_clauses, status_at
+from queries.filters import (
+    Filters,
+    at,
+    dimension_clauses,
+    ids_of,
+    row_clauses,
+    status_at,
+    status_clauses,
+)
 from queries.frames import frame_of
 
 T = tickets.c
@@ -53,7 +61,7 @@ def map_points(
     f: Filters,
     box: Box | None = None,
     limit: int = POINT_LIMIT,
-    cell_deg: float = 0.002,
+    cell_deg: float = MAP_CELL_DEG,
 ) -> MapData:
     """Tickets in `f` (and `box`) with coordinates: points up to `limit`, else grid cells.
 
@@ -61,7 +69,10 @@ def map_points(
     merged (doubling their size) until at most `limit` remain, without reading the table again.
     """
     where = _where(f, box)
-    fine = _cells(conn, where, cell_deg)
+    if _rollup_serves(f, box, cell_deg):
+        fine = _rollup_cells(conn, f)
+    else:
+        fine = _cells(conn, where, cell_deg)
     total = int(fine["count"].sum())
     if total <= limit:
         query = (
@@ -101,6 +112,40 @@ def _cells(conn: Connection, where: list, cell_deg: float) -> pd.DataFrame:
     col = floor_int((T.lon + 180.0) / cell_deg).label("col")
     rows = conn.execute(
         select(row, col, func.count().label("count")).where(*where).group_by(row, col)
+    ).all()
+    return pd.DataFrame(rows, columns=["row", "col", "count"]).astype("int64")
+
+
+def _rollup_serves(f: Filters, box: Box | None, cell_deg: float) -> bool:
+    """Whether the map_cells rollup holds these cells: every ticket of any status, by department
+    and district only, at the rollup's cell size."""
+    return (box is None and cell_deg == MAP_CELL_DEG and not status_clauses(f)
+            and f.period_from is None and f.period_to is None
+            and not f.categories and not f.channels)
+
+
+def _rollup_cells(conn: Connection, f: Filters) -> pd.DataFrame:
+    """The rollup (every ticket there is) less the tickets created after as_of: one statement,
+    so that both parts see the same snapshot of a table that is being written to."""
+    M = map_cells.c
+    kept = select(M.cell_row.label("row"), M.cell_col.label("col"), M.tickets.label("n"))
+    if f.departments:
+        kept = kept.where(M.department_id.in_(ids_of(departments, f.departments)))
+    if f.districts:
+        kept = kept.where(M.district_id.in_(ids_of(districts, f.districts)))
+    row = floor_int((T.lat + 90.0) / MAP_CELL_DEG)
+    col = floor_int((T.lon + 180.0) / MAP_CELL_DEG)
+    later = (
+        select(row.label("row"), col.label("col"), (-func.count()).label("n"))
+        .where(T.created_at > at(f.as_of), T.lat.is_not(None), T.lon.is_not(None),
+               *dimension_clauses(f))
+        .group_by(row, col)
+    )
+    both = union_all(kept, later).subquery()
+    rows = conn.execute(
+        select(both.c.row, both.c.col, func.sum(both.c.n))
+        .group_by(both.c.row, both.c.col)
+        .having(func.sum(both.c.n) > 0)
     ).all()
     return pd.DataFrame(rows, columns=["row", "col", "count"]).astype("int64")
 
