@@ -1,9 +1,11 @@
-"""Citydesk: the entry point. Decides which pages exist and runs the chosen one."""
+"""Citydesk: the entry point. Lets in only who has signed in, decides which pages they get, and
+runs the chosen one."""
 
 import logging
 
 import streamlit as st
 
+from ui import auth
 from ui.i18n import LANGUAGES, t
 
 st.set_page_config(page_title="Citydesk", page_icon="🏙️", layout="wide")
@@ -24,9 +26,19 @@ pages = [
             url_path="ticket"),
     wall,
 ]
+audit = st.Page("screens/audit.py", title=t("nav.audit"), icon=":material/history:",
+                url_path="audit")
+actor = auth.gate([*pages, audit])  # nobody signed in: the way in is drawn, the run stops here
+if actor.role == "head":
+    wall_view = False  # the meeting screen is not among a head's pages
+pages = auth.pages_for(actor, pages, audit)
+if not pages:  # a kiosk link, and no meeting screen in this installation
+    st.info(t("auth.no_wall"), icon="📺")
+    st.stop()
 page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
 if wall_view and page is not wall:
     st.switch_page(wall, query_params=st.query_params.to_dict())
+auth.sidebar(actor)
 try:
     page.run()
 except Exception as error:  # the last line of defence: never show users a traceback

@@ -101,7 +101,7 @@ def kiosk_command(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(error, file=sys.stderr)
             return 2
-        print(f"kiosk #{kiosk.id} {kiosk.label!r}: open /wall?kiosk={token}")
+        print(f"kiosk #{kiosk.id} {kiosk.label!r}: open the dashboard at /?kiosk={token}")
         print("the token is shown only now: keep the link; revoke it with "
               f"python -m db kiosk revoke {kiosk.id}")
         return 0

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from tqdm import tqdm
 
-from db import city
+from db import city, kiosk, users
 from db.bulk import bulk_insert, reset_sequences
 from db.config import city_tz
 from db.engine import make_engine
@@ -377,6 +377,10 @@ def seed_command(args: argparse.Namespace) -> int:
         existing = conn.execute(select(func.count()).select_from(tickets)).scalar_one()
     if existing and args.if_empty:
         print(f"the database already has {existing:,} tickets; not seeding")
+        with engine.connect() as conn:
+            if not users.has_users(conn):
+                print("nobody can sign in yet: add a user with "
+                      "python -m db user add NAME --role leadership")
         return 0
     if existing and not args.reset:
         print(f"the database already has {existing:,} tickets; use --reset to replace them",
@@ -402,8 +406,6 @@ DEMO_USERS = (("leader", "leadership", None), ("roads.head", "head", "ROADS"),
 def demo_sign_ins(engine: Engine) -> list[str]:
     """One demo user per role and a kiosk token for the meeting screen, when no user exists yet;
     the lines to print, which are the only place their passwords and token ever appear."""
-    from db import kiosk, users
-
     with engine.connect() as conn:
         if users.has_users(conn):
             return []
@@ -414,5 +416,5 @@ def demo_sign_ins(engine: Engine) -> list[str]:
         lines.append(f"  {name:<11} {role + (f' of {department}' if department else ''):<16} "
                      f"{password}")
     _, token = kiosk.issue(engine, "demo meeting room")
-    lines.append(f"meeting screen: /wall?kiosk={token}")
+    lines.append(f"meeting screen: /?kiosk={token}")
     return lines

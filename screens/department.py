@@ -21,8 +21,12 @@ departments = reference["departments"]
 names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records")}
 actor = current_actor()
 
-# Which department: the link's, else the head's own, else the first.
+# Which department: the link's, else the head's own, else the first. A head sees only their own.
 asked = st.query_params.get("dept")
+if actor.role == "head":
+    if asked and asked != actor.department:
+        st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)), icon="🔒")
+    asked = actor.department
 if asked and asked not in names:
     st.warning(t("dept.unknown", code=asked), icon="🔗")
     asked = None
@@ -31,7 +35,8 @@ if "dept_page" not in st.session_state or (asked and asked != st.session_state["
 if not names:
     st.info(t("db.empty"), icon="📭")
     st.stop()
-code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page")
+code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page",
+                            disabled=actor.role == "head")
 st.query_params["dept"] = code
 
 view.init_from_url(reference)

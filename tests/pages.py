@@ -6,10 +6,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.config import ROOT
+from db.permissions import Actor
+
+LEADER = Actor("lena", "leadership")
 
 
-def app(monkeypatch, db_url: str, **params: str) -> AppTest:
-    """A fresh AppTest of dashboard.py reading `db_url`, with URL query parameters `params`."""
+def app(monkeypatch, db_url: str, actor: Actor | None = LEADER, **params: str) -> AppTest:
+    """A fresh AppTest of dashboard.py reading `db_url`, with URL query parameters `params`,
+    signed in as `actor` (None: nobody has signed in)."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("CITY_TZ", "Europe/Moscow")
     st.cache_data.clear()
@@ -17,6 +21,8 @@ def app(monkeypatch, db_url: str, **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
+    if actor is not None:
+        at.session_state["actor"] = actor
     return at
 
 

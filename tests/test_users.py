@@ -15,7 +15,7 @@ from db import users
 from db.__main__ import main
 from db.permissions import Actor
 from db.schema import users as users_table
-from db.seed import DEMO_USERS, demo_sign_ins
+from db.seed import DEMO_USERS, demo_sign_ins, seed
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -194,7 +194,15 @@ def test_the_demo_city_gets_a_user_per_role_once(desk):
     passwords = {line.split()[0]: line.split()[-1] for line in lines[1:-1]}
     assert set(passwords) == {name for name, _, _ in DEMO_USERS}
     assert all(users.authenticate(desk, n, p, now=NOW).ok for n, p in passwords.items())
-    assert lines[-1].startswith("meeting screen: /wall?kiosk=")
+    assert lines[-1].startswith("meeting screen: /?kiosk=")
+
+
+def test_seeding_an_existing_city_says_when_nobody_can_sign_in(desk, db_url, capsys):
+    seed(desk, 20, 1, NOW, progress=False, days=1)
+    assert main(["--database", db_url, "seed", "--if-empty"]) == 0
+    assert capsys.readouterr().out == (
+        "the database already has 20 tickets; not seeding\n"
+        "nobody can sign in yet: add a user with python -m db user add NAME --role leadership\n")
 
 
 # The command line

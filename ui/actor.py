@@ -8,12 +8,18 @@ import streamlit as st
 from db.permissions import Actor
 
 SESSION_KEY = "actor"
-# Until a user signs in, the desk's own screen acts as its duty dispatcher.
-DESK = Actor(name="dispatcher", role="dispatcher")
 
 
 def current_actor() -> Actor:
-    return st.session_state.get(SESSION_KEY) or DESK
+    """The signed-in actor (put there by the sign-in gate, ui/auth.py). A page run without one
+    never draws data: it stops here."""
+    actor = st.session_state.get(SESSION_KEY)
+    if actor is None:
+        from ui.i18n import t
+
+        st.warning(t("auth.required"), icon="🔒")
+        st.stop()
+    return actor
 
 
 def may_act(actor: Actor) -> bool:

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from db import users
 from db.config import ROOT
 from db.engine import make_engine, migrate
+from db.reference import find_department
 from db.seed import seed
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -37,10 +39,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Who the browser tests sign in as; each server's database gets them (see Server).
+PASSWORD = "browser-test-password"
+USERS = (("dispatcher", "dispatcher", None), ("roads.head", "head", "ROADS"),
+         ("leader", "leadership", None))
+
+
+def add_users(url: str) -> None:
+    """The test users, in a migrated database that does not have them yet (the head only where
+    the city has a ROADS department)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        missing = [u for u in USERS if users.find_user(conn, u[0]) is None
+                   and (u[2] is None or find_department(conn, u[2]) is not None)]
+    for name, role, department in missing:
+        users.add_user(engine, name, role, PASSWORD, department)
+    engine.dispose()
+
+
 class Server:
-    """`streamlit run dashboard.py` on a free loopback port, with its own environment."""
+    """`streamlit run dashboard.py` on a free loopback port, with its own environment; its
+    database gets the test users, and `open` signs in as one of them."""
 
     def __init__(self, env: dict[str, str]) -> None:
+        add_users(env["DATABASE_URL"])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(f"/tmp/citydesk-streamlit-{self.port}.log"), "w")  # noqa: SIM115
@@ -61,6 +83,17 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"the dashboard did not start; see {self.log.name}")
+
+    def open(self, page: Page, path: str = "/", user: str = "dispatcher") -> None:
+        """Go to `path` and sign in there: each page load is a new session, so a reload or a
+        new link asks again, and the sign-in then lands where the link pointed."""
+        page.goto(self.url + path)
+        wait_idle(page)
+        page.get_by_label("User name", exact=True).fill(user)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Citydesk: sign in").wait_for(state="detached")
+        wait_idle(page)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -38,10 +38,8 @@ def _queue_ids(page) -> list[str]:
 
 def test_reassign_selected_tickets_through_the_dialog(own_server, page):
     server, url = own_server
-    page.goto(server.url)  # the overview first, like a user
-    wait_idle(page)
-    page.goto(f"{server.url}/department?dept=ROADS")
-    wait_idle(page)
+    server.open(page)  # the overview first, like a user
+    server.open(page, "/department?dept=ROADS")
     shoot(page, "department")
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()

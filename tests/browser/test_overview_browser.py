@@ -23,8 +23,7 @@ def _counters(page) -> dict[str, str]:
 
 
 def test_counters_on_screen_equal_the_summary(server, demo_db, page):
-    page.goto(f"{server.url}/?as_of={AS_OF.replace('+', '%2B')}")
-    wait_idle(page)
+    server.open(page, f"/?as_of={AS_OF.replace('+', '%2B')}")
     shown = _counters(page)
     as_of = datetime.fromisoformat(AS_OF)
     with create_engine(demo_db).connect() as conn:
@@ -37,8 +36,7 @@ def test_counters_on_screen_equal_the_summary(server, demo_db, page):
 
 
 def test_live_overview_drills_down_from_a_department(server, page):
-    page.goto(server.url)
-    wait_idle(page)
+    server.open(page)
     shoot(page, "overview", height=2300)
     page.set_viewport_size({"width": 1920, "height": 1080})
     bars = page.locator('[data-testid="stPlotlyChart"]').first.locator(".barlayer .point path")

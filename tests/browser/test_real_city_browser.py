@@ -7,7 +7,7 @@ import pytest
 
 from db.engine import make_engine, migrate
 from db.importer import import_file
-from tests.browser.conftest import Server, shoot, wait_idle
+from tests.browser.conftest import Server, shoot
 from tests.test_real_data import DATA
 
 AS_OF = "2017-12-31T12:00:00-08:00"
@@ -26,8 +26,7 @@ def los_angeles(tmp_path):
 
 
 def test_los_angeles_overview(los_angeles, page):
-    page.goto(f"{los_angeles.url}/?as_of={AS_OF.replace('+', '%2B')}")
-    wait_idle(page)
+    los_angeles.open(page, f"/?as_of={AS_OF.replace('+', '%2B')}")
     assert page.get_by_text("America/Los_Angeles").count() >= 1
     received = page.locator('[data-testid="stMetric"]').nth(3)
     assert received.locator('[data-testid="stMetricLabel"]').inner_text().strip() == \

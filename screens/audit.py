@@ -1,0 +1,103 @@
+"""The audit log, for leadership: who moved which ticket, when and why; filterable, exportable."""
+
+from datetime import datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from db.config import city_tz
+from db.schema import EVENT_KINDS
+from queries.audit import AuditFilters, audit_actors, audit_page, audit_rows
+from ui import data, widgets
+from ui.actor import current_actor
+from ui.format import instant, number
+from ui.i18n import LANGUAGES, current_language, name_of, t
+
+PAGE_SIZE = 50
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def load_page(f: AuditFilters, page: int) -> tuple[pd.DataFrame, int]:
+    with data.engine().connect() as conn:
+        return audit_page(conn, f, page, PAGE_SIZE)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False)
+def load_actors(kinds: tuple[str, ...]) -> list[str]:
+    with data.engine().connect() as conn:
+        return audit_actors(conn, kinds)
+
+
+def export(f: AuditFilters) -> str:
+    """Not cached: asked for rarely, and may be large. Instants in ISO-8601 UTC."""
+    with data.engine().connect() as conn:
+        rows = audit_rows(conn, f)
+    rows["at"] = [v.isoformat() for v in rows["at"]]
+    return rows.drop(columns="id").to_csv(index=False)
+
+
+if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
+    st.error(t("audit.forbidden"), icon="⛔")
+    st.stop()
+
+lang = current_language()
+tz = city_tz()
+data.begin_run()
+banner = st.empty()
+st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+reference = data.guarded(data.load_reference)
+if reference is None:
+    widgets.outage_banner(banner)
+    st.stop()
+names = {row["code"]: name_of(row, lang) for row in reference["departments"].to_dict("records")}
+
+
+def department_name(code) -> str:
+    return names.get(code, code) if isinstance(code, str) else ""
+
+
+st.title(t("nav.audit"))
+st.caption(t("audit.help"))
+top = st.columns([3, 2, 2, 2, 2])
+kinds = top[0].multiselect(t("audit.kinds"), EVENT_KINDS, default=["reassigned"],
+                           format_func=lambda k: t(f"event.{k}"), key="audit_kinds")
+actors = data.guarded(load_actors, tuple(kinds)) or []
+who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audit.anyone"),
+                       key="audit_actor")
+department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
+                              index=None, placeholder=t("audit.any_department"),
+                              key="audit_department")
+since = top[3].date_input(t("audit.since"), value=None, key="audit_since")
+until = top[4].date_input(t("audit.until"), value=None, key="audit_until")
+
+f = AuditFilters(
+    kinds=tuple(kinds), actor=who, department=department,
+    since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
+    until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
+)
+first = data.guarded(load_page, f, 1)
+if first is not None:
+    total = first[1]
+    pages = max(1, -(-total // PAGE_SIZE))
+    if not 1 <= st.session_state.get("audit_page", 1) <= pages:
+        st.session_state["audit_page"] = 1
+    page = st.number_input(t("table.page"), 1, pages, key="audit_page", width=160)
+    result = first if page == 1 else data.guarded(load_page, f, page)
+    if result is not None and result[0].empty:
+        st.info(t("audit.empty"))
+    elif result is not None:
+        frame = result[0]
+        st.caption(t("audit.count", shown=number(len(frame), lang), total=number(total, lang)))
+        st.dataframe(pd.DataFrame({
+            t("ev.when"): [instant(v, tz, lang, True) for v in frame["at"]],
+            t("ev.who"): frame["actor"].fillna("—"),
+            t("ev.what"): [t(f"event.{k}") for k in frame["kind"]],
+            t("col.id"): frame["ticket"],
+            t("ev.from"): [department_name(c) for c in frame["from_department"]],
+            t("ev.to"): [department_name(c) for c in frame["to_department"]],
+            t("audit.why"): frame["note"].fillna(""),
+        }), hide_index=True, width="stretch")
+        st.download_button(t("table.export"), data=lambda: export(f), mime="text/csv",
+                           file_name=f"citydesk-audit-{datetime.now(tz):%Y%m%dT%H%M}.csv",
+                           icon=":material/download:", key="audit_export")
+widgets.outage_banner(banner)

@@ -1,0 +1,76 @@
+"""Signing in as a department head in Chromium: their own page, whatever the link says, and no
+way to move another department's ticket — on the page, and in the action code as that user. A
+kiosk link opens the meeting screen alone, until it is revoked. No secret reaches the server log."""
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from db import kiosk
+from db.actions import reassign
+from db.schema import OPEN_STATUSES, departments, tickets
+from db.users import actor_for, find_user
+from tests.browser.conftest import PASSWORD, shoot, wait_idle
+from tests.browser.test_department_browser import _queue_ids
+
+
+def _department_tickets(url: str, code: str) -> set[str]:
+    with create_engine(url).connect() as conn:
+        return set(conn.execute(select(tickets.c.external_id).join(departments)
+                                .where(departments.c.code == code)).scalars())
+
+
+def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, demo_db, page):
+    page.goto(f"{server.url}/department?dept=WATER")
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Citydesk: sign in").is_visible()
+    assert page.locator('[data-testid="stMetric"]').count() == 0  # no data before signing in
+    page.get_by_label("User name", exact=True).fill("roads.head")
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Wrong user name or password.").wait_for()
+    assert page.get_by_label("Password", exact=True).input_value() == ""  # cleared after a try
+    shoot(page, "sign-in")
+
+    server.open(page, "/department?dept=WATER", user="roads.head")
+    assert page.get_by_role("heading", name="Road Management").is_visible()
+    assert page.get_by_text("A department head sees their own department").is_visible()
+    assert page.get_by_text("Signed in as roads.head (department head)").is_visible()
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    assert picker.locator("input").is_disabled()
+    queue = set(_queue_ids(page))
+    water = _department_tickets(demo_db, "WATER")
+    assert queue and queue <= _department_tickets(demo_db, "ROADS") and not queue & water
+
+    with create_engine(demo_db).connect() as conn:
+        head = actor_for(find_user(conn, "roads.head"))
+        open_water = conn.execute(
+            select(tickets.c.external_id).join(departments)
+            .where(departments.c.code == "WATER", tickets.c.status.in_(OPEN_STATUSES))
+        ).scalars().first()
+    assert open_water is not None
+    result = reassign(create_engine(demo_db), [open_water], "ROADS", "mine now", head)
+    assert not result.ok and [r.code for r in result.refusals] == ["forbidden"]
+    assert result.refusals[0].detail["why"] == "other_department"
+
+    log = Path(server.log.name).read_text()
+    assert PASSWORD not in log and "not the password" not in log
+
+
+def test_a_kiosk_link_opens_the_meeting_screen_alone_until_revoked(server, demo_db, page):
+    engine = create_engine(demo_db)
+    made, token = kiosk.issue(engine, "browser test room")
+    page.goto(f"{server.url}/?kiosk={token}")
+    wait_idle(page)
+    assert page.locator(".wall").count() > 0  # the meeting screen's panels
+    assert page.locator('[data-testid="stSidebar"]').count() == 0  # no menu, no sign-in
+    page.goto(f"{server.url}/department?dept=ROADS&kiosk={token}")
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Road Management").count() == 0
+    assert page.locator(".wall").count() > 0
+
+    kiosk.revoke(engine, str(made.id))
+    page.goto(f"{server.url}/?kiosk={token}")
+    page.get_by_text("This meeting-screen link is not valid").wait_for()
+    assert page.locator(".wall").count() == 0
+    assert token not in Path(server.log.name).read_text()

@@ -1,0 +1,258 @@
+"""The sign-in gate: every run passes it before any page is chosen, so no page draws data for
+someone who has not signed in.
+
+Three ways through: single sign-on (Streamlit's `st.login`, when `.streamlit/secrets.toml` has
+an `[auth]` section) whose e-mail names one of our users; the built-in form against `db.users`;
+or a kiosk token in the URL (`?kiosk=TOKEN`), which opens the meeting screen and nothing else.
+The signed-in actor lives in the session; it is re-read from the database on every run, so a
+disabled user or a revoked token is shut out at once, and it expires after an idle time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage as Page
+
+from db import kiosk, users
+from db.config import city_tz, idle_minutes
+from db.permissions import Actor
+from ui import data
+from ui.actor import SESSION_KEY
+from ui.format import instant
+from ui.i18n import current_language, t
+
+log = logging.getLogger("citydesk.auth")
+USER_ID = "_auth_user_id"  # the users row behind the actor (absent: put there by other code)
+KIOSK_ID = "_auth_kiosk_id"  # the kiosk token the meeting screen opened with
+KIOSK_LABEL = "_auth_kiosk_label"
+SSO_EXPIRED = "_auth_sso_expired"  # idle expiry under single sign-on: leave the provider first
+SEEN = "_auth_seen"  # epoch seconds of the last full run: idle expiry
+NOTICE = "_auth_notice"  # why the user was signed out, shown once above the sign-in
+KEPT = ("lang",)  # what survives signing out
+WATCH_SECONDS = 30  # how often a session is checked between full runs
+
+
+def sso_configured() -> bool:
+    """Whether `.streamlit/secrets.toml` configures single sign-on (an `[auth]` section)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def gate(pages: list[Page]) -> Actor:
+    """The actor of this run; when nobody may see pages, draw the way in and stop the run.
+
+    The way in is drawn under the address of every page (a navigation of stand-ins with the
+    same url paths), so that a link to `/department?dept=WATER` still points there after the
+    sign-in, whose rerun then finds the real page at that address.
+    """
+    token = st.query_params.get("kiosk")
+    if token is not None or st.session_state.get(KIOSK_ID) is not None:
+        return _kiosk(token)
+    actor = st.session_state.get(SESSION_KEY)
+    if actor is not None:
+        actor = _still_signed_in(actor)
+    if actor is not None:
+        st.session_state[SEEN] = time.time()
+        return actor
+    way_in = _single_sign_on if sso_configured() else _form
+    st.navigation([st.Page(way_in, title=t("auth.title"), url_path=_name(p),
+                           default=p.url_path == "") for p in pages], position="hidden").run()
+    st.stop()
+
+
+def pages_for(actor: Actor, pages: list[Page], audit: Page) -> list[Page]:
+    """The pages this actor gets: a kiosk the meeting screen alone; a head the overview, their
+    own department and ticket cards; everyone else every page; leadership the audit log too."""
+    if actor.role == "wall":
+        return [p for p in pages if _name(p) == "wall"]
+    if actor.role == "head":
+        return [p for p in pages if _name(p) in ("overview", "department", "ticket")]
+    return [*pages, audit] if actor.role == "leadership" else list(pages)
+
+
+def _name(page: Page) -> str:
+    """The url_path a page was given: its public `url_path` is "" for the default page."""
+    return getattr(page, "_url_path", None) or page.url_path
+
+
+def sign_out(notice: str | None = None) -> None:
+    """Forget everything this session knew, including its filters and last figures."""
+    for key in list(st.session_state):
+        if key not in KEPT:
+            del st.session_state[key]
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def sidebar(actor: Actor) -> None:
+    """Who is signed in, and the way out; and a watch on the session between full runs."""
+    st.fragment(_watch, run_every=WATCH_SECONDS)()
+    if actor.role == "wall":
+        return
+    where = f", {actor.department}" if actor.department else ""
+    st.sidebar.caption(t("auth.signed_in_as", name=actor.name, role=t(f"role.{actor.role}"))
+                       + where)
+    if st.sidebar.button(t("auth.sign_out"), icon=":material/logout:", key="_auth_sign_out"):
+        log.info("signed out: %s", actor.name)
+        sign_out()
+        if sso_configured():
+            st.logout()
+        st.rerun()
+
+
+def _watch() -> None:
+    """Pages refresh their figures in fragments, which do not pass the gate: when the session
+    has ended meanwhile (a revoked token, a disabled user, too long idle), rerun the whole app,
+    so that the gate shuts it."""
+    try:
+        if st.session_state.get(KIOSK_ID) is not None:
+            over = not kiosk.is_live(data.engine(), st.session_state[KIOSK_ID])
+        else:
+            seen = st.session_state.get(SEEN)
+            over = seen is not None and time.time() - seen > idle_minutes() * 60
+            if not over and st.session_state.get(USER_ID) is not None:
+                with data.engine().connect() as conn:
+                    user = users.get_user(conn, st.session_state[USER_ID])
+                over = user is None or user.disabled
+    except data.OUTAGE_ERRORS:
+        return
+    if over:
+        st.rerun(scope="app")
+
+
+def _still_signed_in(actor: Actor) -> Actor | None:
+    """The session's actor, unless it has been idle too long, or its user was disabled, or
+    single sign-on no longer vouches for it; then None, with a notice why."""
+    seen = st.session_state.get(SEEN)
+    if seen is not None and time.time() - seen > idle_minutes() * 60:
+        log.info("session of %s expired after %s idle minutes", actor.name, idle_minutes())
+        sign_out(t("auth.expired", minutes=f"{idle_minutes():g}"))
+        if sso_configured():
+            st.session_state[SSO_EXPIRED] = True
+        return None
+    if sso_configured() and not st.user.get("is_logged_in"):
+        sign_out()
+        return None
+    user_id = st.session_state.get(USER_ID)
+    if user_id is None:
+        return actor
+    try:
+        with data.engine().connect() as conn:
+            user = users.get_user(conn, user_id)
+    except data.OUTAGE_ERRORS:
+        return actor  # the pages say the database is down; who signed in has not changed
+    if user is None or user.disabled:
+        sign_out(t("auth.disabled"))
+        return None
+    return users.actor_for(user)
+
+
+def _signed_in(user: users.User) -> None:
+    sign_out()
+    st.session_state[SESSION_KEY] = users.actor_for(user)
+    st.session_state[USER_ID] = user.id
+    st.session_state[SEEN] = time.time()
+
+
+def _kiosk(token: str | None) -> Actor:
+    """The meeting screen's actor, while its token is live; otherwise a refusal and a stop."""
+    try:
+        if token is not None:
+            found = kiosk.verify(data.engine(), token)
+            live = found is not None
+            if live:
+                st.session_state[KIOSK_ID] = found.id
+                st.session_state[KIOSK_LABEL] = found.label
+        else:
+            live = kiosk.is_live(data.engine(), st.session_state[KIOSK_ID])
+    except data.OUTAGE_ERRORS:
+        live = st.session_state.get(KIOSK_ID) is not None  # keep showing the last figures
+        if not live:
+            st.error(t("auth.db_down"), icon="⚠️")
+            st.stop()
+    if not live:
+        log.warning("a kiosk link was refused (unknown or revoked token)")
+        sign_out()
+        st.title(t("app.title"))
+        st.error(t("auth.kiosk_refused"), icon="⛔")
+        st.stop()
+    return Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
+
+
+def _notice() -> None:
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.info(notice, icon="🔒")
+
+
+def _form() -> None:
+    """The built-in sign-in: name and password. The form is cleared after every attempt, so a
+    password never stays in a widget."""
+    st.title(t("auth.title"))
+    _notice()
+    with st.form("sign_in", clear_on_submit=True, width=420):
+        name = st.text_input(t("auth.name"), value=st.session_state.get("_auth_name", ""),
+                             autocomplete="username")
+        password = st.text_input(t("auth.password"), type="password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if not submitted:
+        return
+    if not name.strip() or not password:
+        st.error(t("auth.missing"), icon="⛔")
+        return
+    try:
+        result = users.authenticate(data.engine(), name, password)
+    except data.OUTAGE_ERRORS:
+        st.error(t("auth.db_down"), icon="⚠️")
+        return
+    if result.ok:
+        _signed_in(result.user)
+        st.rerun()
+    st.session_state["_auth_name"] = name.strip()
+    st.error(_refusal_text(result), icon="⛔")
+
+
+def _refusal_text(result: users.SignIn) -> str:
+    now = datetime.now(UTC)
+    if result.refusal == "locked":
+        when = instant(result.retry_at, city_tz(), current_language(), seconds=False)
+        return t("auth.locked", when=when)
+    if result.refusal == "disabled":
+        return t("auth.disabled")
+    text = t("auth.bad_credentials") if result.refusal == "bad_credentials" else ""
+    if result.retry_at is not None and result.retry_at > now:
+        seconds = int((result.retry_at - now).total_seconds() + 0.999)
+        text = (text + " " + t("auth.wait", seconds=seconds)).strip()
+    return text
+
+
+def _single_sign_on() -> None:
+    """Through the city's identity provider; its e-mail must name one of our users."""
+    st.title(t("auth.title"))
+    _notice()
+    if st.session_state.get(SSO_EXPIRED) or not st.user.get("is_logged_in"):
+        # After an idle expiry the provider's cookie still vouches for the user: leave it first.
+        action = st.logout if st.session_state.get(SSO_EXPIRED) else st.login
+        st.button(t("auth.sso"), type="primary", icon=":material/login:", on_click=action)
+        return
+    email = str(st.user.get("email") or "")
+    try:
+        with data.engine().connect() as conn:
+            user = users.find_by_email(conn, email) if email else None
+    except data.OUTAGE_ERRORS:
+        st.error(t("auth.db_down"), icon="⚠️")
+        return
+    if user is None or user.disabled:
+        log.warning("single sign-on: %s is not an enabled user", email or "(no e-mail)")
+        st.error(t("auth.sso_unknown", email=email or "—"), icon="⛔")
+        st.button(t("auth.sign_out"), icon=":material/logout:", on_click=st.logout)
+        return
+    _signed_in(user)
+    st.rerun()
