@@ -101,12 +101,12 @@ def test_a_figure_that_moved_since_the_last_refresh_is_marked(city, db_url, monk
 def test_new_tickets_are_marked_on_the_ticker(city, db_url, monkeypatch):
     at = app(monkeypatch, db_url, view="wall", panel="4")
     at.run()
-    assert ">new<" not in markup(at)
+    assert ">just in<" not in markup(at)
     fresh = add_ticket(city, NOW + timedelta(seconds=5))
     monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: LATER)
     at.run()
-    assert re.search(rf'row changed" data-ticket="{fresh}".*?>new<', markup(at))
-    assert markup(at).count(">new<") == 1
+    assert re.search(rf'row changed" data-ticket="{fresh}".*?>just in<', markup(at))
+    assert markup(at).count(">just in<") == 1
 
 
 def test_panels_take_turns(city, db_url, monkeypatch):

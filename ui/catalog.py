@@ -257,7 +257,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "wall.panel.flow": {"en": "Today, hour by hour", "ru": "Сегодня по часам"},
     "wall.panel.latest": {"en": "Latest tickets", "ru": "Последние обращения"},
     "wall.changed": {"en": "▲▼ changed since the last refresh", "ru": "▲▼ изменилось с прошлого обновления"},
-    "wall.new": {"en": "new", "ru": "новое"},
+    "wall.new": {"en": "just in", "ru": "только что"},
     "wall.nothing_overdue": {"en": "No department has overdue tickets.", "ru": "Просроченных обращений нет ни у одной службы."},
     "wall.no_tickets": {"en": "No tickets yet.", "ru": "Обращений пока нет."},
     "wall.down": {"en": "Data from {when} · database unreachable", "ru": "Данные на {when} · база данных недоступна"},

@@ -46,7 +46,7 @@ footer {{ display: none !important; }}
 .wall-dots span {{ display: inline-block; width: 22px; height: 22px; border-radius: 50%;
   background: #33404e; margin: 0 7px; }}
 .wall-dots span.on {{ background: {TEXT}; }}
-.wall-legend {{ font-size: 26px; color: {MUTED}; margin: 4px 0 12px 0; }}
+.wall-legend {{ font-size: 28px; color: {MUTED}; margin: 4px 0 12px 0; }}
 .wall-banner {{ background: #c62828; color: #fff; font-size: 44px; font-weight: 800;
   padding: 14px 28px; border-radius: 12px; margin-bottom: 12px; }}
 .tile {{ background: {PANEL}; border-radius: 16px; padding: 12px 28px 14px 28px;
@@ -79,7 +79,7 @@ footer {{ display: none !important; }}
 .bar {{ height: 30px; background: #ff6161; border-radius: 6px; }}
 .chip {{ font-size: 32px; font-weight: 800; padding: 6px 18px; border-radius: 28px;
   color: {BACKGROUND}; text-align: center; }}
-.badge {{ font-size: 24px; font-weight: 800; background: #ffd54f; color: {BACKGROUND};
+.badge {{ font-size: 28px; font-weight: 800; background: #ffd54f; color: {BACKGROUND};
   padding: 2px 12px; border-radius: 8px; margin-left: 14px; vertical-align: middle; }}
 .empty {{ font-size: 44px; color: {MUTED}; padding: 40px 0; }}
 </style>"""
@@ -240,5 +240,7 @@ def chart(fig: go.Figure) -> go.Figure:
     )
     fig.update_xaxes(tickformat="%H:%M", gridcolor="#26313d", tickfont={"size": 26})
     fig.update_yaxes(gridcolor="#26313d", tickfont={"size": 26})
-    fig.update_traces(selector={"type": "scatter"}, line={"width": 6}, marker={"size": 14})
+    fig.update_traces(selector={"type": "bar"}, marker_color="#6cb8ff")
+    fig.update_traces(selector={"type": "scatter"}, line={"width": 6, "color": "#5fe08a"},
+                      marker={"size": 14, "color": "#5fe08a"})
     return fig
