@@ -4,7 +4,7 @@ queue by urgency, its map and trend, and the actions that move work."""
 import streamlit as st
 
 from db.config import city_tz
-from ui import actions, charts, data, view, widgets
+from ui import actions, charts, data, live, view, widgets
 from ui.actor import current_actor, may_act
 from ui.format import duration, instant, number, percent
 from ui.i18n import current_language, name_of, t
@@ -16,6 +16,7 @@ banner = st.empty()
 reference = data.guarded(data.load_reference)
 if reference is None:
     widgets.outage_banner(banner)
+    live.reconnect(live.interval())
     st.stop()
 departments = reference["departments"]
 names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records")}
@@ -41,81 +42,82 @@ st.query_params["dept"] = code
 
 view.init_from_url(reference)
 current = view.sidebar(reference, with_status=False, fixed_dept=code)
-f = current.filters
-city = f.with_(departments=())
 
 st.title(names[code])
-st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
-             tz=city_tz().key) + " · " + t("action.acting_as", name=actor.name,
-                                            role=t(f"role.{actor.role}")))
 actions.show_result(departments)
+every = live.refresh_control()
 
-# Counters, and how they compare with the city
-mine = data.guarded(data.load_counters, f)
-theirs = data.guarded(data.load_counters, city)
-if mine is not None:
-    widgets.counter_row(mine, f, drill=False)
-if mine is not None and theirs is not None:
-    def share(part: int, whole: int) -> str:
-        return percent(100.0 * part / whole, lang) if whole else "—"
 
-    comparison = st.columns(5)
-    comparison[0].caption(t("dept.share", pct=share(mine.open, theirs.open)))
-    comparison[1].caption(t("dept.share", pct=share(mine.overdue, theirs.overdue)))
-    comparison[2].caption(t("dept.share", pct=share(mine.at_risk, theirs.at_risk)))
-    comparison = st.columns(3)
-    comparison[0].caption(t("dept.city", value=percent(theirs.on_time_pct_7d, lang)))
-    comparison[1].caption(t("dept.city", value=duration(theirs.median_accept_s_7d, lang)))
-    comparison[2].caption(t("dept.city", value=duration(theirs.median_resolve_s_7d, lang)))
+def draw() -> None:
+    """The figures, the queue and its actions, the map and the trend: redrawn at each refresh."""
+    f = current.at_now().filters
+    st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
+                 tz=city_tz().key) + " · " + t("action.acting_as", name=actor.name,
+                                                role=t(f"role.{actor.role}")))
 
-# The queue, and the actions on it
-st.subheader(t("dept.queue"))
-st.caption(t("dept.queue_help"))
-search = st.text_input(t("table.search"), key="queue_search")
-queue = data.guarded(data.load_queue, f, search)
-selected_card = None
-if queue is not None and queue.empty:
-    st.success(t("dept.queue_empty"), icon="✅")
-elif queue is not None:
-    total = mine.open if mine is not None else len(queue)
-    if len(queue) < total and not search:
-        st.caption(t("dept.queue_more", n=number(len(queue), lang), total=number(total, lang)))
-    shown = widgets.queue_frame(queue, lang)
-    generation = st.session_state.get("_queue_generation", 0)
-    picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                          key=f"queue_grid_{generation}", width="stretch", height=420)
-    rows = picked.selection.rows if picked else []
-    chosen = queue.iloc[rows]
-    buttons = st.columns([2, 2, 5])
-    if may_act(actor):
-        if buttons[0].button(t("action.reassign", n=len(chosen)), type="primary",
-                             disabled=chosen.empty, icon=":material/swap_horiz:"):
-            actions.reassign_dialog(chosen, departments, actor)
-        if buttons[1].button(t("action.undo"), icon=":material/undo:"):
-            actions.undo(actor)
-    else:
-        buttons[0].caption(t("action.no_permission", role=t(f"role.{actor.role}")))
-    if len(chosen) == 1:
-        selected_card = str(chosen.iloc[0]["external_id"])
+    # Counters, and how they compare with the city
+    mine = data.guarded(data.load_counters, f)
+    theirs = data.guarded(data.load_counters, f.with_(departments=()))
+    if mine is not None:
+        widgets.counter_row(mine, f, drill=False)
+    if mine is not None and theirs is not None:
+        comparison = st.columns(5)
+        for column, part, whole in ((0, mine.open, theirs.open),
+                                    (1, mine.overdue, theirs.overdue),
+                                    (2, mine.at_risk, theirs.at_risk)):
+            share = percent(100.0 * part / whole, lang) if whole else "—"
+            comparison[column].caption(t("dept.share", pct=share))
+        comparison = st.columns(3)
+        comparison[0].caption(t("dept.city", value=percent(theirs.on_time_pct_7d, lang)))
+        comparison[1].caption(t("dept.city", value=duration(theirs.median_accept_s_7d, lang)))
+        comparison[2].caption(t("dept.city", value=duration(theirs.median_resolve_s_7d, lang)))
 
-if selected_card:
-    card = data.guarded(data.load_card, selected_card)
-    if card is not None:
-        widgets.ticket_card(card)
+    # The queue, and the actions on it
+    st.subheader(t("dept.queue"))
+    st.caption(t("dept.queue_help"))
+    search = st.text_input(t("table.search"), key="queue_search")
+    queue = data.guarded(data.load_queue, f, search)
+    chosen = None
+    if queue is not None and queue.empty:
+        st.success(t("dept.queue_empty"), icon="✅")
+    elif queue is not None:
+        total = mine.open if mine is not None else len(queue)
+        if len(queue) < total and not search:
+            st.caption(t("dept.queue_more", n=number(len(queue), lang),
+                         total=number(total, lang)))
+        ids = [str(i) for i in queue["external_id"]]
+        picked = widgets.steady_selection(widgets.queue_frame(queue, lang), ids,
+                                          actions.QUEUE_KEY, multi=True, height=420)
+        chosen = queue[queue["external_id"].astype(str).isin(picked)]
+        buttons = st.columns([2, 2, 5])
+        if may_act(actor):
+            if buttons[0].button(t("action.reassign", n=len(chosen)), type="primary",
+                                 disabled=chosen.empty, icon=":material/swap_horiz:"):
+                actions.open_reassign(chosen)
+            if buttons[1].button(t("action.undo"), icon=":material/undo:"):
+                actions.undo(actor)
+        else:
+            buttons[0].caption(t("action.no_permission", role=t(f"role.{actor.role}")))
+    if chosen is not None and len(chosen) == 1:
+        card = data.guarded(data.load_card, str(chosen.iloc[0]["external_id"]))
+        if card is not None:
+            widgets.ticket_card(card)
 
-# Its map and its trend
-map_column, trend_column = st.columns([3, 2])
-with map_column:
-    st.subheader(t("dept.map"))
-    points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
-    if points is not None:
-        st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
-        st.pydeck_chart(build_deck(points, reference["districts"], lang), height=420)
-with trend_column:
-    st.subheader(t("dept.trend"))
-    flow = data.guarded(data.load_daily_flow, f)
-    if flow is not None:
-        st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch",
-                        config=charts.CONFIG)
+    # Its map and its trend
+    map_column, trend_column = st.columns([3, 2])
+    with map_column:
+        st.subheader(t("dept.map"))
+        points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
+        if points is not None:
+            st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
+            st.pydeck_chart(build_deck(points, reference["districts"], lang), height=420)
+    with trend_column:
+        st.subheader(t("dept.trend"))
+        flow = data.guarded(data.load_daily_flow, f)
+        if flow is not None:
+            st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch",
+                            config=charts.CONFIG)
 
-widgets.outage_banner(banner)
+
+live.section(draw, every)
+actions.pending_dialog(departments, actor)

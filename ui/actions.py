@@ -8,11 +8,13 @@ import streamlit as st
 from db.actions import ActionResult, Refusal, reassign, undo_last
 from db.config import city_tz
 from db.permissions import Actor
-from ui import data
+from ui import data, widgets
 from ui.format import instant
 from ui.i18n import current_language, name_of, t
 
 RESULT_KEY = "_action_result"
+PENDING_KEY = "_reassign_pending"  # the selected tickets, as seen, while the dialog is open
+QUEUE_KEY = "queue"
 
 
 def _dept_name(code: str | None, departments: pd.DataFrame) -> str:
@@ -55,15 +57,34 @@ def show_result(departments: pd.DataFrame) -> None:
 
 def _finish(kind: str, result: ActionResult, target: str | None) -> None:
     st.session_state[RESULT_KEY] = (kind, result, target)
-    st.session_state["_queue_generation"] = st.session_state.get("_queue_generation", 0) + 1
+    st.session_state.pop(PENDING_KEY, None)
+    widgets.clear_selection(QUEUE_KEY)
     data.clear_after_write()
-    st.rerun()
+    st.rerun(scope="app")
+
+
+def open_reassign(selected: pd.DataFrame) -> None:
+    """Ask for the dialog on the next full run: the page draws it outside its self-refreshing
+    part, so a refresh neither closes it nor changes the tickets it is about."""
+    st.session_state[PENDING_KEY] = selected
+    st.rerun(scope="app")
+
+
+def pending_dialog(departments: pd.DataFrame, actor: Actor) -> None:
+    """Draw the reassignment dialog while one is open."""
+    selected = st.session_state.get(PENDING_KEY)
+    if selected is not None:
+        reassign_dialog(selected, departments, actor)
+
+
+def _dismissed() -> None:
+    st.session_state.pop(PENDING_KEY, None)
 
 
 def reassign_dialog(selected: pd.DataFrame, departments: pd.DataFrame, actor: Actor) -> None:
     """Confirm a reassignment of the selected tickets: target and reason, then all or nothing."""
-    st.dialog(t("action.reassign_title"), width="large")(_reassign_form)(
-        selected, departments, actor)
+    st.dialog(t("action.reassign_title"), width="large", on_dismiss=_dismissed)(
+        _reassign_form)(selected, departments, actor)
 
 
 def _reassign_form(selected: pd.DataFrame, departments: pd.DataFrame, actor: Actor) -> None:
@@ -82,7 +103,8 @@ def _reassign_form(selected: pd.DataFrame, departments: pd.DataFrame, actor: Act
         result = reassign(data.engine(), list(seen), target, reason, actor, seen_versions=seen)
         _finish("reassign", result, target)
     if right.button(t("action.cancel"), key="reassign_cancel"):
-        st.rerun()
+        _dismissed()
+        st.rerun(scope="app")
 
 
 def undo(actor: Actor) -> None:

@@ -148,38 +148,49 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
         return None
     st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
                + " · " + t("table.pick"))
-    picked = _steady_pick(_display(frame, lang), [str(i) for i in frame["external_id"]], key)
+    picked = steady_selection(_display(frame, lang), [str(i) for i in frame["external_id"]], key)
     st.download_button(
         t("table.export"),
         data=lambda: export_frame(data.load_ticket_rows(f, query), lang).to_csv(index=False),
         file_name=f"citydesk-{subset}-{f.as_of:%Y%m%dT%H%M}.csv", mime="text/csv",
         icon=":material/download:", key=f"{key}_export",
     )
-    return picked
+    return picked[0] if picked else None
 
 
-def _steady_pick(shown: pd.DataFrame, ids: list[str], key: str) -> str | None:
-    """The table, with a single-row pick that follows its ticket rather than its row number.
+def steady_selection(shown: pd.DataFrame, ids: list[str], key: str, multi: bool = False,
+                     height: int | str = "auto") -> list[str]:
+    """The table, with a selection that follows its tickets rather than their row numbers.
 
-    A refresh that brings new tickets moves the rows under the pick; the table is then drawn
-    anew with the same ticket selected where it now is (or none, if it left this page, while its
-    card stays open) until the user picks another row or clears the pick.
+    A refresh that brings new tickets moves the rows under the selection; the table is then
+    drawn anew with the same tickets selected where they now are, until the user changes the
+    selection. A single pick whose ticket left the page stays picked (its card stays open);
+    tickets that left a multi-row selection drop out of it.
     """
     generation = st.session_state.get(f"{key}_generation", 0)
-    picked = st.session_state.get(f"{key}_picked")
+    picked: list[str] = st.session_state.get(f"{key}_picked", [])
     state = st.session_state.get(f"{key}_grid_{generation}")
     rows = list(state["selection"]["rows"]) if state else []
-    if rows != st.session_state.get(f"{key}_rows", []):  # the user picked or cleared a row
-        picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
-    elif picked is not None and rows != ([ids.index(picked)] if picked in ids else []):
-        generation += 1  # the rows moved under the pick
-    where = [ids.index(picked)] if picked in ids else []
-    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=f"{key}_grid_{generation}", width="stretch",
+    if rows != st.session_state.get(f"{key}_rows", []):  # the user changed the selection
+        picked = [ids[r] for r in rows if r < len(ids)]
+    if multi:
+        picked = [p for p in picked if p in ids]
+    where = [ids.index(p) for p in picked if p in ids]
+    if picked and rows != where:
+        generation += 1  # the rows moved under the selection
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", width="stretch",
+                         selection_mode="multi-row" if multi else "single-row",
+                         key=f"{key}_grid_{generation}", height=height,
                          selection_default={"selection": {"rows": where}} if where else None)
     st.session_state[f"{key}_rows"] = list(event.selection.rows) if event else []
     st.session_state[f"{key}_picked"], st.session_state[f"{key}_generation"] = picked, generation
     return picked
+
+
+def clear_selection(key: str) -> None:
+    """Forget a steady table's selection (after an action on the selected tickets)."""
+    st.session_state[f"{key}_picked"] = []
+    st.session_state[f"{key}_generation"] = st.session_state.get(f"{key}_generation", 0) + 1
 
 
 def ticket_card(card: TicketCard) -> None:

@@ -18,7 +18,8 @@ def own_server(demo_db, tmp_path):
     copy = tmp_path / "citydesk.db"
     shutil.copy(source, copy)
     url = f"sqlite:///{copy}"
-    running = Server({"DATABASE_URL": url, "CITY_TZ": "Europe/Moscow"})
+    running = Server({"DATABASE_URL": url, "CITY_TZ": "Europe/Moscow",
+                      "CITYDESK_REFRESH_SECONDS": "5"})
     yield running, url
     running.stop()
 
@@ -58,6 +59,13 @@ def test_reassign_selected_tickets_through_the_dialog(own_server, page):
     dialog.get_by_label("Reason (required)").press("Tab")
     wait_idle(page)
     shoot(page, "department-reassign")
+    # The page refreshes itself underneath; the open dialog and what was typed stay.
+    stamp = page.get_by_text("Figures as of").first.inner_text()
+    page.wait_for_function(
+        "s => ![...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+        ".some(e => e.innerText.includes(s))", arg=stamp, timeout=30_000)
+    assert dialog.get_by_label("Reason (required)").input_value() == \
+        "Drainage, not the road surface"
     dialog.get_by_role("button", name="Reassign", exact=True).click()
     page.get_by_text("Reassigned 2 to Storm Drains.").wait_for(timeout=30_000)
     wait_idle(page)
