@@ -7,33 +7,13 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import EVENT_KINDS
-from queries.audit import AuditFilters, audit_actors, audit_page, audit_rows
+from queries.audit import AuditFilters
 from ui import data, widgets
 from ui.actor import current_actor
 from ui.format import instant, number
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 PAGE_SIZE = 50
-
-
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def load_page(f: AuditFilters, page: int) -> tuple[pd.DataFrame, int]:
-    with data.engine().connect() as conn:
-        return audit_page(conn, f, page, PAGE_SIZE)
-
-
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def load_actors(kinds: tuple[str, ...]) -> list[str]:
-    with data.engine().connect() as conn:
-        return audit_actors(conn, kinds)
-
-
-def export(f: AuditFilters) -> str:
-    """Not cached: asked for rarely, and may be large. Instants in ISO-8601 UTC."""
-    with data.engine().connect() as conn:
-        rows = audit_rows(conn, f)
-    rows["at"] = [v.isoformat() for v in rows["at"]]
-    return rows.drop(columns="id").to_csv(index=False)
 
 
 if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
@@ -61,7 +41,7 @@ st.caption(t("audit.help"))
 top = st.columns([3, 2, 2, 2, 2])
 kinds = top[0].multiselect(t("audit.kinds"), EVENT_KINDS, default=["reassigned"],
                            format_func=lambda k: t(f"event.{k}"), key="audit_kinds")
-actors = data.guarded(load_actors, tuple(kinds)) or []
+actors = data.guarded(data.load_audit_actors, tuple(kinds)) or []
 who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audit.anyone"),
                        key="audit_actor")
 department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
@@ -75,14 +55,14 @@ f = AuditFilters(
     since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
     until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
 )
-first = data.guarded(load_page, f, 1)
+first = data.guarded(data.load_audit_page, f, 1, PAGE_SIZE)
 if first is not None:
     total = first[1]
     pages = max(1, -(-total // PAGE_SIZE))
     if not 1 <= st.session_state.get("audit_page", 1) <= pages:
         st.session_state["audit_page"] = 1
     page = st.number_input(t("table.page"), 1, pages, key="audit_page", width=160)
-    result = first if page == 1 else data.guarded(load_page, f, page)
+    result = first if page == 1 else data.guarded(data.load_audit_page, f, page, PAGE_SIZE)
     if result is not None and result[0].empty:
         st.info(t("audit.empty"))
     elif result is not None:
@@ -97,7 +77,7 @@ if first is not None:
             t("ev.to"): [department_name(c) for c in frame["to_department"]],
             t("audit.why"): frame["note"].fillna(""),
         }), hide_index=True, width="stretch")
-        st.download_button(t("table.export"), data=lambda: export(f), mime="text/csv",
+        st.download_button(t("table.export"), data=lambda: data.audit_csv(f), mime="text/csv",
                            file_name=f"citydesk-audit-{datetime.now(tz):%Y%m%dT%H%M}.csv",
                            icon=":material/download:", key="audit_export")
 widgets.outage_banner(banner)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
-from queries import channels, counters, reference, tickets, trend, workload
+from queries import audit, channels, counters, reference, tickets, trend, workload
 from queries import map as map_query
 from queries.filters import Filters
 
@@ -115,6 +115,23 @@ def load_latest(f: Filters, limit: int = 10):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_queue(f: Filters, search: str = ""):
     return _read(tickets.queue, f, search)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
+    return _read(audit.audit_page, f, page, page_size)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_audit_actors(kinds: tuple[str, ...]):
+    return _read(audit.audit_actors, kinds)
+
+
+def audit_csv(f: audit.AuditFilters) -> str:
+    """Not cached: an export is asked for rarely and may be large. Instants in ISO-8601 UTC."""
+    rows = _read(audit.audit_rows, f)
+    rows["at"] = [v.isoformat() for v in rows["at"]]
+    return rows.drop(columns="id").to_csv(index=False)
 
 
 def load_ticket_rows(f: Filters, q: tickets.TicketQuery):
