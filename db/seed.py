@@ -52,6 +52,7 @@ REJECT_RATE = {"phone": 0.003, "portal": 0.012, "social": 0.05, "email": 0.01, "
 REOPEN_RATE = 0.03
 REASSIGN_RATE = 0.03
 NO_COORDINATES_RATE = 0.02
+REASSIGN_NOTE = "Не та служба: передано по профилю"  # the dispatcher's usual reason
 EVENT_ORDER = {kind: rank for rank, kind in enumerate((
     "created", "assigned", "reassigned", "accepted", "rejected", "resolved", "reopened", "closed"))}
 
@@ -290,7 +291,7 @@ def _events(t: pd.DataFrame, dept, wrong, reassigned, reassign_at, reassign_done
     m = reassign_done
     parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "reassigned", "at": reassign_at[m],
                                "actor": "dispatcher", "from_department_id": wrong[m],
-                               "to_department_id": dept[m]}))
+                               "to_department_id": dept[m], "note": REASSIGN_NOTE}))
     for kind, column in (("accepted", "accepted_at"), ("rejected", "rejected_at")):
         m = t[column].notna().to_numpy()
         parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": kind,

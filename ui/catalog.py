@@ -154,7 +154,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "card.open_page": {"en": "Open as a page", "ru": "Открыть отдельно"},
     "card.approx": {"en": "approximate location", "ru": "местоположение приблизительно"},
     "card.sla": {"en": "SLA {hours} h", "ru": "Норматив {hours} ч"},
-    "card.reopened": {"en": "Reopened {n} times", "ru": "Возвращалось в работу: {n}"},
+    "card.reopened": {"en": "Times reopened: {n}", "ru": "Возвращалось в работу: {n}"},
     "field.external_id": {"en": "Number", "ru": "Номер"},
     "field.status": {"en": "Status", "ru": "Статус"},
     "field.category": {"en": "Category", "ru": "Категория"},
