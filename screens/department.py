@@ -11,13 +11,7 @@ from ui.i18n import current_language, name_of, t
 from ui.map import build_deck
 
 lang = current_language()
-data.begin_run()
-banner = st.empty()
-reference = data.guarded(data.load_reference)
-if reference is None:
-    widgets.outage_banner(banner)
-    live.reconnect(live.interval())
-    st.stop()
+reference = live.reference_or_wait()
 departments = reference["departments"]
 names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records")}
 actor = current_actor()

@@ -96,3 +96,16 @@ def reconnect(every: int | None = None) -> None:
             st.rerun()
 
     st.fragment(probe, run_every=every or DEFAULT)()
+
+
+def reference_or_wait() -> dict:
+    """A page's first step: the lookup tables. When the database cannot give even those, the
+    page says so, looks again every interval, and draws nothing else until it answers."""
+    data.begin_run()
+    banner = st.empty()
+    reference = data.guarded(data.load_reference)
+    if reference is None:
+        widgets.outage_banner(banner)
+        reconnect(interval())
+        st.stop()
+    return reference
