@@ -41,28 +41,27 @@ def find_department(conn: Connection, key: str) -> int | None:
     return _find(conn, departments, key)
 
 
-def department_id(conn: Connection, name: str) -> int:
-    """The department called `name` (or with that code), created when unknown."""
-    found = _find(conn, departments, name)
+def _find_or_create(conn: Connection, table: Table, name: str, **values) -> int:
+    """The row called `name` (or with that code) in `table`, created with `values` when unknown."""
+    found = _find(conn, table, name)
     if found is not None:
         return found
     return conn.execute(
-        insert(departments).values(code=_free_code(conn, departments, name), name=name.strip())
-        .returning(departments.c.id)
+        insert(table).values(code=_free_code(conn, table, name), name=name.strip(), **values)
+        .returning(table.c.id)
     ).scalar_one()
+
+
+def department_id(conn: Connection, name: str) -> int:
+    """The department called `name` (or with that code), created when unknown."""
+    return _find_or_create(conn, departments, name)
 
 
 def category_id(conn: Connection, name: str, default_department_id: int,
                 sla_hours: float = 24) -> tuple[int, int, float]:
     """(id, default department id, SLA hours) of the category `name`, created when unknown."""
-    found = _find(conn, categories, name)
-    if found is None:
-        found = conn.execute(
-            insert(categories).values(
-                code=_free_code(conn, categories, name), name=name.strip(),
-                department_id=default_department_id, sla_hours=sla_hours,
-            ).returning(categories.c.id)
-        ).scalar_one()
+    found = _find_or_create(conn, categories, name, department_id=default_department_id,
+                            sla_hours=sla_hours)
     row = conn.execute(
         select(categories.c.id, categories.c.department_id, categories.c.sla_hours)
         .where(categories.c.id == found)
@@ -72,24 +71,12 @@ def category_id(conn: Connection, name: str, default_department_id: int,
 
 def channel_id(conn: Connection, name: str, kind: str = "other") -> int:
     """The channel called `name` (or with that code), created when unknown."""
-    found = _find(conn, channels, name)
-    if found is not None:
-        return found
-    return conn.execute(
-        insert(channels).values(code=_free_code(conn, channels, name), name=name.strip(), kind=kind)
-        .returning(channels.c.id)
-    ).scalar_one()
+    return _find_or_create(conn, channels, name, kind=kind)
 
 
 def district_id(conn: Connection, name: str) -> int:
     """The district called `name` (or with that code), created when unknown."""
-    found = _find(conn, districts, name)
-    if found is not None:
-        return found
-    return conn.execute(
-        insert(districts).values(code=_free_code(conn, districts, name), name=name.strip())
-        .returning(districts.c.id)
-    ).scalar_one()
+    return _find_or_create(conn, districts, name)
 
 
 def _free_code(conn: Connection, table: Table, name: str) -> str:
