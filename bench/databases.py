@@ -79,7 +79,29 @@ def postgres_database(admin_url: str, size: int) -> BenchDatabase:
     finally:
         admin.dispose()
     _migrate(url)
+    _in_arrival_order(url)
     return BenchDatabase("postgresql", size, url)
+
+
+def _in_arrival_order(url: str) -> None:
+    """Lay the tickets out in the order they were created, as a live desk writes them.
+
+    The seed writes chunks that each span the whole history, so a week's tickets would lie
+    scattered over every page of the table; a real table holds them side by side. Checked by
+    the planner's own statistic, so a database that is already in order is left alone.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            correlation = conn.execute(text(
+                "SELECT correlation FROM pg_stats WHERE tablename = 'tickets' "
+                "AND attname = 'created_at'")).scalar()
+            if correlation is not None and correlation < 0.9:
+                print("laying the tickets out in arrival order (CLUSTER)", flush=True)
+                conn.execute(text("CLUSTER tickets USING ix_tickets_created_at"))
+                conn.execute(text("VACUUM ANALYZE tickets"))
+    finally:
+        engine.dispose()
 
 
 def sqlite_database(size: int) -> BenchDatabase:

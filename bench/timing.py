@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -40,7 +41,17 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
 
 
 def measure(fn: Callable[[], object], runs: int, warmup: int = 1) -> Timing:
-    """Time `runs` calls after `warmup` untimed ones (which fill caches and connection pools)."""
+    """Time `runs` calls after `warmup` untimed ones (which fill caches and connection pools).
+
+    The heap that was alive before (the harness's modules, frames and earlier results) is set
+    aside from the garbage collector while timing: else a full collection, slow in proportion to
+    that heap, lands on whichever call happens to trigger it, as a p95 that is not the query's.
+    """
     for _ in range(warmup):
         fn()
-    return Timing.of([clock(fn) for _ in range(runs)])
+    gc.collect()
+    gc.freeze()
+    try:
+        return Timing.of([clock(fn) for _ in range(runs)])
+    finally:
+        gc.unfreeze()

@@ -124,10 +124,12 @@ _open_only = {"postgresql_where": _OPEN, "sqlite_where": _OPEN}
 Index("ix_tickets_open_due", tickets.c.due_at, **_open_only)
 Index("ix_tickets_open_department_due", tickets.c.department_id, tickets.c.due_at, **_open_only)
 Index("ix_tickets_created_at", tickets.c.created_at)
-# Resolved with its deadline: the on-time shares are index-only scans (migration 0003).
-Index("ix_tickets_resolved_due", tickets.c.resolved_at, tickets.c.due_at)
+# Resolved with its deadline and creation: on-time shares and median times are index-only
+# scans (migrations 0003 and 0007).
+Index("ix_tickets_resolved_due_created", tickets.c.resolved_at, tickets.c.due_at,
+      tickets.c.created_at)
 Index("ix_tickets_ended_at", tickets.c.ended_at)
-Index("ix_tickets_accepted_at", tickets.c.accepted_at)
+Index("ix_tickets_accepted_created", tickets.c.accepted_at, tickets.c.created_at)
 Index("ix_tickets_department_created", tickets.c.department_id, tickets.c.created_at)
 # A department's 7-day windows (on time, median times) from its own entries (migration 0006).
 Index("ix_tickets_department_resolved_due", tickets.c.department_id, tickets.c.resolved_at,
