@@ -241,3 +241,7 @@ kiosk_tokens = Table(
 
 # The audit page reads one kind of event, newest first.
 Index("ix_ticket_events_kind_at", ticket_events.c.kind, ticket_events.c.at)
+
+# Undo looks up one user's last reassignment: newest first within (actor, kind).
+Index("ix_ticket_events_actor_kind_at", ticket_events.c.actor, ticket_events.c.kind,
+      ticket_events.c.at, ticket_events.c.id)
