@@ -13,7 +13,7 @@ T = tickets.c
 COLUMNS = [
     "department",
     "code",
-    "name_ru",
+    "department_ru",
     "open",
     "overdue",
     "at_risk",
@@ -57,7 +57,7 @@ def workload(conn: Connection, f: Filters) -> pd.DataFrame:
     if f.departments:
         dept_query = dept_query.where(departments.c.code.in_(f.departments))
     frame = pd.DataFrame(
-        conn.execute(dept_query).all(), columns=["id", "department", "code", "name_ru"]
+        conn.execute(dept_query).all(), columns=["id", "department", "code", "department_ru"]
     ).set_index("id")
     opened = pd.DataFrame(
         open_rows, columns=["id", "open", "overdue", "at_risk", "oldest_open_age_s"]

@@ -34,6 +34,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "filters.period.7d": {"en": "Last 7 days", "ru": "7 дней"},
     "filters.period.30d": {"en": "Last 30 days", "ru": "30 дней"},
     "filters.period.365d": {"en": "Last year", "ru": "Год"},
+    "filters.any": {"en": "All", "ru": "Все"},
     "filters.reset": {"en": "Clear filters", "ru": "Сбросить фильтры"},
     "filters.unknown": {"en": "Unknown {what} in the link: {codes}. Ignored.",
                         "ru": "В ссылке неизвестное значение ({what}): {codes}. Пропущено."},

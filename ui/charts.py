@@ -44,6 +44,12 @@ def workload_bars(frame: pd.DataFrame, lang: str, top: int = 15, dark: bool = Fa
     return fig
 
 
+def _dates(fig: go.Figure, lang: str) -> go.Figure:
+    """Dates on the x axis as the language writes them (plotly's own names are English)."""
+    fig.update_xaxes(tickformat="%d.%m" if lang == "ru" else "%b %d")
+    return fig
+
+
 def flow_lines(frame: pd.DataFrame, x: str, lang: str, dark: bool = False,
                height: int = 300) -> go.Figure:
     """Received (bars) against resolved (line) per day or per hour."""
@@ -54,7 +60,7 @@ def flow_lines(frame: pd.DataFrame, x: str, lang: str, dark: bool = False,
                     mode="lines+markers", line={"color": GREEN, "width": 3})
     fig = _layout(fig, height, dark)
     fig.update_layout(barmode="group")
-    return fig
+    return _dates(fig, lang) if x == "day" else fig
 
 
 def on_time_weeks(frame: pd.DataFrame, lang: str, dark: bool = False,
@@ -67,7 +73,7 @@ def on_time_weeks(frame: pd.DataFrame, lang: str, dark: bool = False,
                     hovertemplate="%{x}: %{y:.1f}% (%{customdata})<extra></extra>")
     fig = _layout(fig, height, dark)
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
-    return fig
+    return _dates(fig, lang)
 
 
 def channel_bars(frame: pd.DataFrame, lang: str, dark: bool = False,

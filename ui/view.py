@@ -124,6 +124,7 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
             continue
         options = _options(reference[table], lang)
         chosen[param] = st.sidebar.multiselect(t(label), list(options), key=f"f_{param}",
+                                               placeholder=t("filters.any"),
                                                format_func=lambda c, o=options: o.get(c, c))
     statuses: list[str] = []
     if with_status:
