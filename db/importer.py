@@ -641,12 +641,7 @@ class TicketWriter:
             "lon": ticket.lon,
             "location_approx": False,
             "photo_urls": ticket.photo_urls,
-            "created_at": t.created,
-            "accepted_at": t.accepted,
-            "resolved_at": t.resolved,
-            "closed_at": t.closed,
-            "rejected_at": t.rejected,
-            "ended_at": ended_at(t),
+            **_instant_columns(t),
             "due_at": ticket.due or due_at(t.created, sla),
             "updated_at": ticket.updated,
             "version": 1,
@@ -678,12 +673,7 @@ class TicketWriter:
             "lat": ticket.lat,
             "lon": ticket.lon,
             "photo_urls": ticket.photo_urls,
-            "created_at": t.created,
-            "accepted_at": t.accepted,
-            "resolved_at": t.resolved,
-            "closed_at": t.closed,
-            "rejected_at": t.rejected,
-            "ended_at": ended_at(t),
+            **_instant_columns(t),
             "due_at": ticket.due or old.due_at,
         }
         at = ticket.updated
@@ -709,6 +699,12 @@ class TicketWriter:
         row.update(b_id=old.id, b_updated_at=max(at, old.updated_at),
                    b_reopen_count=old.reopen_count + reopened)
         return row, events
+
+
+def _instant_columns(t: Instants) -> dict[str, datetime | None]:
+    """A ticket's instant columns, the end of its open work included, from its instants."""
+    return {"created_at": t.created, "accepted_at": t.accepted, "resolved_at": t.resolved,
+            "closed_at": t.closed, "rejected_at": t.rejected, "ended_at": ended_at(t)}
 
 
 def _event(ticket_id: int, kind: str, at: datetime, *, from_department_id: int | None = None,
