@@ -148,6 +148,27 @@ def wait_idle(page: Page, timeout: float = 60_000) -> None:
                            timeout=timeout)
 
 
+def grid_column(page: Page, heading: str, timeout: float = 30_000) -> list[str]:
+    """The cells of one column of the first data grid. Its cells are drawn on a canvas, but the
+    grid keeps an accessible table beside it, filled only once the grid is laid out on screen:
+    so scroll it into view and wait for that table's rows before reading them."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    page.wait_for_function("""() => {
+        const grid = document.querySelector('[data-testid="stDataFrame"]');
+        return grid && grid.querySelectorAll('table tbody tr').length > 0;
+    }""", timeout=timeout)
+    return page.evaluate("""heading => {
+        const grid = document.querySelector('[data-testid="stDataFrame"]');
+        const heads = Array.from(grid.querySelectorAll('table thead th'))
+            .map(th => th.innerText.trim());
+        const column = heads.indexOf(heading);
+        if (column < 0) throw new Error(`no column ${heading} in ${heads}`);
+        return Array.from(grid.querySelectorAll('table tbody tr'))
+            .map(tr => tr.children[column].innerText.trim());
+    }""", heading)
+
+
 def shoot(page: Page, name: str, height: int | None = None) -> Path:
     """A screenshot for the README; `height` makes the viewport that tall first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from db.schema import departments, ticket_events, tickets
-from tests.browser.conftest import Server, shoot, wait_idle
+from tests.browser.conftest import Server, grid_column, shoot, wait_idle
 
 
 @pytest.fixture
@@ -24,19 +24,6 @@ def own_server(demo_db, tmp_path):
     running.stop()
 
 
-def _queue_ids(page) -> list[str]:
-    """The ticket ids in the queue grid: its cells are drawn on a canvas, but the grid keeps an
-    accessible table beside it, which this reads by the "Ticket" column's position."""
-    return page.evaluate("""() => {
-        const grid = document.querySelector('[data-testid="stDataFrame"]');
-        const heads = Array.from(grid.querySelectorAll('table thead th'))
-            .map(th => th.innerText.trim());
-        const column = heads.indexOf('Ticket');
-        return Array.from(grid.querySelectorAll('table tbody tr'))
-            .map(tr => tr.children[column].innerText.trim());
-    }""")
-
-
 def test_reassign_selected_tickets_through_the_dialog(own_server, page):
     server, url = own_server
     server.open(page)  # the overview first, like a user
@@ -45,7 +32,7 @@ def test_reassign_selected_tickets_through_the_dialog(own_server, page):
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
-    before = _queue_ids(page)
+    before = grid_column(page, "Ticket")
     assert len(before) >= 3
     for row in (0, 1):  # the two most urgent tickets: tick their boxes
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 17 + 35 * row)
@@ -69,7 +56,7 @@ def test_reassign_selected_tickets_through_the_dialog(own_server, page):
     dialog.get_by_role("button", name="Reassign", exact=True).click()
     page.get_by_text("Reassigned 2 to Storm Drains.").wait_for(timeout=30_000)
     wait_idle(page)
-    after = _queue_ids(page)
+    after = grid_column(page, "Ticket")
     moved = set(before[:2])
     assert moved and not moved & set(after), "the reassigned tickets left the queue"
 

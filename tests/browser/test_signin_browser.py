@@ -10,8 +10,7 @@ from db import kiosk
 from db.actions import reassign
 from db.schema import OPEN_STATUSES, departments, tickets
 from db.users import actor_for, find_user
-from tests.browser.conftest import PASSWORD, shoot, wait_idle
-from tests.browser.test_department_browser import _queue_ids
+from tests.browser.conftest import PASSWORD, grid_column, shoot, wait_idle
 
 
 def _department_tickets(url: str, code: str) -> set[str]:
@@ -38,7 +37,7 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     assert page.get_by_text("Signed in as roads.head (department head)").is_visible()
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     assert picker.locator("input").is_disabled()
-    queue = set(_queue_ids(page))
+    queue = set(grid_column(page, "Ticket"))
     water = _department_tickets(demo_db, "WATER")
     assert queue and queue <= _department_tickets(demo_db, "ROADS") and not queue & water
 
