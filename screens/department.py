@@ -6,7 +6,7 @@ import streamlit as st
 from db.config import city_tz
 from ui import actions, charts, data, live, view, widgets
 from ui.actor import current_actor, may_act
-from ui.format import duration, instant, number, percent
+from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
 from ui.map import build_deck
 
@@ -53,18 +53,8 @@ def draw() -> None:
     mine = data.guarded(data.load_counters, f)
     theirs = data.guarded(data.load_counters, f.with_(departments=()))
     if mine is not None:
-        widgets.counter_row(mine, f, drill=False)
-    if mine is not None and theirs is not None:
-        comparison = st.columns(5)
-        for column, part, whole in ((0, mine.open, theirs.open),
-                                    (1, mine.overdue, theirs.overdue),
-                                    (2, mine.at_risk, theirs.at_risk)):
-            share = percent(100.0 * part / whole, lang) if whole else "—"
-            comparison[column].caption(t("dept.share", pct=share))
-        comparison = st.columns(3)
-        comparison[0].caption(t("dept.city", value=percent(theirs.on_time_pct_7d, lang)))
-        comparison[1].caption(t("dept.city", value=duration(theirs.median_accept_s_7d, lang)))
-        comparison[2].caption(t("dept.city", value=duration(theirs.median_resolve_s_7d, lang)))
+        widgets.counter_row(mine, f, drill=False,
+                            notes=None if theirs is None else widgets.city_comparison(mine, theirs))
 
     # The queue, and the actions on it
     st.subheader(t("dept.queue"))

@@ -3,15 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from db.permissions import Actor
+from db.schema import departments
 from db.seed import seed
-from queries.counters import counters
-from queries.filters import Filters
 from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
-from ui.format import number
+from ui.format import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = NOW.isoformat()
@@ -29,19 +29,45 @@ def _department(monkeypatch, db_url, **params):
     return at
 
 
-def test_counters_are_the_departments(city, db_url, monkeypatch):
+def test_counters_and_city_comparison_equal_the_raw_rows(city, db_url, monkeypatch):
     at = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
     at.run()
     assert not at.exception
     assert at.title[0].value == "Road Management"
-    with city.connect() as conn:
-        c = counters(conn, Filters(as_of=NOW, departments=("ROADS",)))
-    shown = metrics(at)
-    assert shown["Open"] == number(c.open, "en")
-    assert shown["Overdue"] == number(c.overdue, "en")
     frame = oracle.raw(city)
-    expected = oracle.counters(frame[frame["department_code"] == "ROADS"], NOW, "Europe/Moscow")
-    assert c.open == expected["open"] and c.overdue == expected["overdue"]
+    mine = oracle.counters(frame[frame["department_code"] == "ROADS"], NOW, "Europe/Moscow")
+    whole = oracle.counters(frame, NOW, "Europe/Moscow")
+    assert mine["open"] and mine["received_today"] and whole["overdue"]  # the test has teeth
+    shown = metrics(at)
+    counts = {"Open": "open", "Overdue": "overdue", "At risk": "at_risk",
+              "Received today": "received_today", "Resolved today": "resolved_today"}
+    for label, key in counts.items():
+        assert shown[label] == number(mine[key], "en"), label
+    assert shown["On time, 7 days"] == percent(mine["on_time_pct_7d"], "en")
+    assert shown["Median time to accept"] == duration(mine["median_accept_s_7d"], "en")
+    assert shown["Median time to resolve"] == duration(mine["median_resolve_s_7d"], "en")
+
+    captions = [c.value for c in at.caption]
+    for key in counts.values():
+        share = percent(100.0 * mine[key] / whole[key], "en") if whole[key] else "—"
+        assert f"{share} of the city's" in captions, key
+    for key, show in (("on_time_pct_7d", percent), ("median_accept_s_7d", duration),
+                      ("median_resolve_s_7d", duration)):
+        assert f"City: {show(whole[key], 'en')}" in captions, key
+
+
+def test_a_department_with_no_tickets_shows_zeros_and_dashes(city, db_url, monkeypatch):
+    frame = oracle.raw(city)
+    with city.connect() as conn:
+        codes = set(conn.execute(select(departments.c.code)).scalars())
+    idle = sorted(codes - set(frame["department_code"]))
+    assert idle, "the demo city has a department without tickets"
+    at = _department(monkeypatch, db_url, dept=idle[0], as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Open"] == "0" and shown["On time, 7 days"] == "—"
+    assert "0.0% of the city's" in [c.value for c in at.caption]
 
 
 def test_queue_puts_overdue_first_then_least_time_left(engine, db_url, monkeypatch):

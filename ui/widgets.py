@@ -30,33 +30,55 @@ def outage_banner(slot) -> None:
                        every=data.TTL), icon="⚠️")
 
 
-def counter_row(c: Counters, f: Filters, drill: bool = True) -> None:
-    """The eight counters; the first five open the table of the tickets behind them."""
+def counter_row(c: Counters, f: Filters, drill: bool = True,
+                notes: dict[str, str] | None = None) -> None:
+    """The eight counters; the first five open the table of the tickets behind them. `notes`
+    puts a line under a counter, by its field name (the department page's city comparison)."""
     lang = current_language()
+    notes = notes or {}
     hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
-    first = st.columns(5)
-    values = {
-        "open": c.open, "overdue": c.overdue, "at_risk": c.at_risk,
-        "received_today": c.received_today, "resolved_today": c.resolved_today,
-    }
-    for column, key in zip(first, DRILLABLE, strict=True):
+    for column, key in zip(st.columns(5), DRILLABLE, strict=True):
         with column:
-            st.metric(t(f"counter.{key}"), number(values[key], lang),
+            st.metric(t(f"counter.{key}"), number(getattr(c, key), lang),
                       help=t(f"counter.help.{key}", hours=hours), border=True)
+            if key in notes:
+                st.caption(notes[key])
             if drill:
                 st.button(t("counter.show"), key=f"drill_{key}", type="tertiary",
                           icon=":material/list:", on_click=show_subset, args=(key,))
-    second = st.columns(3)
     delta = None
     if c.on_time_pct_7d is not None and c.on_time_pct_prev_7d is not None:
         change = c.on_time_pct_7d - c.on_time_pct_prev_7d
         delta = t("counter.vs_prev", delta=("+" if change >= 0 else "") + number(change, lang, 1))
-    second[0].metric(t("counter.on_time"), percent(c.on_time_pct_7d, lang), delta=delta,
-                     help=t("counter.help.on_time"), border=True)
-    second[1].metric(t("counter.median_accept"), duration(c.median_accept_s_7d, lang),
-                     help=t("counter.help.median"), border=True)
-    second[2].metric(t("counter.median_resolve"), duration(c.median_resolve_s_7d, lang),
-                     help=t("counter.help.median"), border=True)
+    second = (
+        ("on_time_pct_7d", t("counter.on_time"), percent(c.on_time_pct_7d, lang),
+         t("counter.help.on_time"), delta),
+        ("median_accept_s_7d", t("counter.median_accept"), duration(c.median_accept_s_7d, lang),
+         t("counter.help.median"), None),
+        ("median_resolve_s_7d", t("counter.median_resolve"),
+         duration(c.median_resolve_s_7d, lang), t("counter.help.median"), None),
+    )
+    for column, (key, label, value, help_, change) in zip(st.columns(3), second, strict=True):
+        with column:
+            st.metric(label, value, delta=change, help=help_, border=True)
+            if key in notes:
+                st.caption(notes[key])
+
+
+def city_comparison(mine: Counters, city: Counters) -> dict[str, str]:
+    """A department's counters against the city's: its share of each count, and the city's
+    own rate and medians beside its own."""
+    lang = current_language()
+    notes = {
+        key: t("dept.share", pct=percent(100.0 * getattr(mine, key) / getattr(city, key), lang)
+               if getattr(city, key) else "—")
+        for key in DRILLABLE
+    }
+    notes["on_time_pct_7d"] = t("dept.city", value=percent(city.on_time_pct_7d, lang))
+    notes["median_accept_s_7d"] = t("dept.city", value=duration(city.median_accept_s_7d, lang))
+    notes["median_resolve_s_7d"] = t("dept.city",
+                                     value=duration(city.median_resolve_s_7d, lang))
+    return notes
 
 
 def show_subset(subset: str, table_key: str = "tickets") -> None:
