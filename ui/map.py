@@ -26,20 +26,55 @@ POINT_FIELDS = ["lon", "lat", "color", "external_id", "address", "category_text"
 CELL_FIELDS = ["lon", "lat", "row", "col", "count", "tip"]
 
 
-def _districts_layers(districts: pd.DataFrame, lang: str, dark: bool) -> list[pdk.Layer]:
+def two_lines(name: str, longer_than: int = 10) -> str:
+    """A long name on two lines, broken at the space nearest its middle, so that the labels of
+    neighbouring districts do not run into each other."""
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    if len(name) <= longer_than or not spaces:
+        return name
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return name[:cut] + "\n" + name[cut + 1:]
+
+
+def label_point(outline: str | None, lat: float, lon: float) -> tuple[float, float]:
+    """Where a district's name goes: the centroid of its outline's largest ring (the middle of
+    what is drawn), else its centre."""
+    if not isinstance(outline, str) or not outline:
+        return lat, lon
+    shape = json.loads(outline)
+    polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
+    best = (0.0, lat, lon)
+    for polygon in polygons:
+        ring = polygon[0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if area and abs(area) / 2 > best[0]:
+            best = (abs(area) / 2, cy / (3 * area), cx / (3 * area))
+    return best[1], best[2]
+
+
+def _districts_layers(districts: pd.DataFrame, lang: str,
+                      dark: bool) -> tuple[pdk.Layer, pdk.Layer]:
+    """The outlines (drawn first, as the basemap) and the names (drawn last, over the heat)."""
     features = [
         {"type": "Feature", "geometry": json.loads(row["outline"]),
          "properties": {"name": name_of(row, lang)}}
         for _, row in districts.iterrows() if isinstance(row.get("outline"), str) and row["outline"]
     ]
+    rows = districts.to_dict("records")
+    at = [label_point(row.get("outline"), row["lat"], row["lon"]) for row in rows]
     labels = pd.DataFrame({
-        "name": [name_of(row, lang) for _, row in districts.iterrows()],
-        "lat": districts["lat"], "lon": districts["lon"],
+        "name": [two_lines(name_of(row, lang)) for row in rows],
+        "lat": [lat for lat, _ in at], "lon": [lon for _, lon in at],
     }).dropna()
     line = [200, 200, 200, 160] if dark else [60, 60, 60, 140]
     fill = [40, 44, 52, 255] if dark else [236, 236, 230, 255]
     text = [230, 230, 230, 255] if dark else [40, 40, 40, 255]
-    return [
+    return (
         pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features},
                   id="districts", stroked=True, filled=True, get_fill_color=fill,
                   get_line_color=line, line_width_min_pixels=1, pickable=False),
@@ -47,8 +82,9 @@ def _districts_layers(districts: pd.DataFrame, lang: str, dark: bool) -> list[pd
                   get_text="name", get_size=13, get_color=text, get_alignment_baseline="'center'",
                   # pydeck reads bare strings as accessors: constants must be quoted
                   character_set="'auto'", font_family="'DejaVu Sans, Arial, sans-serif'",
-                  font_weight=600, outline_width=2, outline_color=fill),
-    ]
+                  font_weight=600, font_settings={"sdf": True}, outline_width=3,
+                  outline_color=fill, line_height=1.1),
+    )
 
 
 def point_records(data: MapData, lang: str) -> pd.DataFrame:
@@ -73,7 +109,8 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
                dark: bool = False, center: tuple[float, float] | None = None,
                zoom: float | None = None) -> pdk.Deck:
     """Districts, a heat layer, and pickable points (or cells when there are too many)."""
-    layers = [] if basemap else _districts_layers(districts, lang, dark)
+    outlines, names = (None, None) if basemap else _districts_layers(districts, lang, dark)
+    layers = [] if outlines is None else [outlines]
     if data.cells:
         cells = data.frame.round({"lat": 6, "lon": 6})
         cells["tip"] = [translate(lang, "map.cell", n=int(n)) for n in cells["count"]]
@@ -100,7 +137,7 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
         tooltip = {"html": "<b>{category_text}</b><br/>{address}<br/>{department_text}"
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
     return pdk.Deck(
-        layers=layers,
+        layers=layers + ([] if names is None else [names]),
         initial_view_state=_view(data, districts, center, zoom),
         map_style=basemap,
         map_provider="carto" if basemap else None,
