@@ -6,7 +6,7 @@ import` takes such an export as it is. Columns a profile does not name are kept,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class Profile:
     detect: frozenset[str]
     columns: dict[str, str]  # the export's column -> the Open311 (or extension) field
     statuses: dict[str, str]  # the export's own status words -> ours (lower case)
+    agencies: dict[str, str] = field(default_factory=dict)  # an agency's code -> its name
 
 
 PROFILES: tuple[Profile, ...] = (
@@ -58,6 +59,14 @@ PROFILES: tuple[Profile, ...] = (
             "Status": "status",
         },
         {"referred out": "rejected"},
+        {  # the city's own names for the owners' codes; a code not here is kept as it is
+            "BOS": "LA Sanitation (BOS)",
+            "BSL": "Bureau of Street Lighting (BSL)",
+            "BSS": "Bureau of Street Services (BSS)",
+            "ITA": "Information Technology Agency (ITA)",
+            "LADWP": "Department of Water and Power (LADWP)",
+            "OCB": "Office of Community Beautification (OCB)",
+        },
     ),
 )
 
@@ -73,9 +82,14 @@ def header(columns: list[str], profile: Profile) -> list[str]:
     return [profile.columns.get(name, name) for name in columns]
 
 
-def refine_status(record: dict[str, str], profile: Profile) -> dict[str, str]:
-    """A row (already under Open311 names) whose own status word says more than open/closed."""
+def refine(record: dict[str, str], profile: Profile) -> dict[str, str]:
+    """A row (already under Open311 names) with what the profile knows beyond a rename: its own
+    status word as our status, and its agency's code as the agency's name."""
+    refined = dict(record)
     status = (record.get("status") or "").strip().lower()
     if status in profile.statuses:
-        return {**record, "status_detail": profile.statuses[status]}
-    return record
+        refined["status_detail"] = profile.statuses[status]
+    agency = (record.get("agency_responsible") or "").strip()
+    if agency in profile.agencies:
+        refined["agency_responsible"] = profile.agencies[agency]
+    return refined

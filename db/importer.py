@@ -173,7 +173,7 @@ def _csv_records(path: Path, columns: list[str], profile: Profile | None) -> Ite
         for row in rows:
             if len(row) == len(columns):
                 record = dict(zip(columns, row, strict=True))
-                yield start, import_profiles.refine_status(record, profile) if profile else record
+                yield start, import_profiles.refine(record, profile) if profile else record
             elif row:
                 yield start, f"{len(row)} fields where the header has {len(columns)}"
             start = rows.line_num + 1

@@ -5,9 +5,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from db.importer import import_file
+from db.schema import departments, tickets
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload
@@ -28,6 +31,22 @@ def test_los_angeles_export_imports_with_its_quirks_reported(engine):
     assert reason.startswith("resolved 2017-12-30T08:00:00Z is before requested")
     again = import_file(engine, DATA / "la311_2017_sample.csv", LA)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1498)
+
+
+def test_los_angeles_owners_are_named_as_the_city_names_them(engine):
+    import_file(engine, DATA / "la311_2017_sample.csv", LA)
+    raw = pd.read_csv(DATA / "la311_2017_sample.csv", usecols=["SRNumber", "Owner"], dtype=str)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(tickets.c.external_id, departments.c.name)
+                                   .join(departments)).all())
+    owners = dict(zip(raw["SRNumber"], raw["Owner"], strict=True))
+    names = {"BOS": "LA Sanitation (BOS)", "OCB": "Office of Community Beautification (OCB)",
+             "ITA": "Information Technology Agency (ITA)",
+             "BSL": "Bureau of Street Lighting (BSL)",
+             "LADWP": "Department of Water and Power (LADWP)"}
+    assert set(owners.values()) == set(names)  # every owner in the sample is one we name
+    assert stored == {key: names[owners[key]] for key in stored}
+    assert len(stored) == 1498
 
 
 def test_new_york_export_in_progress_requests_are_kept(engine):
