@@ -239,6 +239,20 @@ kiosk_tokens = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+# A built-in sign-in that outlives a reload: the browser keeps a random token in a cookie, the
+# database its SHA-256. It ends on signing out, after the idle time, or with a new password.
+sign_in_sessions = Table(
+    "sign_in_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),  # the last run that used it: idle expiry
+    Column("ended_at", UTCDateTime),
+)
+Index("ix_sign_in_sessions_user_live", sign_in_sessions.c.user_id, sign_in_sessions.c.ended_at)
+
 # The audit page reads one kind of event, newest first.
 Index("ix_ticket_events_kind_at", ticket_events.c.kind, ticket_events.c.at)
 

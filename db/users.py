@@ -27,7 +27,7 @@ from db.config import lock_minutes, max_failures
 from db.engine import make_engine
 from db.permissions import Actor
 from db.reference import find_department
-from db.schema import USER_ROLES, departments, users
+from db.schema import USER_ROLES, departments, sign_in_sessions, users
 
 log = logging.getLogger("citydesk.auth")
 MIN_PASSWORD = 8
@@ -173,13 +173,18 @@ def add_user(engine: Engine, name: str, role: str, password: str | None,
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
-    """A new password; it also lifts a lock, so that an administrator can let someone back in."""
+    """A new password; it also lifts a lock, so that an administrator can let someone back in,
+    and ends the user's sessions, so that whoever knew the old one is out."""
     hashed = hash_password(password)
     with _secrets_hidden(), engine.begin() as conn:
-        changed = conn.execute(update(users).where(users.c.name == name.strip()).values(
-            password_hash=hashed, failed_count=0, locked_until=None, last_failed_at=None)).rowcount
-    if changed != 1:
-        raise UserError(f"no user named {name!r}")
+        user = find_user(conn, name)
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        conn.execute(update(users).where(users.c.id == user.id).values(
+            password_hash=hashed, failed_count=0, locked_until=None, last_failed_at=None))
+        conn.execute(update(sign_in_sessions).where(sign_in_sessions.c.user_id == user.id,
+                                                    sign_in_sessions.c.ended_at.is_(None))
+                     .values(ended_at=datetime.now(UTC)))
 
 
 def disable_user(engine: Engine, name: str) -> None:

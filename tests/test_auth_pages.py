@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
-from db import kiosk, users
+from db import kiosk, sessions, users
 from db.permissions import Actor
-from db.schema import departments, tickets
+from db.schema import departments, sign_in_sessions, tickets
 from db.seed import seed
 from tests.pages import app, metrics
 
@@ -218,6 +218,61 @@ def test_signing_out_forgets_the_session(city, db_url, monkeypatch):
     at.sidebar.button(key="_auth_sign_out").click().run()
     assert at.title[0].value == "Citydesk: sign in" and shows_no_data(at)
     assert "actor" not in at.session_state
+
+
+def cookie_scripts(at: AppTest) -> list[str]:
+    """The scripts that write the session cookie in the browser (st.html with javascript)."""
+    return [e.proto.body for e in at.get("html") if "document.cookie" in e.proto.body]
+
+
+def live_sessions(engine, name: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(sign_in_sessions).join(users.users)
+                            .where(users.users.c.name == name,
+                                   sign_in_sessions.c.ended_at.is_(None))).scalar_one()
+
+
+def test_a_sign_in_gives_the_browser_its_session_once_and_nowhere_else(
+        city, db_url, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    at = sign_in(app(monkeypatch, db_url, actor=None).run(), "lena", PASSWORD)
+    token = at.session_state["_auth_session_token"]
+    assert live_sessions(city, "lena") == 1
+    script, = cookie_scripts(at)
+    assert f"citydesk_session={token}; path=/; SameSite=Strict" in script
+    assert rendered(at).count(token) == 1  # in that script alone, which removes itself
+    assert token not in caplog.text
+    at.run()
+    assert cookie_scripts(at) == [] and token not in rendered(at)
+    assert at.title[0].value == "City overview"
+
+
+def test_signing_out_ends_the_session_and_clears_the_cookie(city, db_url, monkeypatch):
+    at = sign_in(app(monkeypatch, db_url, actor=None).run(), "lena", PASSWORD)
+    at.sidebar.button(key="_auth_sign_out").click().run()
+    assert at.title[0].value == "Citydesk: sign in" and shows_no_data(at)
+    assert live_sessions(city, "lena") == 0
+    script, = cookie_scripts(at)
+    assert "citydesk_session=; path=/; SameSite=Strict; max-age=0" in script
+
+
+def test_a_session_ended_elsewhere_or_idle_ends_here(city, db_url, monkeypatch):
+    monkeypatch.setenv("CITYDESK_IDLE_MINUTES", "5")
+    ended = "Your session has ended: you signed out, changed your password, or left it 5 " \
+            "minutes without activity. Sign in again."
+    at = sign_in(app(monkeypatch, db_url, actor=None).run(), "lena", PASSWORD)
+    sessions.end(city, at.session_state["_auth_session_token"])  # signed out in another tab
+    at.run()
+    assert at.title[0].value == "Citydesk: sign in" and shows_no_data(at)
+    assert at.info[0].value == ended and cookie_scripts(at)
+
+    at = sign_in(app(monkeypatch, db_url, actor=None).run(), "lena", PASSWORD)
+    with city.begin() as conn:  # no tab has used it for six minutes
+        conn.execute(update(sign_in_sessions).values(
+            seen_at=datetime.now(UTC) - timedelta(minutes=6)))
+    at.run()
+    assert at.title[0].value == "Citydesk: sign in" and at.info[0].value == ended
+    assert live_sessions(city, "lena") == 0
 
 
 def test_single_sign_on_maps_the_email_to_our_user(city, db_url, monkeypatch):

@@ -5,19 +5,21 @@ Three ways through: single sign-on (Streamlit's `st.login`, when `.streamlit/sec
 an `[auth]` section) whose e-mail names one of our users; the built-in form against `db.users`;
 or a kiosk token in the URL (`?kiosk=TOKEN`), which opens the meeting screen and nothing else.
 The signed-in actor lives in the session; it is re-read from the database on every run, so a
-disabled user or a revoked token is shut out at once, and it expires after an idle time.
+disabled user or a revoked token is shut out at once, and it expires after an idle time. A built-in
+sign-in also outlives a reload or a new tab: the browser keeps its session token in a cookie
+(`db.sessions`), and signing out in one tab signs out them all.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage as Page
 
-from db import kiosk, users
+from db import kiosk, sessions, users
 from db.config import city_tz, idle_minutes
 from db.permissions import Actor
 from ui import data
@@ -27,12 +29,15 @@ from ui.i18n import current_language, t
 
 log = logging.getLogger("citydesk.auth")
 USER_ID = "_auth_user_id"  # the users row behind the actor (absent: put there by other code)
+TOKEN = "_auth_session_token"  # the built-in sign-in's session (db.sessions), also in a cookie
+COOKIE = "citydesk_session"
+COOKIE_WRITE = "_auth_cookie_write"  # the cookie is written (or cleared) by the next full run
 KIOSK_ID = "_auth_kiosk_id"  # the kiosk token the meeting screen opened with
 KIOSK_LABEL = "_auth_kiosk_label"
 SSO_EXPIRED = "_auth_sso_expired"  # idle expiry under single sign-on: leave the provider first
 SEEN = "_auth_seen"  # epoch seconds of the last full run: idle expiry
 NOTICE = "_auth_notice"  # why the user was signed out, shown once above the sign-in
-KEPT = ("lang",)  # what survives signing out
+KEPT = ("lang", COOKIE_WRITE)  # what survives signing out
 WATCH_SECONDS = 30  # how often a session is checked between full runs
 
 
@@ -57,6 +62,8 @@ def gate(pages: list[Page]) -> Actor:
     actor = st.session_state.get(SESSION_KEY)
     if actor is not None:
         actor = _still_signed_in(actor)
+    if actor is None and not sso_configured():
+        actor = _resumed()
     if actor is not None:
         st.session_state[SEEN] = time.time()
         return actor
@@ -82,17 +89,45 @@ def _name(page: Page) -> str:
 
 
 def sign_out(notice: str | None = None) -> None:
-    """Forget everything this session knew, including its filters and last figures."""
+    """End the sign-in session (in every tab) and forget everything this one knew, including its
+    filters and last figures; the browser's cookie is cleared by the next run."""
+    token = st.session_state.get(TOKEN)
+    if token is not None:
+        try:
+            sessions.end(data.engine(), token)
+        except data.OUTAGE_ERRORS:
+            log.warning("signing out: the database is unreachable, the session ends when idle")
+        st.session_state[COOKIE_WRITE] = ""
+    _forget()
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _forget() -> None:
     for key in list(st.session_state):
         if key not in KEPT:
             del st.session_state[key]
-    if notice:
-        st.session_state[NOTICE] = notice
+
+
+def _write_cookie() -> None:
+    """Give the browser the session's token (or clear it): the one thing a script does here.
+    The script removes itself once it has run."""
+    value = st.session_state.pop(COOKIE_WRITE, None)
+    if value is None:
+        return
+    ending = "; max-age=0" if value == "" else ""
+    st.html(f"""<script>
+document.cookie = "{COOKIE}={value}; path=/; SameSite=Strict{ending}"
+  + (location.protocol === "https:" ? "; Secure" : "");
+document.currentScript && document.currentScript.remove();
+</script>""", unsafe_allow_javascript=True, width="content")
 
 
 def sidebar(actor: Actor) -> None:
     """Who is signed in, and the way out; and a watch on the session between full runs."""
     st.fragment(_watch, run_every=WATCH_SECONDS)()
+    with st.sidebar:
+        _write_cookie()
     if actor.role == "wall":
         return
     where = f", {actor.department}" if actor.department else ""
@@ -113,6 +148,9 @@ def _watch() -> None:
     try:
         if st.session_state.get(KIOSK_ID) is not None:
             over = not kiosk.is_live(data.engine(), st.session_state[KIOSK_ID])
+        elif st.session_state.get(TOKEN) is not None:
+            over = sessions.resume(data.engine(), st.session_state[TOKEN], _idle(),
+                                   touch=False) is None
         else:
             seen = st.session_state.get(SEEN)
             over = seen is not None and time.time() - seen > idle_minutes() * 60
@@ -128,7 +166,10 @@ def _watch() -> None:
 
 def _still_signed_in(actor: Actor) -> Actor | None:
     """The session's actor, unless it has been idle too long, or its user was disabled, or
-    single sign-on no longer vouches for it; then None, with a notice why."""
+    single sign-on no longer vouches for it; then None, with a notice why. A session with a
+    token is checked in the database, where it is idle only when idle in every tab."""
+    if st.session_state.get(TOKEN) is not None:
+        return _session_user(actor)
     seen = st.session_state.get(SEEN)
     if seen is not None and time.time() - seen > idle_minutes() * 60:
         log.info("session of %s expired after %s idle minutes", actor.name, idle_minutes())
@@ -153,11 +194,53 @@ def _still_signed_in(actor: Actor) -> Actor | None:
     return users.actor_for(user)
 
 
-def _signed_in(user: users.User) -> None:
-    sign_out()
+def _idle() -> timedelta:
+    return timedelta(minutes=idle_minutes())
+
+
+def _session_user(actor: Actor) -> Actor | None:
+    """The actor of this tab's sign-in session while it lives; its use keeps it alive."""
+    try:
+        user = sessions.resume(data.engine(), st.session_state[TOKEN], _idle())
+        if user is None:
+            with data.engine().connect() as conn:
+                known = users.get_user(conn, st.session_state[USER_ID])
+    except data.OUTAGE_ERRORS:
+        return actor  # the pages say the database is down; who signed in has not changed
+    if user is not None:
+        return users.actor_for(user)
+    log.info("session of %s ended (signed out, idle or disabled)", actor.name)
+    _forget()
+    st.session_state[NOTICE] = t("auth.disabled") if known is None or known.disabled \
+        else t("auth.ended", minutes=f"{idle_minutes():g}")
+    st.session_state[COOKIE_WRITE] = ""
+    return None
+
+
+def _resumed() -> Actor | None:
+    """The actor of the session whose token the browser sent, when it is still live."""
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not token:  # (AppTest's cookies are a stand-in object)
+        return None
+    try:
+        user = sessions.resume(data.engine(), token, _idle())
+    except data.OUTAGE_ERRORS:
+        return None
+    if user is None:
+        return None
+    log.info("session resumed: %s", user.name)
+    _signed_in(user, token)
+    return users.actor_for(user)
+
+
+def _signed_in(user: users.User, token: str | None = None) -> None:
+    """This tab is `user`'s; with a session token when the sign-in should outlive a reload."""
+    _forget()
     st.session_state[SESSION_KEY] = users.actor_for(user)
     st.session_state[USER_ID] = user.id
     st.session_state[SEEN] = time.time()
+    if token is not None:
+        st.session_state[TOKEN] = token
 
 
 def _kiosk(token: str | None) -> Actor:
@@ -195,6 +278,7 @@ def _form() -> None:
     """The built-in sign-in: name and password. The form is cleared after every attempt, so a
     password never stays in a widget."""
     st.title(t("auth.title"))
+    _write_cookie()
     _notice()
     with st.form("sign_in", clear_on_submit=True, width=420):
         name = st.text_input(t("auth.name"), value=st.session_state.get("_auth_name", ""),
@@ -213,7 +297,13 @@ def _form() -> None:
         st.error(t("auth.db_down"), icon="⚠️")
         return
     if result.ok:
-        _signed_in(result.user)
+        try:
+            token = sessions.start(data.engine(), result.user.id)
+        except data.OUTAGE_ERRORS:
+            st.error(t("auth.db_down"), icon="⚠️")
+            return
+        _signed_in(result.user, token)
+        st.session_state[COOKIE_WRITE] = token
         st.rerun()
     st.session_state["_auth_name"] = name.strip()
     st.error(_refusal_text(result), icon="⛔")

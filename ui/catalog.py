@@ -279,6 +279,10 @@ CATALOG: dict[str, dict[str, str]] = {
                       "ru": "Учётная запись отключена. Обратитесь к администратору."},
     "auth.expired": {"en": "You were signed out after {minutes} minutes without activity. Sign in again.",
                      "ru": "Сеанс завершён после {minutes} минут бездействия. Войдите снова."},
+    "auth.ended": {"en": "Your session has ended: you signed out, changed your password, or left it "
+                         "{minutes} minutes without activity. Sign in again.",
+                   "ru": "Сеанс завершён: вы вышли, сменили пароль или не работали {minutes} мин. "
+                         "Войдите снова."},
     "auth.db_down": {"en": "The database is unreachable, so nobody can sign in right now. Try again in a minute.",
                      "ru": "База данных недоступна, вход сейчас невозможен. Попробуйте через минуту."},
     "auth.kiosk_refused": {"en": "This meeting-screen link is not valid: it was revoked or mistyped. Ask for a new one.",

@@ -85,8 +85,9 @@ class Server:
         raise RuntimeError(f"the dashboard did not start; see {self.log.name}")
 
     def open(self, page: Page, path: str = "/", user: str = "dispatcher") -> None:
-        """Go to `path` and sign in there: each page load is a new session, so a reload or a
-        new link asks again, and the sign-in then lands where the link pointed."""
+        """Go to `path` and sign in there as `user`, afresh (the browser forgets any earlier
+        sign-in's cookie first); the sign-in then lands where the link pointed."""
+        page.context.clear_cookies()
         page.goto(self.url + path)
         wait_idle(page)
         page.get_by_label("User name", exact=True).fill(user)

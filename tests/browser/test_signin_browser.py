@@ -1,6 +1,7 @@
 """Signing in as a department head in Chromium: their own page, whatever the link says, and no
-way to move another department's ticket — on the page, and in the action code as that user. A
-kiosk link opens the meeting screen alone, until it is revoked. No secret reaches the server log."""
+way to move another department's ticket — on the page, and in the action code as that user. The
+sign-in outlives a reload and a new tab, until signing out in any of them. A kiosk link opens the
+meeting screen alone, until it is revoked. No secret reaches the server log."""
 
 from pathlib import Path
 
@@ -54,6 +55,34 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
 
     log = Path(server.log.name).read_text()
     assert PASSWORD not in log and "not the password" not in log
+
+
+def test_a_sign_in_outlives_a_reload_and_a_new_tab_until_signing_out(server, page):
+    server.open(page, "/", user="leader")
+    signed_in = page.get_by_text("Signed in as leader (leadership)")
+    assert signed_in.is_visible()
+    token = {c["name"]: c["value"] for c in page.context.cookies()}["citydesk_session"]
+    assert len(token) >= 43 and page.locator("script", has_text=token).count() == 0
+    page.reload()
+    wait_idle(page)
+    assert signed_in.is_visible()
+    assert page.get_by_role("heading", name="Citydesk: sign in").count() == 0
+
+    tab = page.context.new_page()
+    tab.goto(f"{server.url}/department?dept=WATER")
+    wait_idle(tab)
+    assert tab.get_by_role("heading", name="Vodokanal (water and sewerage)").is_visible()
+    assert tab.get_by_text("Signed in as leader (leadership)").is_visible()
+
+    tab.get_by_role("button", name="Sign out").click()
+    tab.get_by_role("heading", name="Citydesk: sign in").wait_for()
+    tab.close()
+    page.reload()  # the other tab's sign-in has ended with it
+    page.get_by_role("heading", name="Citydesk: sign in").wait_for()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    assert not cookies.get("citydesk_session")  # cleared on signing out
+    assert token not in Path(server.log.name).read_text()
 
 
 def test_a_kiosk_link_opens_the_meeting_screen_alone_until_revoked(server, demo_db, page):
