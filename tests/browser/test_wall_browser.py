@@ -89,6 +89,14 @@ def wait_next_refresh(page) -> None:
                            arg=[".wall-asof", as_of(page)], timeout=WAIT)
 
 
+def wait_as_of_after(page, instant: datetime) -> None:
+    """Until the figures on screen are as of `instant` or later: a refresh's "now" is floored to
+    its interval, so the first refresh after an instant may still be as of before it."""
+    page.wait_for_function("([sel, ms]) => { const e = document.querySelector(sel);"
+                           " return e && Date.parse(e.dataset.asof) >= ms; }",
+                           arg=[".wall-asof", instant.timestamp() * 1000], timeout=WAIT)
+
+
 def test_each_panel_reads_from_across_the_room(wall_server, city_url, token, page):
     player = simulate(city_url, seconds=120, speed=150)
     try:
@@ -132,9 +140,10 @@ def test_counters_move_with_the_city_and_outlive_an_outage(wall_server, city_url
         " return e && e.innerText !== was; }",
         arg=[FIGURE.format("received_today"), received], timeout=WAIT)
     assert player.wait(60) == 0
+    done = datetime.now(UTC)
     assert page.locator(".tile.changed").count() > 0, "what moved is marked"
 
-    wait_next_refresh(page)  # the city is still now: the figures settle on the simulator's last
+    wait_as_of_after(page, done)  # the city is still now: the figures hold its last ticket
     shown = {key: figure(page, key) for key in ("open", "overdue", "received_today")}
     pg.stop()
     try:
