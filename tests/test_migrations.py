@@ -1,3 +1,5 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from db.engine import current_revision, ensure_schema, head_revision
@@ -23,3 +25,8 @@ def test_ensure_schema_migrates_an_empty_database(tmp_path):
     assert current_revision(engine) == head_revision()
     indexes = {ix["name"] for ix in inspect(engine).get_indexes("tickets")}
     assert {"ix_tickets_open_due", "ix_tickets_open_department_due"} <= indexes
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
