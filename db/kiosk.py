@@ -8,8 +8,6 @@ next run.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import secrets
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from sqlalchemy import Engine, insert, or_, select, update
 
 from db.engine import make_engine
 from db.schema import kiosk_tokens
+from db.tokens import digest, new_token
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,6 @@ class Kiosk:
     revoked_at: datetime | None
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _columns():
     k = kiosk_tokens.c
     return select(k.id, k.label, k.created_at, k.revoked_at)
@@ -44,10 +39,10 @@ def issue(engine: Engine, label: str, now: datetime | None = None) -> tuple[Kios
     label = label.strip()
     if not label:
         raise ValueError("a kiosk token needs a label (where its screen is)")
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with engine.begin() as conn:
         made = conn.execute(insert(kiosk_tokens).values(
-            token_hash=_digest(token), label=label, created_at=now or datetime.now(UTC)))
+            token_hash=digest(token), label=label, created_at=now or datetime.now(UTC)))
         row = conn.execute(_columns().where(kiosk_tokens.c.id == made.inserted_primary_key[0]))
         return Kiosk(*row.one()), token
 
@@ -58,7 +53,7 @@ def verify(engine: Engine, token: str) -> Kiosk | None:
         return None
     k = kiosk_tokens.c
     with engine.connect() as conn:
-        row = conn.execute(_columns().where(k.token_hash == _digest(token),
+        row = conn.execute(_columns().where(k.token_hash == digest(token),
                                             k.revoked_at.is_(None))).first()
     return Kiosk(*row) if row else None
 

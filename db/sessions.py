@@ -8,30 +8,25 @@ Signing out ends it, and so does a new password for its user.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select, update
 
 from db.schema import sign_in_sessions
+from db.tokens import digest, new_token
 from db.users import User, get_user
 
 S = sign_in_sessions.c
 TOUCH_EVERY = timedelta(minutes=1)  # how stale `seen_at` may get before a run writes it again
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(engine: Engine, user_id: int, now: datetime | None = None) -> str:
     """A new session for this user; the token is returned here and never again."""
     now = now or datetime.now(UTC)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with engine.begin() as conn:
         conn.execute(insert(sign_in_sessions).values(
-            token_hash=_digest(token), user_id=user_id, created_at=now, seen_at=now))
+            token_hash=digest(token), user_id=user_id, created_at=now, seen_at=now))
     return token
 
 
@@ -45,7 +40,7 @@ def resume(engine: Engine, token: str, idle: timedelta, now: datetime | None = N
     now = now or datetime.now(UTC)
     with engine.begin() as conn:
         row = conn.execute(select(S.id, S.user_id, S.seen_at).where(
-            S.token_hash == _digest(token), S.ended_at.is_(None))).first()
+            S.token_hash == digest(token), S.ended_at.is_(None))).first()
         if row is None:
             return None
         if now - row.seen_at > idle:
@@ -64,6 +59,6 @@ def end(engine: Engine, token: str, now: datetime | None = None) -> None:
     """Sign this session out, wherever it is open."""
     with engine.begin() as conn:
         conn.execute(update(sign_in_sessions)
-                     .where(S.token_hash == _digest(token), S.ended_at.is_(None))
+                     .where(S.token_hash == digest(token), S.ended_at.is_(None))
                      .values(ended_at=now or datetime.now(UTC)))
 
