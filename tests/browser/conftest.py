@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from db import users
 from db.config import ROOT
@@ -93,7 +94,11 @@ class Server:
         page.get_by_label("User name", exact=True).fill(user)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.get_by_text("Citydesk: sign in").wait_for(state="detached")
+        try:
+            page.get_by_text("Citydesk: sign in").wait_for(state="detached")
+        except PlaywrightTimeout:
+            said = page.locator('[data-testid="stAlert"]').all_inner_texts()
+            raise AssertionError(f"signing in as {user} was refused: {said}") from None
         wait_idle(page)
 
     def stop(self) -> None:

@@ -31,6 +31,7 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     page.get_by_text("Wrong user name or password.").wait_for()
     assert page.get_by_label("Password", exact=True).input_value() == ""  # cleared after a try
     shoot(page, "sign-in")
+    page.wait_for_timeout(1_500)  # after a failure the next try must wait a second
 
     server.open(page, "/department?dept=WATER", user="roads.head")
     assert page.get_by_role("heading", name="Road Management").is_visible()
