@@ -155,6 +155,30 @@ def test_obscene_words_are_found_in_any_form_and_only_them(rules, text, found):
     assert rules.obscene.find(words(text)) == found
 
 
+@pytest.mark.parametrize("text,found", [
+    ("Х*й знает, когда починят", ["х*й"]),
+    ("П**дец, а не дорога", ["п**дец"]),
+    ("Двор в таком состоянии — п***ц", ["п***ц"]),
+    ("Бл@ть, опять яма", ["бл@ть"]),
+    ("З*ебали уже с этим мусором", ["з*ебали"]),
+    ("Those f*cking potholes", ["f*cking"]),
+    ("The park is full of sh*t", ["sh*t"]),
+    ("Дом 5*, кв. 7: нет воды", []),
+    ("Отель 4* на набережной, фонари не горят", []),
+    ("#ямы #дороги @gorod_admin спасибо", []),
+    ("Пишите на ivan@mail.ru, работаем 100% без выходных", []),
+    ("Д*рьмо, а не ремонт", []),  # rude, but not on the list
+])
+def test_masked_obscene_words_are_found_and_stars_elsewhere_are_not(rules, text, found):
+    assert rules.obscene.masked(text) == found
+
+
+def test_a_complaint_with_a_masked_obscene_word_is_rejected(rules):
+    verdict = classify("П**дец, третий день фонарь не горит во дворе", rules)
+    assert verdict.complaint and verdict.category == "street_light"
+    assert verdict.obscene == ("п**дец",)
+
+
 def test_non_complaints_are_ignored(rules):
     for text in ("Спасибо коммунальщикам, быстро починили фонарь!",
                  "Продам диван, недорого, самовывоз",

@@ -48,7 +48,7 @@ def classify(text: str, rules: Rules) -> Verdict:
     """Decide whether `text` is a complaint, its category, and the obscene words in it."""
     text_words = words(text)
     gap = rules.thresholds.phrase_gap
-    obscene = tuple(rules.obscene.find(text_words))
+    obscene = tuple(rules.obscene.find(text_words) + rules.obscene.masked(text))
     best, best_score, matched = None, 0.0, ()
     for group in rules.categories:
         value, found = score(group, text_words, gap)
