@@ -1,5 +1,6 @@
 """A ticket's card on its own page, and the audit log after a reassignment, in Chromium."""
 
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
 from db.permissions import Actor
@@ -13,8 +14,8 @@ def test_a_ticket_link_opens_its_card(server, demo_db, page):
                                 .where(tickets.c.reopen_count > 0).limit(1)).scalar_one()
     server.open(page, f"/ticket?id={reopened}", user="leader")
     page.get_by_role("heading", name=f"Ticket {reopened}").wait_for()
-    assert page.get_by_text("Times reopened: 1").is_visible()
-    assert page.get_by_text("Timeline").is_visible()
+    expect(page.get_by_text("Times reopened: 1")).to_be_visible()
+    expect(page.get_by_text("Timeline")).to_be_visible()
     shoot(page, "ticket", height=1300)
 
 

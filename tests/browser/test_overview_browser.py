@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import create_engine
 
 from db.config import city_tz
@@ -54,6 +55,6 @@ def test_live_overview_drills_down_from_a_department(server, page):
     name = caption.inner_text().removeprefix("Drill-down: ").strip()
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
-    assert grid.is_visible()
+    expect(grid).to_be_visible()
     shoot(page, "overview-drill-down")
     assert name

@@ -4,6 +4,7 @@ are that city's, as of a moment in 2017."""
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from db.engine import make_engine, migrate
 from db.importer import import_file
@@ -27,7 +28,7 @@ def los_angeles(tmp_path):
 
 def test_los_angeles_overview(los_angeles, page):
     los_angeles.open(page, f"/?as_of={AS_OF.replace('+', '%2B')}")
-    assert page.get_by_text("America/Los_Angeles").count() >= 1
+    expect(page.get_by_text("America/Los_Angeles").first).to_be_visible()
     received = page.locator('[data-testid="stMetric"]').nth(3)
     assert received.locator('[data-testid="stMetricLabel"]').inner_text().strip() == \
         "Received today"

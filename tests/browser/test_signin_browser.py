@@ -5,6 +5,7 @@ meeting screen alone, until it is revoked. No secret reaches the server log."""
 
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
 from db import kiosk
@@ -23,8 +24,8 @@ def _department_tickets(url: str, code: str) -> set[str]:
 def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, demo_db, page):
     page.goto(f"{server.url}/department?dept=WATER")
     wait_idle(page)
-    assert page.get_by_role("heading", name="Citydesk: sign in").is_visible()
-    assert page.locator('[data-testid="stMetric"]').count() == 0  # no data before signing in
+    expect(page.get_by_role("heading", name="Citydesk: sign in")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)  # no data before signing in
     page.get_by_label("User name", exact=True).fill("roads.head")
     page.get_by_label("Password", exact=True).fill("not the password")
     page.get_by_role("button", name="Sign in").click()
@@ -34,11 +35,11 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     page.wait_for_timeout(1_500)  # after a failure the next try must wait a second
 
     server.open(page, "/department?dept=WATER", user="roads.head")
-    assert page.get_by_role("heading", name="Road Management").is_visible()
-    assert page.get_by_text("A department head sees their own department").is_visible()
-    assert page.get_by_text("Signed in as roads.head (department head)").is_visible()
+    expect(page.get_by_role("heading", name="Road Management")).to_be_visible()
+    expect(page.get_by_text("A department head sees their own department")).to_be_visible()
+    expect(page.get_by_text("Signed in as roads.head (department head)")).to_be_visible()
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    assert picker.locator("input").is_disabled()
+    expect(picker.locator("input")).to_be_disabled()
     queue = set(grid_column(page, "Ticket"))
     water = _department_tickets(demo_db, "WATER")
     assert queue and queue <= _department_tickets(demo_db, "ROADS") and not queue & water
@@ -61,26 +62,26 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
 def test_a_sign_in_outlives_a_reload_and_a_new_tab_until_signing_out(server, page):
     server.open(page, "/", user="leader")
     signed_in = page.get_by_text("Signed in as leader (leadership)")
-    assert signed_in.is_visible()
+    expect(signed_in).to_be_visible()
     token = {c["name"]: c["value"] for c in page.context.cookies()}["citydesk_session"]
     assert len(token) >= 43 and page.locator("script", has_text=token).count() == 0
     page.reload()
     wait_idle(page)
-    assert signed_in.is_visible()
-    assert page.get_by_role("heading", name="Citydesk: sign in").count() == 0
+    expect(signed_in).to_be_visible()
+    expect(page.get_by_role("heading", name="Citydesk: sign in")).to_have_count(0)
 
     tab = page.context.new_page()
     tab.goto(f"{server.url}/department?dept=WATER")
     wait_idle(tab)
-    assert tab.get_by_role("heading", name="Vodokanal (water and sewerage)").is_visible()
-    assert tab.get_by_text("Signed in as leader (leadership)").is_visible()
+    expect(tab.get_by_role("heading", name="Vodokanal (water and sewerage)")).to_be_visible()
+    expect(tab.get_by_text("Signed in as leader (leadership)")).to_be_visible()
 
     tab.get_by_role("button", name="Sign out").click()
     tab.get_by_role("heading", name="Citydesk: sign in").wait_for()
     tab.close()
     page.reload()  # the other tab's sign-in has ended with it
     page.get_by_role("heading", name="Citydesk: sign in").wait_for()
-    assert page.locator('[data-testid="stMetric"]').count() == 0
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert not cookies.get("citydesk_session")  # cleared on signing out
     assert token not in Path(server.log.name).read_text()
@@ -91,15 +92,15 @@ def test_a_kiosk_link_opens_the_meeting_screen_alone_until_revoked(server, demo_
     made, token = kiosk.issue(engine, "browser test room")
     page.goto(f"{server.url}/?kiosk={token}")
     wait_idle(page)
-    assert page.locator(".wall").count() > 0  # the meeting screen's panels
-    assert page.locator('[data-testid="stSidebar"]').count() == 0  # no menu, no sign-in
+    expect(page.locator(".wall").first).to_be_visible()  # the meeting screen's panels
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)  # no menu, no sign-in
     page.goto(f"{server.url}/department?dept=ROADS&kiosk={token}")
     wait_idle(page)
-    assert page.get_by_role("heading", name="Road Management").count() == 0
-    assert page.locator(".wall").count() > 0
+    expect(page.get_by_role("heading", name="Road Management")).to_have_count(0)
+    expect(page.locator(".wall").first).to_be_visible()
 
     kiosk.revoke(engine, str(made.id))
     page.goto(f"{server.url}/?kiosk={token}")
     page.get_by_text("This meeting-screen link is not valid").wait_for()
-    assert page.locator(".wall").count() == 0
+    expect(page.locator(".wall")).to_have_count(0)
     assert token not in Path(server.log.name).read_text()
