@@ -45,8 +45,9 @@ def city_panel(f: Filters) -> None:
             html(wall.tiles(items, before, lang))
     if points is not None and reference is not None:
         with map_column:
-            st.pydeck_chart(wall.deck(build_deck(points, reference["districts"], lang,
-                                                 dark=True, zoom=11.4)), height=880)
+            city_map = build_deck(points, reference["districts"], lang, dark=True,
+                                  view=wall.map_view(points))
+            st.pydeck_chart(wall.deck(city_map, points), height=wall.MAP_SIZE[1])
 
 
 def departments_panel(f: Filters) -> None:

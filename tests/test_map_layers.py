@@ -2,15 +2,30 @@
 per ticket or group of tickets that the map query returned."""
 
 import json
+import math
 from datetime import UTC, datetime
 
+import numpy as np
+import pandas as pd
+import pydeck as pdk
 import pytest
 
+from db import city as demo
+from db.geo import voronoi_outlines
 from db.seed import seed
 from queries.filters import Filters
-from queries.map import map_points
+from queries.map import MapData, map_points
 from queries.reference import district_list
-from ui.map import build_deck, label_point, two_lines
+from ui import wall
+from ui.map import (
+    build_deck,
+    fit_view,
+    label_point,
+    label_points,
+    on_screen,
+    readable_names,
+    two_lines,
+)
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
@@ -71,3 +86,93 @@ def test_many_tickets_become_cells_under_the_names(city):
     assert data.cells
     assert [layer["id"] for layer in layers] == ["districts", "heat", "cells", "district-names"]
     assert sum(c["count"] for c in layers[2]["data"]) == data.total
+
+
+def _on_screen(lat: float, lon: float, view, width: int, height: int) -> tuple[float, float]:
+    """Where deck.gl draws a point: Web Mercator, a 512-pixel world at zoom 0."""
+    world = 512 * 2 ** view.zoom
+
+    def x(lo: float) -> float:
+        return (lo + 180) / 360 * world
+
+    def y(la: float) -> float:
+        return (1 - math.asinh(math.tan(math.radians(la))) / math.pi) / 2 * world
+
+    return (x(lon) - x(view.longitude) + width / 2, y(lat) - y(view.latitude) + height / 2)
+
+
+@pytest.mark.parametrize("width, height", [(1060, 880), (880, 1060), (400, 300)])
+def test_a_fitted_view_keeps_every_name_whole_and_is_as_close_as_that_allows(width, height):
+    names = district_points()
+    view = fit_view(names, width, height, margin=(90, 34))
+    at = [_on_screen(r.lat, r.lon, view, width, height) for r in names.itertuples()]
+    xs, ys = [x for x, _ in at], [y for _, y in at]
+    assert min(xs) >= 90 - 1e-6 and max(xs) <= width - 90 + 1e-6
+    assert min(ys) >= 34 - 1e-6 and max(ys) <= height - 34 + 1e-6
+    # one way or the other the names touch both margins: any closer and one would be cut
+    assert (min(xs) - 90 < 1e-6 and width - 90 - max(xs) < 1e-6) or \
+           (min(ys) - 34 < 1e-6 and height - 34 - max(ys) < 1e-6)
+
+
+def district_points() -> pd.DataFrame:
+    """The demo city's name points, from the outlines its seed draws."""
+    outlines = voronoi_outlines([(d.lat, d.lon) for d in demo.DISTRICTS], demo.LAND)
+    return label_points(pd.DataFrame({"lat": [d.lat for d in demo.DISTRICTS],
+                                      "lon": [d.lon for d in demo.DISTRICTS],
+                                      "outline": outlines}))
+
+
+def test_a_point_is_drawn_where_web_mercator_puts_it():
+    view = pdk.ViewState(latitude=44.58, longitude=33.52, zoom=11.2)
+    for lat, lon in ((44.58, 33.52), (44.7, 33.4), (44.45, 33.7), (-33.9, 151.2)):
+        assert on_screen(lat, lon, view, 1060, 880) == pytest.approx(
+            _on_screen(lat, lon, view, 1060, 880), abs=1e-6)
+
+
+def _names_at(*rows: tuple[str, float, float]) -> list[dict]:
+    return [{"name": name, "lat": lat, "lon": lon} for name, lat, lon in rows]
+
+
+def test_names_that_would_overlap_or_cross_an_edge_are_left_out_busiest_first():
+    view = pdk.ViewState(latitude=44.6, longitude=33.5, zoom=12)
+    names = _names_at(("Quiet", 44.6, 33.5), ("Busy", 44.6001, 33.5001),  # one place
+                      ("Edge", 44.6, 33.5 + 520 / (512 * 2 ** 12) * 360),  # 520 px east
+                      ("Apart", 44.57, 33.5))
+    points = pd.DataFrame({"lat": [44.6001] * 5 + [44.6, 44.57], "lon": [33.5001] * 5
+                           + [33.5, 33.5]})
+    kept = readable_names(names, points, view, (1060, 880), 22)
+    assert [n["name"] for n in kept] == ["Busy", "Apart"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_names_kept_are_whole_and_apart(lang):
+    at = district_points()
+    names = [{"name": two_lines(name), "lat": lat, "lon": lon} for name, lat, lon in zip(
+        [d.name if lang == "en" else d.name_ru for d in demo.DISTRICTS], at["lat"], at["lon"],
+        strict=True)]
+    view = fit_view(at, 1060, 880, margin=(30, 30))
+    kept = readable_names(names, pd.DataFrame({"lat": [], "lon": []}), view, (1060, 880), 22)
+    boxes = []
+    for n in kept:
+        x, y = _on_screen(n["lat"], n["lon"], view, 1060, 880)
+        lines = n["name"].split("\n")
+        w, h = max(map(len, lines)) * 0.7 * 22, len(lines) * 1.1 * 22
+        boxes.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    assert len(kept) >= len(names) // 2
+    assert all(b[0] >= 0 and b[1] >= 0 and b[2] <= 1060 and b[3] <= 880 for b in boxes)
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_the_wall_map_shows_all_but_the_farthest_tickets_up_to_street_scale():
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"lat": 44.6 + rng.normal(0, 0.03, 500),
+                          "lon": 33.5 + rng.normal(0, 0.05, 500)})
+    view = wall.map_view(MapData(frame, cells=False, total=500))
+    at = [_on_screen(r.lat, r.lon, view, *wall.MAP_SIZE) for r in frame.itertuples()]
+    inside = [30 <= x <= wall.MAP_SIZE[0] - 30 and 30 <= y <= wall.MAP_SIZE[1] - 30
+              for x, y in at]
+    assert 0.92 <= sum(inside) / len(inside) < 1  # the farthest 2% each way may fall outside
+    close = pd.DataFrame({"lat": [44.6, 44.6001, 44.6002], "lon": [33.5, 33.5001, 33.5]})
+    assert wall.map_view(MapData(close, cells=False, total=3)).zoom == wall.MAX_ZOOM
+    assert wall.map_view(MapData(close.head(2), cells=False, total=2)) is None

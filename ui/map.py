@@ -7,7 +7,9 @@ used only when one is configured.
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.data_utils import compute_view
@@ -57,6 +59,77 @@ def label_point(outline: str | None, lat: float, lon: float) -> tuple[float, flo
     return best[1], best[2]
 
 
+def label_points(districts: pd.DataFrame) -> pd.DataFrame:
+    """Where each district's name goes (`lat`, `lon`), in the districts' order."""
+    at = [label_point(row.get("outline"), row["lat"], row["lon"])
+          for row in districts.to_dict("records")]
+    return pd.DataFrame({"lat": [lat for lat, _ in at], "lon": [lon for _, lon in at]},
+                        index=districts.index)
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def on_screen(lat: float, lon: float, view: pdk.ViewState, width: int,
+              height: int) -> tuple[float, float]:
+    """Where a `width` × `height` map showing `view` draws a point: pixels from its top left."""
+    scale = 512 * 2 ** view.zoom / (2 * math.pi)
+    return (width / 2 + math.radians(lon - view.longitude) * scale,
+            height / 2 - (_mercator_y(lat) - _mercator_y(view.latitude)) * scale)
+
+
+def text_box(text: str, size: int) -> tuple[float, float]:
+    """About how many pixels wide and high a TextLayer draws `text` at `size`: a sans-serif
+    letter is about 0.7 of the size wide in bold (Cyrillic ones the widest); lines are 1.1 apart."""
+    lines = text.split("\n")
+    return max(len(line) for line in lines) * 0.7 * size, len(lines) * 1.1 * size
+
+
+def readable_names(names: list[dict], points: pd.DataFrame, view: pdk.ViewState,
+                   size: tuple[int, int], font_size: int) -> list[dict]:
+    """The district names (`name`, `lat`, `lon`) a map of `size` pixels can show whole and
+    apart: each is kept unless it would cross an edge or touch a name already kept, taking the
+    names by how many of the `points` (weighted by `count` where cells) lie nearest them."""
+    if not names:
+        return []
+    at = np.array([[n["lat"], n["lon"]] for n in names])
+    busy = np.zeros(len(names))
+    if len(points):
+        squeeze = math.cos(math.radians(float(at[:, 0].mean())))  # a degree east is shorter
+        near = ((points["lat"].to_numpy()[:, None] - at[None, :, 0]) ** 2
+                + ((points["lon"].to_numpy()[:, None] - at[None, :, 1]) * squeeze) ** 2)
+        weights = points["count"].to_numpy() if "count" in points else None
+        busy = np.bincount(near.argmin(axis=1), weights, minlength=len(names))
+    kept: list[dict] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for i in sorted(range(len(names)), key=lambda i: -busy[i]):
+        x, y = on_screen(names[i]["lat"], names[i]["lon"], view, *size)
+        w, h = text_box(names[i]["name"], font_size)
+        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        whole = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
+        if whole and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                             for b in boxes):
+            kept.append(names[i])
+            boxes.append(box)
+    return kept
+
+
+def fit_view(points: pd.DataFrame, width: int, height: int,
+             margin: tuple[int, int]) -> pdk.ViewState:
+    """The closest view of a `width` × `height` pixel map that keeps every point (`lat`, `lon`)
+    at least `margin` (x, y) pixels inside its edges, in the Web Mercator projection deck.gl
+    draws (the world is 512 pixels wide at zoom 0)."""
+    west, east = points["lon"].min(), points["lon"].max()
+    south, north = _mercator_y(points["lat"].min()), _mercator_y(points["lat"].max())
+    across = max(math.radians(east - west), 1e-9)
+    down = max(north - south, 1e-9)
+    room = min((width - 2 * margin[0]) / across, (height - 2 * margin[1]) / down)
+    middle = math.degrees(2 * math.atan(math.exp((north + south) / 2)) - math.pi / 2)
+    return pdk.ViewState(latitude=middle, longitude=(west + east) / 2,
+                         zoom=min(math.log2(room * 2 * math.pi / 512), 15))
+
+
 def _districts_layers(districts: pd.DataFrame, lang: str,
                       dark: bool) -> tuple[pdk.Layer, pdk.Layer]:
     """The outlines (drawn first, as the basemap) and the names (drawn last, over the heat)."""
@@ -65,12 +138,8 @@ def _districts_layers(districts: pd.DataFrame, lang: str,
          "properties": {"name": name_of(row, lang)}}
         for _, row in districts.iterrows() if isinstance(row.get("outline"), str) and row["outline"]
     ]
-    rows = districts.to_dict("records")
-    at = [label_point(row.get("outline"), row["lat"], row["lon"]) for row in rows]
-    labels = pd.DataFrame({
-        "name": [two_lines(name_of(row, lang)) for row in rows],
-        "lat": [lat for lat, _ in at], "lon": [lon for _, lon in at],
-    }).dropna()
+    labels = label_points(districts).assign(
+        name=[two_lines(name_of(row, lang)) for row in districts.to_dict("records")]).dropna()
     line = [200, 200, 200, 160] if dark else [60, 60, 60, 140]
     fill = [40, 44, 52, 255] if dark else [236, 236, 230, 255]
     text = [230, 230, 230, 255] if dark else [40, 40, 40, 255]
@@ -106,9 +175,9 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
 
 
 def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None = None,
-               dark: bool = False, center: tuple[float, float] | None = None,
-               zoom: float | None = None) -> pdk.Deck:
-    """Districts, a heat layer, and pickable points (or cells when there are too many)."""
+               dark: bool = False, view: pdk.ViewState | None = None) -> pdk.Deck:
+    """Districts, a heat layer, and pickable points (or cells when there are too many); the
+    view fits the city unless one is given."""
     outlines, names = (None, None) if basemap else _districts_layers(districts, lang, dark)
     layers = [] if outlines is None else [outlines]
     if data.cells:
@@ -138,25 +207,22 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
     return pdk.Deck(
         layers=layers + ([] if names is None else [names]),
-        initial_view_state=_view(data, districts, center, zoom),
+        initial_view_state=view or _view(data, districts),
         map_style=basemap,
         map_provider="carto" if basemap else None,
         tooltip=tooltip,
     )
 
 
-def _view(data: MapData, districts: pd.DataFrame, center: tuple[float, float] | None,
-          zoom: float | None) -> pdk.ViewState:
+def _view(data: MapData, districts: pd.DataFrame) -> pdk.ViewState:
     """Fit the city: the districts' centres, else the central 95% of the points."""
-    if center is not None and zoom is not None:
-        return pdk.ViewState(latitude=center[0], longitude=center[1], zoom=zoom)
     source = districts if districts["lat"].notna().sum() >= 3 else data.frame
     points = source.dropna(subset=["lat", "lon"])[["lon", "lat"]] if len(source) else source
     if len(points) == 0:
         return pdk.ViewState(latitude=0.0, longitude=0.0, zoom=1)
     view = compute_view(points.values.tolist(), view_proportion=0.95)
     return pdk.ViewState(latitude=view.latitude, longitude=view.longitude,
-                         zoom=min(view.zoom + 0.5, 15) if zoom is None else zoom)
+                         zoom=min(view.zoom + 0.5, 15))
 
 
 def payload_bytes(deck: pdk.Deck) -> int:
