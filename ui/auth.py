@@ -39,6 +39,10 @@ SEEN = "_auth_seen"  # epoch seconds of the last full run: idle expiry
 NOTICE = "_auth_notice"  # why the user was signed out, shown once above the sign-in
 KEPT = ("lang", COOKIE_WRITE)  # what survives signing out
 WATCH_SECONDS = 30  # how often a session is checked between full runs
+# The script's element stays, empty, once the script has gone: take it out of the layout, with
+# the gap the sidebar leaves between elements.
+SPENT_SCRIPT_STYLE = ('<style>[data-testid="stElementContainer"]'
+                      ':has(> [data-testid="stHtml"]:empty) {display: none}</style>')
 
 
 def sso_configured() -> bool:
@@ -121,6 +125,7 @@ document.cookie = "{COOKIE}={value}; path=/; SameSite=Strict{ending}"
   + (location.protocol === "https:" ? "; Secure" : "");
 document.currentScript && document.currentScript.remove();
 </script>""", unsafe_allow_javascript=True, width="content")
+    st.html(SPENT_SCRIPT_STYLE)  # style alone takes no place on the page
 
 
 def sidebar(actor: Actor) -> None:

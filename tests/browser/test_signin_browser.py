@@ -65,6 +65,9 @@ def test_a_sign_in_outlives_a_reload_and_a_new_tab_until_signing_out(server, pag
     expect(signed_in).to_be_visible()
     token = {c["name"]: c["value"] for c in page.context.cookies()}["citydesk_session"]
     assert len(token) >= 43 and page.locator("script", has_text=token).count() == 0
+    spent = page.locator('[data-testid="stSidebar"] [data-testid="stElementContainer"]'
+                         ':has(> [data-testid="stHtml"])')
+    expect(spent).to_have_css("display", "none")  # its empty element leaves no gap behind
     page.reload()
     wait_idle(page)
     expect(signed_in).to_be_visible()
