@@ -207,7 +207,7 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
     return pdk.Deck(
         layers=layers + ([] if names is None else [names]),
-        initial_view_state=view or _view(data, districts),
+        initial_view_state=view if view is not None else _view(data, districts),
         map_style=basemap,
         map_provider="carto" if basemap else None,
         tooltip=tooltip,
