@@ -74,8 +74,9 @@ def draw() -> None:
         st.subheader(t("section.workload"))
         load = data.guarded(data.load_workload, f)
         if load is not None and not load.empty:
-            st.caption(t("chart.click_dept") + " " + t("chart.top", n=min(15, len(load)),
-                                                      total=len(load)))
+            shown = (t("chart.top", n=charts.TOP_DEPARTMENTS, total=len(load))
+                     if len(load) > charts.TOP_DEPARTMENTS else t("chart.all", total=len(load)))
+            st.caption(t("chart.click_dept") + " " + shown)
             chosen = st.plotly_chart(charts.workload_bars(load, lang), on_select="rerun",
                                      selection_mode="points", key="workload", width="stretch",
                                      config=charts.CONFIG)

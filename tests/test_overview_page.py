@@ -3,14 +3,19 @@ bad links and a dead database give messages, never tracebacks."""
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 
+from db import schema
+from db.importer import import_file
 from db.seed import seed
 from queries.filters import Filters
 from queries.summary import summary
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
+from tests.test_importer import DATA
 from ui.format import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -129,3 +134,25 @@ def test_ticket_page_shows_a_card_or_says_it_is_missing(city, db_url, monkeypatc
     at = app(monkeypatch, db_url, id="NO-SUCH")
     at.switch_page("screens/ticket.py").run()
     assert any("NO-SUCH" in w.value for w in at.warning)
+
+
+def test_workload_chart_says_how_many_departments_it_shows(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    with city.connect() as conn:
+        departments = conn.execute(select(func.count()).select_from(schema.departments)).scalar()
+    assert departments > 15
+    assert any(f"Showing the 15 departments that need attention most of {departments}." in c.value
+               for c in at.caption)
+
+
+def test_a_city_with_few_departments_shows_them_all(engine, db_url, monkeypatch):
+    import_file(engine, DATA / "open311_good.json", ZoneInfo("Europe/Berlin"))
+    with engine.connect() as conn:
+        departments = conn.execute(select(func.count()).select_from(schema.departments)).scalar()
+    at = app(monkeypatch, db_url, as_of="2024-04-01T12:00:00+02:00")
+    at.run()
+    assert not at.exception
+    assert 0 < departments <= 15
+    assert any(f"All {departments} departments, those that need attention most on top." in c.value
+               for c in at.caption)

@@ -103,6 +103,8 @@ CATALOG: dict[str, dict[str, str]] = {
                          "ru": "Нажмите на столбец службы, чтобы увидеть её обращения."},
     "chart.top": {"en": "Showing the {n} departments that need attention most of {total}.",
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
+    "chart.all": {"en": "All {total} departments, those that need attention most on top.",
+                  "ru": "Все службы ({total}), сверху те, которым нужнее всего внимание."},
     # table
     "table.subset": {"en": "Show", "ru": "Показать"},
     "subset.all": {"en": "All matching", "ru": "Все подходящие"},

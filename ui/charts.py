@@ -9,6 +9,7 @@ from ui.i18n import name_of, translate
 
 RED, ORANGE, BLUE, GREEN, GREY = "#d62728", "#ff8c00", "#1f77b4", "#2ca02c", "#8c8c8c"
 CONFIG = {"displayModeBar": False}  # the toolbar would cover the top bar
+TOP_DEPARTMENTS = 15  # the workload chart shows this many, the worst first
 
 
 def _layout(fig: go.Figure, height: int, dark: bool) -> go.Figure:
@@ -21,8 +22,8 @@ def _layout(fig: go.Figure, height: int, dark: bool) -> go.Figure:
     return fig
 
 
-def workload_bars(frame: pd.DataFrame, lang: str, top: int = 15, dark: bool = False,
-                  height: int | None = None) -> go.Figure:
+def workload_bars(frame: pd.DataFrame, lang: str, top: int = TOP_DEPARTMENTS,
+                  dark: bool = False, height: int | None = None) -> go.Figure:
     """Open tickets per department, split into overdue, at risk and on track; worst on top.
 
     Each bar carries the department's code as customdata, for drill-down on click.
