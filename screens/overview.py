@@ -10,6 +10,7 @@ from ui.format import clock, instant, number
 from ui.i18n import current_language, t
 from ui.map import build_deck
 
+MAP_SIZE = (860, 520)  # the map's column on a 1920-pixel screen, and its height
 lang = current_language()
 reference = live.reference_or_wait()
 
@@ -51,9 +52,10 @@ def draw() -> None:
                 st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
             else:
                 st.caption(t("map.no_points"))
-            picked = st.pydeck_chart(build_deck(points, reference["districts"], lang, basemap),
+            picked = st.pydeck_chart(build_deck(points, reference["districts"], lang, basemap,
+                                                size=MAP_SIZE),
                                      on_select="rerun", selection_mode="single-object", key="map",
-                                     height=520)
+                                     height=MAP_SIZE[1])
             objects = picked.selection.objects if picked else {}
             if objects.get("tickets"):
                 st.query_params["ticket"] = objects["tickets"][0]["external_id"]

@@ -12,7 +12,7 @@ from db.config import at_risk_window, city_tz
 from queries.filters import Filters
 from ui import charts, data, live, wall
 from ui.i18n import current_language, t
-from ui.map import build_deck
+from ui.map import build_deck, ticket_view
 
 lang = current_language()
 st.html(wall.STYLE)
@@ -45,9 +45,10 @@ def city_panel(f: Filters) -> None:
             html(wall.tiles(items, before, lang))
     if points is not None and reference is not None:
         with map_column:
-            city_map = build_deck(points, reference["districts"], lang, dark=True,
-                                  view=wall.map_view(points))
-            st.pydeck_chart(wall.deck(city_map, points), height=wall.MAP_SIZE[1])
+            st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
+                                       size=wall.MAP_SIZE, name_size=wall.NAME_SIZE,
+                                       view=ticket_view(points.frame, wall.MAP_SIZE)),
+                            height=wall.MAP_SIZE[1])
 
 
 def departments_panel(f: Filters) -> None:

@@ -1,8 +1,10 @@
 """The department page through AppTest: its figures, its queue by urgency, who sees actions."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import streamlit as st
 from sqlalchemy import select
 
 from db.permissions import Actor
@@ -127,3 +129,23 @@ def test_russian_department_page(city, db_url, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Водоканал"
     assert "Просрочено" in metrics(at)
+
+
+def _map_view(at) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+
+
+def test_the_map_frames_its_tickets_and_keeps_still_through_refreshes(city, db_url, monkeypatch):
+    at = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
+    at.run()
+    framed = _map_view(at)
+    for n in range(5):  # new tickets far out east: a fresh frame would take them in
+        add_ticket(city, NOW - timedelta(hours=3), lat=44.62, lon=33.80 + n / 1000,
+                   department="ROADS")
+    st.cache_data.clear()
+    at.run()
+    assert not at.exception
+    assert _map_view(at) == framed, "the open page keeps its map where it was"
+    fresh = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
+    fresh.run()
+    assert _map_view(fresh)["longitude"] > framed["longitude"]  # a new page frames them

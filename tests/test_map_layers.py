@@ -14,16 +14,17 @@ from db import city as demo
 from db.geo import voronoi_outlines
 from db.seed import seed
 from queries.filters import Filters
-from queries.map import MapData, map_points
+from queries.map import map_points
 from queries.reference import district_list
-from ui import wall
 from ui.map import (
+    MAX_ZOOM,
     build_deck,
     fit_view,
     label_point,
     label_points,
     on_screen,
     readable_names,
+    ticket_view,
     two_lines,
 )
 
@@ -164,15 +165,35 @@ def test_the_names_kept_are_whole_and_apart(lang):
                    for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
-def test_the_wall_map_shows_all_but_the_farthest_tickets_up_to_street_scale():
+def test_a_ticket_view_shows_all_but_the_farthest_tickets_up_to_street_scale():
     rng = np.random.default_rng(7)
     frame = pd.DataFrame({"lat": 44.6 + rng.normal(0, 0.03, 500),
                           "lon": 33.5 + rng.normal(0, 0.05, 500)})
-    view = wall.map_view(MapData(frame, cells=False, total=500))
-    at = [_on_screen(r.lat, r.lon, view, *wall.MAP_SIZE) for r in frame.itertuples()]
-    inside = [30 <= x <= wall.MAP_SIZE[0] - 30 and 30 <= y <= wall.MAP_SIZE[1] - 30
-              for x, y in at]
+    view = ticket_view(frame, (1060, 880))
+    at = [_on_screen(r.lat, r.lon, view, 1060, 880) for r in frame.itertuples()]
+    inside = [30 <= x <= 1060 - 30 and 30 <= y <= 880 - 30 for x, y in at]
     assert 0.92 <= sum(inside) / len(inside) < 1  # the farthest 2% each way may fall outside
+    few = frame.head(40)  # under fifty tickets, none is too far to show
+    assert all(30 - 1e-6 <= x <= 1060 - 30 + 1e-6 and 30 - 1e-6 <= y <= 880 - 30 + 1e-6
+               for x, y in (_on_screen(r.lat, r.lon, ticket_view(few, (1060, 880)), 1060, 880)
+                            for r in few.itertuples()))
     close = pd.DataFrame({"lat": [44.6, 44.6001, 44.6002], "lon": [33.5, 33.5001, 33.5]})
-    assert wall.map_view(MapData(close, cells=False, total=3)).zoom == wall.MAX_ZOOM
-    assert wall.map_view(MapData(close.head(2), cells=False, total=2)) is None
+    assert ticket_view(close, (1060, 880)).zoom == MAX_ZOOM
+    assert ticket_view(close.head(2), (1060, 880)) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_sized_map_frames_every_name_and_draws_those_that_fit_apart(city, lang):
+    with city.connect() as conn:
+        data = map_points(conn, Filters(as_of=NOW))
+        districts = district_list(conn)
+    deck = json.loads(build_deck(data, districts, lang, size=(850, 420)).to_json())
+    view = pdk.ViewState(**deck["initialViewState"])
+    every = label_points(districts)
+    at = [_on_screen(r.lat, r.lon, view, 850, 420) for r in every.itertuples()]
+    assert all(0 < x < 850 and 0 < y < 420 for x, y in at)  # every name's place is on the map
+    drawn = next(x for x in deck["layers"] if x["id"] == "district-names")["data"]
+    assert 3 <= len(drawn) < len(districts)  # the demo city's centre is too crowded for all
+    unsized = json.loads(build_deck(data, districts, lang).to_json())
+    assert len(next(x for x in unsized["layers"] if x["id"] == "district-names")["data"]) == \
+        len(districts)

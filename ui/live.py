@@ -24,7 +24,8 @@ the last good ones. A page with nothing to show at all calls `reconnect()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -37,6 +38,7 @@ DEFAULT = refresh_seconds()
 # Refreshing faster than the shared cache's interval would only redraw the same figures.
 CHOICES = sorted({DEFAULT, *(s for s in (15, 30, 60, 120, 300) if s >= data.TTL)})
 OFF = ("0", "off", "pause", "paused")
+T = TypeVar("T")
 
 
 def _init_from_url() -> None:
@@ -85,6 +87,16 @@ def section(draw: Callable[[], None], every: int | None,
         banner(slot)
 
     st.fragment(live_section, run_every=every)()
+
+
+def steady(name: str, scope: Hashable, make: Callable[[], T]) -> T:
+    """What `make()` gave when the page first drew `name` for this `scope` in this session,
+    kept through refreshes: a map framed on its tickets stays where the user left it as tickets
+    come and go, and is framed anew when the scope (a filter, a department) changes."""
+    kept = st.session_state.setdefault("_steady", {})
+    if name not in kept or kept[name][0] != scope:
+        kept[name] = (scope, make())
+    return kept[name][1]
 
 
 def reconnect(every: int | None = None) -> None:

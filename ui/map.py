@@ -26,6 +26,9 @@ CELL = [200, 30, 30, 160]
 POINT_FIELDS = ["lon", "lat", "color", "external_id", "address", "category_text",
                 "department_text", "age_text", "status_text"]
 CELL_FIELDS = ["lon", "lat", "row", "col", "count", "tip"]
+# District names on a page's map (pixels); how far in from the edges a framed ticket is drawn;
+# and how close a framed view may come (street scale).
+NAME_SIZE, TICKET_MARGIN, MAX_ZOOM = 13, (30, 30), 13
 
 
 def two_lines(name: str, longer_than: int = 10) -> str:
@@ -130,8 +133,33 @@ def fit_view(points: pd.DataFrame, width: int, height: int,
                          zoom=min(math.log2(room * 2 * math.pi / 512), 15))
 
 
-def _districts_layers(districts: pd.DataFrame, lang: str,
-                      dark: bool) -> tuple[pdk.Layer, pdk.Layer]:
+def ticket_view(frame: pd.DataFrame, size: tuple[int, int]) -> pdk.ViewState | None:
+    """A map of `size` pixels as close as it can be with its tickets on it (all but the
+    farthest 2% each way), at most at street scale; none with too few tickets to frame."""
+    if len(frame) < 3:
+        return None
+    far = len(frame) // 50  # how many tickets are the farthest 2% each way
+    lat, lon = np.sort(frame["lat"].to_numpy()), np.sort(frame["lon"].to_numpy())
+    core = frame[frame["lat"].between(lat[far], lat[-1 - far])
+                 & frame["lon"].between(lon[far], lon[-1 - far])]
+    view = fit_view(core if len(core) >= 3 else frame, *size, margin=TICKET_MARGIN)
+    return pdk.ViewState(latitude=view.latitude, longitude=view.longitude,
+                         zoom=min(view.zoom, MAX_ZOOM))
+
+
+def names_view(labels: pd.DataFrame, size: tuple[int, int],
+               font_size: int) -> pdk.ViewState | None:
+    """A map of `size` pixels as close as it can be with every district's name (`labels`:
+    `name`, `lat`, `lon`) whole on it; none with fewer than three districts to frame."""
+    if len(labels) < 3:
+        return None
+    boxes = [text_box(name, font_size) for name in labels["name"]]
+    margin = (max(w for w, _ in boxes) / 2 + 4, max(h for _, h in boxes) / 2 + 4)
+    return fit_view(labels, *size, margin=margin)
+
+
+def _districts_layers(districts: pd.DataFrame, lang: str, dark: bool,
+                      name_size: int) -> tuple[pdk.Layer, pdk.Layer]:
     """The outlines (drawn first, as the basemap) and the names (drawn last, over the heat)."""
     features = [
         {"type": "Feature", "geometry": json.loads(row["outline"]),
@@ -148,7 +176,8 @@ def _districts_layers(districts: pd.DataFrame, lang: str,
                   id="districts", stroked=True, filled=True, get_fill_color=fill,
                   get_line_color=line, line_width_min_pixels=1, pickable=False),
         pdk.Layer("TextLayer", labels, id="district-names", get_position=["lon", "lat"],
-                  get_text="name", get_size=13, get_color=text, get_alignment_baseline="'center'",
+                  get_text="name", get_size=name_size, get_color=text,
+                  get_alignment_baseline="'center'",
                   # pydeck reads bare strings as accessors: constants must be quoted
                   character_set="'auto'", font_family="'DejaVu Sans, Arial, sans-serif'",
                   font_weight=600, font_settings={"sdf": True}, outline_width=3,
@@ -175,10 +204,21 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
 
 
 def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None = None,
-               dark: bool = False, view: pdk.ViewState | None = None) -> pdk.Deck:
-    """Districts, a heat layer, and pickable points (or cells when there are too many); the
-    view fits the city unless one is given."""
-    outlines, names = (None, None) if basemap else _districts_layers(districts, lang, dark)
+               dark: bool = False, size: tuple[int, int] | None = None,
+               name_size: int = NAME_SIZE, view: pdk.ViewState | None = None) -> pdk.Deck:
+    """Districts, a heat layer, and pickable points (or cells when there are too many).
+
+    Given the map's `size` in pixels, the view (unless one is given) frames every district's
+    name whole, and only the names that fit whole and apart are drawn; otherwise the view fits
+    the districts' centres or the tickets."""
+    outlines, names = ((None, None) if basemap
+                       else _districts_layers(districts, lang, dark, name_size))
+    if view is None and size is not None and names is not None:
+        view = names_view(pd.DataFrame(names.data), size, name_size)
+    if view is None:
+        view = _view(data, districts)
+    if size is not None and names is not None:
+        names.data = readable_names(names.data, data.frame, view, size, name_size)
     layers = [] if outlines is None else [outlines]
     if data.cells:
         cells = data.frame.round({"lat": 6, "lon": 6})
@@ -207,7 +247,7 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
     return pdk.Deck(
         layers=layers + ([] if names is None else [names]),
-        initial_view_state=view if view is not None else _view(data, districts),
+        initial_view_state=view,
         map_style=basemap,
         map_provider="carto" if basemap else None,
         tooltip=tooltip,

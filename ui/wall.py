@@ -16,22 +16,18 @@ from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
-import pydeck as pdk
 import streamlit as st
 
 from db.config import city_tz
-from queries.map import MapData
 from ui.data import Outage
 from ui.format import clock, number
 from ui.i18n import name_of, translate
-from ui.map import fit_view, readable_names
 
 PANELS = ("city", "departments", "flow", "latest")
 BACKGROUND, PANEL, TEXT, MUTED = "#0b0f14", "#161d26", "#f3f6f9", "#aab6c3"
-# The city panel's map (its column's width at 1920 pixels, and its height), how far in from its
-# edges a ticket is drawn, the size of the districts' names, and how close the map may come
-# (street scale).
-MAP_SIZE, TICKET_MARGIN, NAME_SIZE, MAX_ZOOM = (1060, 880), (30, 30), 22, 13
+# The city panel's map (its column's width at 1920 pixels, and its height) and the size of the
+# districts' names on it.
+MAP_SIZE, NAME_SIZE = (1060, 880), 22
 STATUS_COLOURS = {"new": "#6cb8ff", "in_progress": "#ffb547", "resolved": "#5fe08a",
                   "closed": "#8d99a6", "rejected": "#8d99a6"}
 
@@ -227,30 +223,6 @@ def tickets(frame: pd.DataFrame, seen: set[str], lang: str) -> str:
             f'<span class="chip" style="background:{colour}">'
             f'{_e(translate(lang, "status." + r["status"]))}</span></div>')
     return f'<div class="wall rows tickets">{"".join(out)}</div>'
-
-
-def map_view(points: MapData) -> pdk.ViewState | None:
-    """The city panel's map as close as it can be with its open tickets on it (all but the
-    farthest 2% each way), at most at street scale; none with too few tickets to fit."""
-    lat, lon = points.frame["lat"], points.frame["lon"]
-    if len(points.frame) < 3:
-        return None
-    core = points.frame[lat.between(*lat.quantile([0.02, 0.98]))
-                        & lon.between(*lon.quantile([0.02, 0.98]))]
-    view = fit_view(core if len(core) >= 3 else points.frame, *MAP_SIZE, margin=TICKET_MARGIN)
-    return pdk.ViewState(latitude=view.latitude, longitude=view.longitude,
-                         zoom=min(view.zoom, MAX_ZOOM))
-
-
-def deck(map_deck: pdk.Deck, points: MapData) -> pdk.Deck:
-    """The map with district names large enough for the room (ui.map's "district-names"): only
-    those that fit on it whole and clear of each other, the busiest districts' first."""
-    view = map_deck.initial_view_state
-    for layer in map_deck.layers:
-        if layer.id == "district-names":
-            layer.get_size = NAME_SIZE
-            layer.data = readable_names(layer.data, points.frame, view, MAP_SIZE, NAME_SIZE)
-    return map_deck
 
 
 def chart(fig: go.Figure) -> go.Figure:
