@@ -11,7 +11,8 @@ from ui.i18n import current_language, name_of, t
 from ui.map import build_deck, ticket_view
 
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
-# the department's open tickets when it first opens, and keeps still through refreshes
+# the department's open tickets the filters pick when they change, and keeps still through
+# refreshes
 lang = current_language()
 reference = live.reference_or_wait()
 departments = reference["departments"]
@@ -96,8 +97,7 @@ def draw() -> None:
         points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
         if points is not None:
             st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
-            framed = live.steady("map", (f.departments, f.districts, f.categories, f.channels),
-                                 lambda: ticket_view(points.frame, MAP_SIZE))
+            framed = live.steady("map", current.scope, lambda: ticket_view(points.frame, MAP_SIZE))
             st.pydeck_chart(build_deck(points, reference["districts"], lang, size=MAP_SIZE,
                                        view=framed), height=MAP_SIZE[1])
     with trend_column:

@@ -8,9 +8,10 @@ from queries.map import Box
 from ui import charts, data, live, view, widgets
 from ui.format import clock, instant, number
 from ui.i18n import current_language, t
-from ui.map import build_deck
+from ui.map import build_deck, ticket_view
 
-MAP_SIZE = (860, 520)  # the map's column on a 1920-pixel screen, and its height
+MAP_SIZE = (860, 520)  # the map's column on a 1920-pixel screen, and its height: it frames
+# the tickets the filters pick when they change, and keeps still through refreshes
 lang = current_language()
 reference = live.reference_or_wait()
 
@@ -52,8 +53,9 @@ def draw() -> None:
                 st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
             else:
                 st.caption(t("map.no_points"))
+            framed = live.steady("map", current.scope, lambda: ticket_view(points.frame, MAP_SIZE))
             picked = st.pydeck_chart(build_deck(points, reference["districts"], lang, basemap,
-                                                size=MAP_SIZE),
+                                                size=MAP_SIZE, view=framed),
                                      on_select="rerun", selection_mode="single-object", key="map",
                                      height=MAP_SIZE[1])
             objects = picked.selection.objects if picked else {}

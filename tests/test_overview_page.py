@@ -1,6 +1,7 @@
 """The overview page through AppTest: figures on screen equal the summary, drill-downs work,
 bad links and a dead database give messages, never tracebacks."""
 
+import json
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -156,3 +157,20 @@ def test_a_city_with_few_departments_shows_them_all(engine, db_url, monkeypatch)
     assert 0 < departments <= 15
     assert any(f"All {departments} departments, those that need attention most on top." in c.value
                for c in at.caption)
+
+
+def _map_view(at) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+
+
+def test_the_map_frames_what_the_filters_pick_and_keeps_still_between(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    city_wide = _map_view(at)
+    at.run()  # a refresh: the same frame
+    assert _map_view(at) == city_wide
+    at.multiselect(key="f_district").set_value(["balaklava"]).run()
+    assert not at.exception
+    balaklava = _map_view(at)
+    assert balaklava["zoom"] > city_wide["zoom"]  # closer in, on the district's tickets
+    assert balaklava["latitude"] < city_wide["latitude"]  # Balaklava lies south of the centre

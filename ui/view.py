@@ -34,6 +34,14 @@ class View:
     box: Box | None
     period: str = "any"
 
+    @property
+    def scope(self) -> tuple:
+        """What the view shows, apart from the moving "now" of a live view: a map framed on
+        its tickets is framed anew only when this changes."""
+        f = self.filters
+        return (f.departments, f.districts, f.categories, f.channels, f.statuses, self.period,
+                self.box, None if self.live else f.as_of)
+
     def at_now(self) -> View:
         """This view at the current refresh interval when it is live (a past moment stays):
         what a self-refreshing part of the page draws, since the sidebar does not rerun."""
