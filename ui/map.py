@@ -119,7 +119,7 @@ def readable_names(names: list[dict], points: pd.DataFrame, view: pdk.ViewState,
 
 
 def fit_view(points: pd.DataFrame, width: int, height: int,
-             margin: tuple[int, int]) -> pdk.ViewState:
+             margin: tuple[float, float]) -> pdk.ViewState:
     """The closest view of a `width` × `height` pixel map that keeps every point (`lat`, `lon`)
     at least `margin` (x, y) pixels inside its edges, in the Web Mercator projection deck.gl
     draws (the world is 512 pixels wide at zoom 0)."""
