@@ -1,4 +1,4 @@
-.PHONY: run test seed bench lint
+.PHONY: run test seed bench lint screenshots
 
 run:   ## set up, seed the demo city if empty, start the dashboard
 	bash scripts/run.sh
@@ -12,3 +12,7 @@ bench: ## set up, build the benchmark's databases once (data/bench/), print the 
 
 lint:
 	.venv/bin/ruff check .
+
+screenshots: ## refresh the README's screenshots (docs/screenshots/) through the browser tests
+	bash scripts/setup.sh --system
+	CITYDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots .venv/bin/python -m pytest -m browser -q

@@ -25,7 +25,10 @@ from db.seed import seed
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to tests/artifacts/ (ignored by git): a test run never rewrites tracked files.
+# `make screenshots` points this at docs/screenshots/ to refresh the README's pictures.
+SCREENSHOTS = Path(os.environ.get("CITYDESK_SCREENSHOTS")
+                   or ROOT / "tests" / "artifacts" / "screenshots")
 
 # A figure or element the tests expect may arrive with the next run: wait for it, up to this.
 expect.set_options(timeout=30_000)
