@@ -259,3 +259,22 @@ Index("ix_ticket_events_kind_at", ticket_events.c.kind, ticket_events.c.at)
 # Undo looks up one user's last reassignment: newest first within (actor, kind).
 Index("ix_ticket_events_actor_kind_at", ticket_events.c.actor, ticket_events.c.kind,
       ticket_events.c.at, ticket_events.c.id)
+
+# ------------------------------------------------------------------------------------------------
+# Feeds (db/feeds.py): each source that brings tickets or messages in by itself (an Open311
+# dispatch system, a VK or Telegram connector) keeps its cursor and its health here, so a restart
+# resumes where it stopped and the pages can say when a feed went stale.
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("name", String(200), primary_key=True),  # e.g. "open311 https://…", "vk", "telegram"
+    Column("kind", String(32), nullable=False),  # open311, vk, telegram
+    Column("every_seconds", Integer, nullable=False, server_default=text("60")),
+    Column("cursor", Text),  # the feed's own JSON: a watermark, offsets per chat…
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_data_at", UTCDateTime),  # the newest source instant written (for the lag)
+    Column("last_error", Text),  # one line, never a token
+    Column("last_error_at", UTCDateTime),
+    Column("counts", Text),  # JSON: totals by outcome since the feed began
+)
