@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
@@ -60,7 +60,7 @@ class TicketQuery:
     page_size: int = 50
 
 
-def _base(f: Filters, q: TicketQuery) -> Select:
+def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) -> Select:
     query = (
         select(
             T.id,
@@ -80,7 +80,7 @@ def _base(f: Filters, q: TicketQuery) -> Select:
             seconds(T.due_at, f.as_of).label("time_left_s"),
         )
         .select_from(WITH_REFERENCES)
-        .where(*row_clauses(f), subset_clause(q.subset, f))
+        .where(*row_clauses(f), subset_clause(q.subset, f), true() if where is None else where)
     )
     if q.search.strip():
         needle = f"%{q.search.strip().lower()}%"
@@ -94,9 +94,11 @@ def _base(f: Filters, q: TicketQuery) -> Select:
     return query
 
 
-def ticket_page(conn: Connection, f: Filters, q: TicketQuery) -> tuple[pd.DataFrame, int]:
-    """One page of the tickets behind a figure, and how many there are in all."""
-    base = _base(f, q)
+def ticket_page(conn: Connection, f: Filters, q: TicketQuery,
+                where: ColumnElement[bool] | None = None) -> tuple[pd.DataFrame, int]:
+    """One page of the tickets behind a figure (and `where`, a figure of another page's own),
+    and how many there are in all."""
+    base = _base(f, q, where)
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = SORTS.get(q.sort, T.created_at)
     descending = q.descending != (q.sort == "age")  # oldest first is "age descending"
@@ -105,9 +107,17 @@ def ticket_page(conn: Connection, f: Filters, q: TicketQuery) -> tuple[pd.DataFr
     return frame_of(conn, query), total
 
 
-def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_000) -> pd.DataFrame:
+def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_000,
+                where: ColumnElement[bool] | None = None) -> pd.DataFrame:
     """Every ticket behind a figure (up to `limit`), for export."""
-    return frame_of(conn, _base(f, q).order_by(T.created_at.desc(), T.id.desc()).limit(limit))
+    query = _base(f, q, where).order_by(T.created_at.desc(), T.id.desc()).limit(limit)
+    return frame_of(conn, query)
+
+
+def oldest_open(conn: Connection, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The tickets open longest as of as_of, oldest first."""
+    query = _base(f, TicketQuery(subset="open")).order_by(T.created_at.asc(), T.id.asc())
+    return frame_of(conn, query.limit(limit))
 
 
 def latest(conn: Connection, f: Filters, limit: int = 10) -> pd.DataFrame:

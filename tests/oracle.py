@@ -111,3 +111,52 @@ def per_local_day(series: pd.Series, t: datetime, tz: str, days: int) -> dict:
     dates = [today - timedelta(days=k) for k in range(days - 1, -1, -1)]
     counts = local.value_counts()
     return {d: int(counts.get(d, 0)) for d in dates}
+
+
+def events(engine: Engine) -> pd.DataFrame:
+    """Every ticket event, with the code of the department it left."""
+    from db.schema import ticket_events
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(ticket_events)).mappings().all()
+        codes = dict(conn.execute(select(departments.c.id, departments.c.code)).all())
+    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in ticket_events.columns])
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame["from_code"] = frame["from_department_id"].map(codes)
+    return frame
+
+
+def week(frame: pd.DataFrame, events_: pd.DataFrame, start: datetime, end: datetime,
+         code: str | None = None) -> dict:
+    """A week's figures, [start, end), for one department (by its current tickets; passed on by
+    the department the events left) or the whole city (`code` None)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    mine = frame if code is None else frame[frame["department_code"] == code]
+
+    def within(series: pd.Series) -> pd.Series:
+        return series.notna() & (series >= s) & (series < e)
+
+    received = mine[within(mine["created_at"])]
+    resolved = mine[within(mine["resolved_at"])]
+    accepted = mine[within(mine["accepted_at"])]
+    opened = mine[open_at(mine, end)]
+    moved = events_[(events_["kind"] == "reassigned") & within(events_["at"])]
+    if code is not None:
+        moved = moved[moved["from_code"] == code]
+
+    def median(rows: pd.DataFrame, column: str):
+        if rows.empty:
+            return None
+        return float((rows[column] - rows["created_at"]).dt.total_seconds().median())
+
+    return {
+        "received": len(received),
+        "resolved": len(resolved),
+        "on_time_pct": None if resolved.empty
+        else 100.0 * (resolved["resolved_at"] <= resolved["due_at"]).sum() / len(resolved),
+        "median_accept_s": median(accepted, "accepted_at"),
+        "median_resolve_s": median(resolved, "resolved_at"),
+        "open_at_end": len(opened),
+        "overdue_at_end": int((opened["due_at"] < e).sum()),
+        "passed_on": int(moved["ticket_id"].nunique()),
+    }
