@@ -1,5 +1,5 @@
-"""`python -m queries summary [--json] [--as-of ISO]`: the overview's figures, from the same
-query code as the page."""
+"""`python -m queries summary|week …`: the overview's figures and the weekly meeting's, from the
+same query code as the pages."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from db.config import at_risk_window, city_tz
+from db.config import at_risk_window, city_tz, language
 from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from queries.filters import Filters
 from queries.summary import summary
+from queries.week import last_full_week, parse_week, review
 
 
 def parse_instant(text: str) -> datetime:
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     cmd = commands.add_parser("summary", help="counters and per-department workload")
     cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
     cmd.add_argument("--as-of", help="ISO-8601 instant (default: now)")
+    cmd = commands.add_parser("week", help="a week's review: the city and each department")
+    cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+    cmd.add_argument("--as-of", help="ISO-8601 instant (default: now); picks the last full week")
+    cmd.add_argument("--week", help="an ISO week, YYYY-Www (default: the last full week)")
+    cmd.add_argument("--pdf", metavar="OUT.pdf", help="also write the meeting pack as a PDF")
+    cmd.add_argument("--lang", choices=("en", "ru"), help="the pack's language (CITYDESK_LANG)")
     args = parser.parse_args(argv)
     try:
         as_of = parse_instant(args.as_of) if args.as_of else datetime.now(UTC)
@@ -34,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--as-of: not an ISO-8601 instant: {args.as_of!r}", file=sys.stderr)
         return 2
     f = Filters(as_of=as_of.replace(microsecond=0), tz=city_tz().key, at_risk=at_risk_window())
+    if args.command == "week":
+        return _week(args, f)
     try:
         engine = make_engine(args.database)
         ensure_schema(engine)
@@ -47,6 +56,48 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print_table(result)
     return 0
+
+
+def _week(args: argparse.Namespace, f: Filters) -> int:
+    try:
+        week = parse_week(args.week, f.tz) if args.week else last_full_week(f.as_of, f.tz)
+    except ValueError as error:
+        print(f"--week: {error}", file=sys.stderr)
+        return 2
+    try:
+        engine = make_engine(args.database)
+        ensure_schema(engine)
+        with engine.connect() as conn:
+            result = review(conn, week)
+            if args.pdf:
+                from reports.week_pack import write_pack  # fpdf2 only when a pack is asked for
+
+                write_pack(conn, result, args.pdf, args.lang or language())
+    except UNREACHABLE as error:
+        print(unreachable_message(error), file=sys.stderr)
+        return 3
+    except OSError as error:
+        print(f"--pdf: cannot write {args.pdf}: {error.strerror}", file=sys.stderr)
+        return 2
+    payload = result.as_json()
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_week(payload)
+    if args.pdf:
+        print(f"the meeting pack: {args.pdf}", file=sys.stderr)
+    return 0
+
+
+def _print_week(payload: dict) -> None:
+    print(f"{payload['week']}: {payload['start']} – {payload['end']}")
+    heads = ("received", "resolved", "on_time_pct", "open_at_end", "overdue_at_end", "passed_on")
+    print(f"{'':<45}" + "".join(f"{h[:12]:>13}" for h in heads))
+    rows = [("CITY", payload["city"])] + [(d["department"], d) for d in payload["departments"]]
+    for name, figures in rows:
+        cells = ["—" if figures[h] is None else f"{figures[h]:.1f}" if isinstance(figures[h], float)
+                 else str(figures[h]) for h in heads]
+        print(f"{name[:44]:<45}" + "".join(f"{c:>13}" for c in cells))
 
 
 def _print_table(result: dict) -> None:

@@ -307,3 +307,14 @@ def review(conn: Connection, week: Week) -> WeekReview:
                       departments=frame, categories=rises(conn, week, "category"),
                       districts=rises(conn, week, "district"),
                       oldest_open=oldest_open(conn, _at_end(week), limit=10))
+
+
+def week_points(conn: Connection, week: Week, limit: int = 20_000) -> pd.DataFrame:
+    """Where the week's tickets were reported (lat, lon), and whether each was overdue at the
+    week's end: the pack's map of problem points."""
+    end = at(week.end)
+    overdue = and_(is_open(_at_end(week)), T.due_at < end)
+    query = (select(T.lat, T.lon, case((overdue, 1), else_=0).label("overdue"))
+             .where(_between(T.created_at, week), T.lat.is_not(None), T.lon.is_not(None))
+             .order_by(T.id).limit(limit))
+    return pd.DataFrame(conn.execute(query).all(), columns=["lat", "lon", "overdue"])

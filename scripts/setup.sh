@@ -20,6 +20,7 @@ if [ "${1:-}" = "--system" ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || missing+=(postgresql-15)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)  # the PDF pack
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
       echo "missing Debian packages: ${missing[*]} (run as root, or install them)" >&2

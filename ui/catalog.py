@@ -331,4 +331,81 @@ CATALOG: dict[str, dict[str, str]] = {
                                "The rest of the page still works.",
                          "ru": "Не удалось показать эту часть ({kind}). "
                                "Остальная страница работает."},
+    # issue 15: the week page, the meeting pack and the meeting screen's week panel
+    "nav.week": {"en": "Week review", "ru": "Итоги недели"},
+    "week.title": {"en": "Week {week}", "ru": "Неделя {week}"},
+    "week.period": {"en": "{start} – {end} ({tz}), beside the week before and the usual: the mean "
+                          "of the four weeks before it.",
+                    "ru": "{start} – {end} ({tz}), рядом с прошлой неделей и обычным уровнем — "
+                          "средним за четыре недели до неё."},
+    "week.pick": {"en": "Week", "ru": "Неделя"},
+    "week.bad": {"en": "The link's week {value!r} is not an ISO week (YYYY-Www); showing the last "
+                       "full week.",
+                 "ru": "Неделя {value!r} в ссылке не в формате ISO (ГГГГ-Wнн); показана последняя "
+                       "полная неделя."},
+    "week.future": {"en": "Week {week} has not ended yet: its figures are still moving.",
+                    "ru": "Неделя {week} ещё не закончилась: данные за неё меняются."},
+    "week.figure.received": {"en": "Received", "ru": "Поступило"},
+    "week.figure.resolved": {"en": "Resolved", "ru": "Выполнено"},
+    "week.figure.on_time_pct": {"en": "Resolved on time", "ru": "Выполнено в срок"},
+    "week.figure.median_accept_s": {"en": "Median time to accept", "ru": "Медиана до принятия"},
+    "week.figure.median_resolve_s": {"en": "Median time to resolve",
+                                     "ru": "Медиана до выполнения"},
+    "week.figure.open_at_end": {"en": "Open at the week's end", "ru": "Открыто на конец недели"},
+    "week.figure.overdue_at_end": {"en": "Overdue at the week's end",
+                                   "ru": "Просрочено на конец недели"},
+    "week.figure.passed_on": {"en": "Passed on to other services",
+                              "ru": "Передано другим службам"},
+    "week.vs": {"en": "{change} vs the week before · usual {usual}",
+                "ru": "{change} к прошлой неделе · обычно {usual}"},
+    "week.usual": {"en": "usual {usual}", "ru": "обычно {usual}"},
+    "week.col.figure": {"en": "Figure", "ru": "Показатель"},
+    "week.col.this": {"en": "This week", "ru": "Эта неделя"},
+    "week.col.before": {"en": "Week before", "ru": "Прошлая"},
+    "week.col.change": {"en": "Change", "ru": "Изменение"},
+    "week.col.usual": {"en": "Usual", "ru": "Обычно"},
+    "week.col.age": {"en": "Open for", "ru": "Открыто"},
+    "week.col.department": {"en": "Department", "ru": "Служба"},
+    "week.departments": {"en": "Departments, most overdue at the week's end first",
+                         "ru": "Службы: сначала больше всего просроченных на конец недели"},
+    "week.departments.pick": {"en": "Pick a department to list its tickets.",
+                              "ru": "Выберите службу, чтобы увидеть её обращения."},
+    "week.rises.categories": {"en": "Categories that rose most", "ru": "Категории: наибольший рост"},
+    "week.rises.districts": {"en": "Districts that rose most", "ru": "Районы: наибольший рост"},
+    "week.rises.none": {"en": "Nothing rose above its usual.",
+                        "ru": "Ничего не выросло выше обычного."},
+    "week.rises.row": {"en": "{count} (usual {usual})", "ru": "{count} (обычно {usual})"},
+    "week.oldest": {"en": "The oldest tickets still open at the week's end",
+                    "ru": "Самые старые обращения, открытые на конец недели"},
+    "week.oldest.none": {"en": "None was open at the week's end.",
+                         "ru": "На конец недели открытых обращений не было."},
+    "week.list": {"en": "List", "ru": "Список"},
+    "week.list.title": {"en": "{figure} · {scope} · {week}", "ru": "{figure} · {scope} · {week}"},
+    "week.list.city": {"en": "the whole city", "ru": "весь город"},
+    "week.list.count": {"en": "{n} tickets; the status as at the week's end.",
+                        "ru": "Обращений: {n}; статус — на конец недели."},
+    "week.pdf": {"en": "Meeting pack (PDF)", "ru": "Материалы к совещанию (PDF)"},
+    "week.pdf.making": {"en": "Making the meeting pack…", "ru": "Готовим материалы к совещанию…"},
+    "week.pdf.no_font": {"en": "The PDF needs the DejaVu fonts: install Debian's "
+                               "fonts-dejavu-core on the server.",
+                         "ru": "Для PDF нужны шрифты DejaVu: установите на сервере пакет "
+                               "fonts-dejavu-core."},
+    "week.pack.title": {"en": "Citydesk · week {week}", "ru": "Citydesk · неделя {week}"},
+    "week.pack.map": {"en": "Where the week's problems were reported",
+                      "ru": "Где сообщали о проблемах за неделю"},
+    "week.pack.legend": {"en": "Map: blue, a ticket received in the week; red, one still overdue "
+                               "at its end. Usual: the mean of the four weeks before. Change: "
+                               "green is better, red is worse.",
+                         "ru": "Карта: синие точки — обращения недели, красные — просроченные "
+                               "на её конец. Обычно — среднее за четыре недели до неё. "
+                               "Изменение: зелёное — лучше, красное — хуже."},
+    "week.pack.no_points": {"en": "No ticket with a place this week.",
+                            "ru": "За неделю нет обращений с местом."},
+    "week.pack.trend": {"en": "Received and resolved, {n} weeks",
+                        "ru": "Поступило и выполнено, {n} недель"},
+    "week.pack.department_note": {"en": "Week {week}: its figures, the week before and the usual; "
+                                        "its oldest open tickets.",
+                                  "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
+                                        "уровень; самые старые открытые обращения."},
+    "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
 }

@@ -1,0 +1,1 @@
+"""Documents made from the figures: the weekly meeting's pack (PDF)."""
