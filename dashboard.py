@@ -28,10 +28,13 @@ pages = [
 ]
 audit = st.Page("screens/audit.py", title=t("nav.audit"), icon=":material/history:",
                 url_path="audit")
-actor = auth.gate([*pages, audit])  # nobody signed in: the way in is drawn, the run stops here
+week = st.Page("screens/week.py", title=t("nav.week"), icon=":material/date_range:",
+               url_path="week")
+# nobody signed in: the way in is drawn, the run stops here
+actor = auth.gate([*pages, week, audit])
 if actor.role == "head":
     wall_view = False  # the meeting screen is not among a head's pages
-pages = auth.pages_for(actor, pages, audit)
+pages = auth.pages_for(actor, pages, audit, week)
 if not pages:  # a kiosk link, and no meeting screen in this installation
     st.info(t("auth.no_wall"), icon="📺")
     st.stop()

@@ -31,7 +31,12 @@ E = ticket_events.c
 WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 FIGURES = ("received", "resolved", "on_time_pct", "median_accept_s", "median_resolve_s",
            "open_at_end", "overdue_at_end", "passed_on")
-DRILLABLE = ("received", "resolved", "open_at_end", "overdue_at_end", "passed_on")
+DRILLABLE = ("received", "resolved", "accepted", "open_at_end", "overdue_at_end", "passed_on")
+# The tickets behind each figure: a share or a median opens the tickets it is computed over.
+TICKETS_OF = {"received": "received", "resolved": "resolved", "on_time_pct": "resolved",
+              "median_accept_s": "accepted", "median_resolve_s": "resolved",
+              "open_at_end": "open_at_end", "overdue_at_end": "overdue_at_end",
+              "passed_on": "passed_on"}
 CITY = None  # the key of the city's figures among the departments'
 
 
@@ -122,6 +127,7 @@ def figure_clause(figure: str, week: Week, department_code: str | None = None
     clause = {
         "received": lambda: _between(T.created_at, week),
         "resolved": lambda: _between(T.resolved_at, week),
+        "accepted": lambda: _between(T.accepted_at, week),
         "open_at_end": lambda: is_open(_at_end(week)),
         "overdue_at_end": lambda: is_overdue(_at_end(week)),
     }[figure]()

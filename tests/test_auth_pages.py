@@ -101,8 +101,9 @@ def test_failures_lock_the_account_on_the_page(city, db_url, monkeypatch):
 
 @pytest.mark.parametrize(("actor", "offered"), [
     (Actor("lena", "leadership"), {"overview.py", "department.py", "ticket.py", "wall.py",
-                                   "audit.py"}),
-    (Actor("dana", "dispatcher"), {"overview.py", "department.py", "ticket.py", "wall.py"}),
+                                   "week.py", "audit.py"}),
+    (Actor("dana", "dispatcher"), {"overview.py", "department.py", "ticket.py", "wall.py",
+                                   "week.py"}),
     (Actor("vera", "viewer"), {"overview.py", "department.py", "ticket.py", "wall.py"}),
     (Actor("roman", "head", "ROADS"), {"overview.py", "department.py", "ticket.py"}),
 ])

@@ -77,14 +77,17 @@ def gate(pages: list[Page]) -> Actor:
     st.stop()
 
 
-def pages_for(actor: Actor, pages: list[Page], audit: Page) -> list[Page]:
+def pages_for(actor: Actor, pages: list[Page], audit: Page, week: Page) -> list[Page]:
     """The pages this actor gets: a kiosk the meeting screen alone; a head the overview, their
-    own department and ticket cards; everyone else every page; leadership the audit log too."""
+    own department and ticket cards; everyone else every page; leadership and dispatchers the
+    week's review too, and leadership the audit log."""
     if actor.role == "wall":
         return [p for p in pages if _name(p) == "wall"]
     if actor.role == "head":
         return [p for p in pages if _name(p) in ("overview", "department", "ticket")]
-    return [*pages, audit] if actor.role == "leadership" else list(pages)
+    if actor.role == "leadership":
+        return [*pages, week, audit]
+    return [*pages, week] if actor.role == "dispatcher" else list(pages)
 
 
 def _name(page: Page) -> str:

@@ -408,4 +408,6 @@ CATALOG: dict[str, dict[str, str]] = {
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
                                         "уровень; самые старые открытые обращения."},
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
+    "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
+                       "ru": "Итоги недели доступны руководству и диспетчерам."},
 }

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
-from queries import audit, channels, counters, reference, tickets, trend, workload
+from queries import audit, channels, counters, reference, tickets, trend, week, workload
 from queries import map as map_query
 from queries.filters import Filters
 
@@ -142,6 +142,29 @@ def load_ticket_rows(f: Filters, q: tickets.TicketQuery):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_card(external_id: str, version_key: str = ""):
     return _read(tickets.ticket_card, external_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_week_review(label: str, tz: str):
+    return _read(week.review, week.parse_week(label, tz))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_week_tickets(label: str, tz: str, figure: str, department: str | None, page: int,
+                      page_size: int = 50):
+    """One page of the tickets behind a weekly figure, with their status at the week's end."""
+    chosen = week.parse_week(label, tz)
+    q = tickets.TicketQuery(sort="created", descending=False, page=page, page_size=page_size)
+    return _read(tickets.ticket_page, Filters(as_of=chosen.end, tz=tz), q,
+                 week.figure_clause(week.TICKETS_OF[figure], chosen, department))
+
+
+def week_pack(label: str, tz: str, lang: str) -> bytes:
+    """Not cached: the meeting pack is made when asked for."""
+    from reports.week_pack import pack_bytes
+
+    with (engine() if reads_primary() else read_engine()).connect() as conn:
+        return pack_bytes(conn, load_week_review(label, tz), lang)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

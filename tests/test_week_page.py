@@ -1,0 +1,66 @@
+"""The week page through AppTest: the figures on screen equal the week's query, every figure
+lists its tickets, a bad link is named, and only leadership and dispatchers get it."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from db.permissions import Actor
+from db.seed import seed
+from queries.week import CITY, FIGURES, last_full_week, review
+from reports.week_pack import figure_text
+from tests.pages import app, metrics
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+WEEK = last_full_week(NOW, "Europe/Moscow")
+
+
+@pytest.fixture
+def city(engine):
+    seed(engine, 4000, 5, NOW, progress=False, days=45)
+    return engine
+
+
+def _week(monkeypatch, db_url, actor=None, **params):
+    at = app(monkeypatch, db_url, **({"actor": actor} if actor else {}), **params)
+    at.switch_page("screens/week.py")
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_weeks_figures_on_screen_equal_the_query(city, db_url, monkeypatch, lang):
+    at = _week(monkeypatch, db_url, week=WEEK.label, lang=lang).run()
+    assert not at.exception and not at.error
+    with city.connect() as conn:
+        expected = review(conn, WEEK).figures[CITY]
+    shown = metrics(at)
+    from ui.i18n import translate
+
+    for name in FIGURES:
+        label = translate(lang, f"week.figure.{name}")
+        assert shown[label] == figure_text(name, getattr(expected, name), lang), name
+    assert at.title[0].value == translate(lang, "week.title", week=WEEK.label)
+
+
+def test_each_headline_figure_lists_its_tickets(city, db_url, monkeypatch):
+    at = _week(monkeypatch, db_url, week=WEEK.label).run()
+    with city.connect() as conn:
+        expected = review(conn, WEEK).figures[CITY]
+    at.button(key="week_list_overdue_at_end").click().run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert f"{expected.overdue_at_end} tickets; the status as at the week's end." in captions
+    assert expected.overdue_at_end > 0
+
+
+def test_a_bad_week_in_the_link_is_named_and_the_last_full_week_shown(city, db_url, monkeypatch):
+    at = _week(monkeypatch, db_url, week="2026-W99").run()
+    assert not at.exception
+    assert "2026-W99" in at.warning[0].value
+
+
+@pytest.mark.parametrize("actor", [Actor("vera", "viewer"), Actor("roman", "head", "ROADS")])
+def test_only_leadership_and_dispatchers_get_the_week(city, db_url, monkeypatch, actor):
+    at = _week(monkeypatch, db_url, actor=actor, week=WEEK.label).run()
+    assert not at.exception
+    assert not any(m.label == "Received" for m in at.metric)
