@@ -10,7 +10,8 @@ import streamlit as st
 
 from db.config import at_risk_window, city_tz
 from queries.filters import Filters
-from ui import charts, data, live, wall
+from queries.week import last_full_week
+from ui import charts, data, live, wall, week
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
@@ -88,7 +89,18 @@ def latest_panel(f: Filters) -> None:
 PANELS = {1: city_panel, 2: departments_panel, 3: flow_panel, 4: latest_panel}
 
 
+def week_panel() -> None:
+    """`?panel=week`: the week that ended, for the weekly meeting."""
+    chosen = last_full_week(data.live_now(), city_tz().key)
+    review = data.guarded(data.load_week_review, chosen.label, chosen.tz)
+    if review is not None:
+        html(week.wall_markup(review, lang))
+
+
 def draw() -> None:
+    if st.query_params.get("panel") == "week":
+        week_panel()
+        return
     f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())
     panel = pinned or wall.next_panel(seconds)
     head = st.empty()

@@ -1,6 +1,8 @@
 """The week page through AppTest: the figures on screen equal the week's query, every figure
 lists its tickets, a bad link is named, and only leadership and dispatchers get it."""
 
+import html
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -64,3 +66,25 @@ def test_only_leadership_and_dispatchers_get_the_week(city, db_url, monkeypatch,
     at = _week(monkeypatch, db_url, actor=actor, week=WEEK.label).run()
     assert not at.exception
     assert not any(m.label == "Received" for m in at.metric)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_meeting_screens_week_panel_shows_the_week_that_ended(city, db_url, monkeypatch,
+                                                                   lang):
+    from ui import data
+
+    monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: NOW)
+    at = app(monkeypatch, db_url, view="wall", panel="week", lang=lang).run()
+    assert not at.exception and not at.error
+    shown = "\n".join(m.value for m in at.markdown)
+    with city.connect() as conn:
+        result = review(conn, WEEK)
+    expected = result.figures[CITY]
+    found = dict(re.findall(r'data-figure="(\w+)"><div class="label">[^<]*</div>'
+                            r'<div class="value"[^>]*>([^<]*)</div>', shown))
+    assert found == {name: html.escape(figure_text(name, getattr(expected, name), lang))
+                     for name in FIGURES}
+    assert WEEK.label in shown
+    worst = result.discuss()[0]
+    name = result.departments.set_index("id").loc[worst, "name_ru" if lang == "ru" else "name"]
+    assert html.escape(name) in shown
