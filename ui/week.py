@@ -41,7 +41,8 @@ def chosen_week() -> Week:
     labels = [latest.shifted(-k).label for k in range(RECENT_WEEKS)]
     if week.label not in labels:
         labels.insert(0, week.label)
-    label = st.selectbox(t("week.pick"), labels, index=labels.index(week.label), key="week_pick")
+    label = st.sidebar.selectbox(t("week.pick"), labels, index=labels.index(week.label),
+                                 key="week_pick")
     if label != latest.label or asked:
         st.query_params["week"] = label
     return parse(label, tz)
@@ -82,26 +83,30 @@ def headline(review: WeekReview, lang: str) -> None:
 def _metric(name: str, now: WeekFigures, before: WeekFigures, usual: dict, lang: str) -> None:
     value, previous = getattr(now, name), getattr(before, name)
     change = change_text(name, value, previous, lang)
-    st.metric(t(f"week.figure.{name}"), figure_text(name, value, lang),
-              delta=change or None, delta_color=DELTA_COLOUR[name], border=True,
+    # st.metric reads the direction from an ASCII sign; no arrow when nothing moved.
+    delta = change.replace("−", "-") if change and not change.startswith("±") else None
+    st.metric(t(f"week.figure.{name}"), figure_text(name, value, lang), delta=delta,
+              delta_color=DELTA_COLOUR[name], border=True,
               help=t("week.usual", usual=figure_text(name, usual.get(name), lang)))
 
 
 def rises(review: WeekReview, lang: str) -> None:
     """The categories and districts that rose most against their usual."""
-    for column, key, found in zip(st.columns(2), ("week.rises.categories", "week.rises.districts"),
-                                  (review.categories, review.districts), strict=True):
+    for column, key, what, found in zip(
+            st.columns(2), ("week.rises.categories", "week.rises.districts"),
+            ("filters.category", "filters.district"), (review.categories, review.districts),
+            strict=True):
         with column:
             st.subheader(t(key))
             if not found:
                 st.caption(t("week.rises.none"))
                 continue
-            st.dataframe(_rise_frame(found, lang), hide_index=True, width="stretch")
+            st.dataframe(_rise_frame(found, t(what), lang), hide_index=True, width="stretch")
 
 
-def _rise_frame(found: list[Rise], lang: str) -> pd.DataFrame:
+def _rise_frame(found: list[Rise], heading: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
-        t("week.col.figure"): [name_of({"name": r.name, "name_ru": r.name_ru}, lang)
+        heading: [name_of({"name": r.name, "name_ru": r.name_ru}, lang)
                                for r in found],
         t("week.col.this"): [r.count for r in found],
         t("week.col.usual"): [number(r.usual, lang, 1) for r in found],
