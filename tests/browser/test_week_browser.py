@@ -27,6 +27,10 @@ def test_a_weekly_figure_lists_its_tickets_in_view(server, page, width, height):
     server.open(page, "/week", user="leader")
     expect(page.get_by_role("heading", name=f"Week {label}")).to_be_visible()
     page.locator('[data-testid="stMetric"]').first.wait_for()
+    if width == 1920:
+        shoot(page, "week", height=1400)
+        page.set_viewport_size({"width": width, "height": height})
+        wait_idle(page)
     page.get_by_role("button", name="List").nth(6).click()  # overdue at the week's end
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
