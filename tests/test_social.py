@@ -388,3 +388,14 @@ def test_cli_names_a_missing_setting_in_one_line(db_url, monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "intake: CITYDESK_TELEGRAM_TOKEN is not set: see the README, 'Social networks'\n")
     assert main(["--database", db_url, "intake"]) == 2
+
+
+def test_an_answer_out_of_shape_fails_the_pass_in_one_line(city_engine, rules, waits):
+    fake = FakeVk(VK_TOKEN)
+    fake.posts[1] = [{"id": 3, "from_id": -1, "text": "Яма на ул. Ленина, 14"}]  # no date
+    with serving(fake) as base, pytest.raises(FeedError, match="documented shape") as failed:
+        take(city_engine, VkSource(VK_TOKEN, (1,), base + "/method"), rules, NOW, 60)
+    assert "\n" not in str(failed.value)
+    with city_engine.connect() as conn:
+        [health] = feeds.health(conn, NOW)
+    assert health.failing and "community 1" in health.last_error

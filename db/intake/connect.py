@@ -77,7 +77,7 @@ def _passes(engine: Engine, source: Source, rules: Rules, every: int, once: bool
             on_taken: Callable[[Taken], None]) -> int:
     while True:
         try:
-            counts = take(engine, source, rules, datetime.now(UTC), every, on_taken)
+            counts = take(engine, source, rules, datetime.now(UTC), every, on_taken, once)
             print(_summary(source.name, counts), flush=True)
         except (FeedError, IntakeError) as error:
             print(f"intake --from {source.name}: {error}", file=sys.stderr, flush=True)

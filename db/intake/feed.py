@@ -9,6 +9,7 @@ complaint: it adds a note to the ticket its first version made, or nothing.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from tqdm import tqdm
 
 from db import feeds
 from db.intake.api import FeedError
@@ -65,8 +67,10 @@ class Taken:
 
 
 def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seconds: int,
-         on_taken: Callable[[Taken], None] = lambda _: None) -> Counter[str]:
-    """One pass: every new message decided, the cursor advanced with each. Returns the counts.
+         on_taken: Callable[[Taken], None] = lambda _: None,
+         progress: bool = False) -> Counter[str]:
+    """One pass: every new message decided, the cursor advanced with each. Returns the counts;
+    `progress` shows a bar on stderr for each page of messages.
 
     Raises `FeedError` (recorded on the feed) when the pass could not finish; what was taken
     before that stays taken.
@@ -82,7 +86,9 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
         except FeedError as error:
             _fail(engine, source.name, now, str(error))
             raise
-        for item in batch.items:
+        bar = tqdm(batch.items, unit="messages", desc=source.name, file=sys.stderr,
+                   disable=not progress or not batch.items)
+        for item in bar:
             counts[_take_one(engine, source.name, item, rules, ref, now, on_taken)] += 1
         cursor = batch.final()
         with engine.begin() as conn:

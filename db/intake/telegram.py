@@ -101,7 +101,10 @@ class TelegramSource:
             update_id = int(update["update_id"])
             if offset is not None and update_id < offset:
                 continue
-            msg, edited = read_update(update)
+            try:
+                msg, edited = read_update(update)
+            except (KeyError, TypeError, ValueError):
+                msg, edited = None, False  # not in the documented shape: passed over
 
             def taken(update_id: int = update_id) -> dict[str, Any]:
                 state["offset"] = update_id + 1

@@ -163,6 +163,7 @@ class VkSource:
                      and (since is None or p["id"] <= since)]
             if not items or older or offset >= int(page.get("count") or 0):
                 break
+
         def is_new(p: dict) -> bool:
             if since is not None:
                 return p["id"] > since
@@ -191,27 +192,26 @@ class VkSource:
             wall.comments[post_id] = (stream, seen, count)
             if count == seen:
                 continue
-            for comment in self._comments(client, group, post_id):
+            for comment, msg in self._comments(client, group, post_id):
                 if comment["id"] <= last:
                     continue
                 stream.pending.append(comment["id"])
-                wall.items.append((
-                    datetime.fromtimestamp(int(comment["date"]), UTC), comment["id"],
-                    comment.get("_message"), ("comment", post_id, comment["id"])))
+                wall.items.append((datetime.fromtimestamp(int(comment["date"]), UTC),
+                                   comment["id"], msg, ("comment", post_id, comment["id"])))
             stream.pending.sort()
         return wall
 
-    def _comments(self, client: httpx.Client, group: int, post: int) -> list[dict]:
-        found: list[dict] = []
+    def _comments(self, client: httpx.Client, group: int,
+                  post: int) -> list[tuple[dict, Message | None]]:
+        """Every top-level comment of a post, oldest first, with the message it carries."""
+        found: list[tuple[dict, Message | None]] = []
         offset = 0
         for _ in range(MAX_PAGES):
             page = self._call(client, "wall.getComments", owner_id=-group, post_id=post,
                               offset=offset, count=PAGE, sort="asc", extended=1)
             items = [c for c in page.get("items") or [] if isinstance(c, dict) and "id" in c]
             names = _names(page)
-            for c in items:
-                c["_message"] = _message(c, comment_url(group, post, c["id"]), names)
-            found += items
+            found += [(c, _message(c, comment_url(group, post, c["id"]), names)) for c in items]
             offset += len(items)
             if not items or offset >= int(page.get("count") or 0):
                 break
@@ -227,6 +227,9 @@ class VkSource:
                     walls.append(self._wall(client, group, state.get(str(group)), now))
                 except FeedError as error:
                     errors.append(f"community {group}: {error}")
+                except (KeyError, TypeError, ValueError) as error:
+                    errors.append(self._secrets.scrub(
+                        f"community {group}: an answer not in VK's documented shape ({error!r})"))
 
         def snapshot() -> dict[str, Any]:
             for wall in walls:
