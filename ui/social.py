@@ -21,10 +21,10 @@ def social_response(f: Filters, lang: str) -> None:
     if shown.empty:
         return
     records = shown.to_dict("records")
-    st.dataframe(pd.DataFrame({
+    st.table(pd.DataFrame({
         t("social.network"): [name_of(r, lang) for r in records],
         t("social.received"): [number(r["received_7d"], lang) for r in records],
         t("social.median"): [duration(r["median_accept_s"], lang) for r in records],
         t("social.within"): [percent(r["accepted_24h_pct"], lang) for r in records],
-    }), hide_index=True, width="stretch")
+    }).set_index(t("social.network")))
     st.caption(t("social.note"))
