@@ -115,8 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     undo.set_defaults(handler=_undo)
 
     intake = commands.add_parser("intake", help="route complaints found in social-network posts")
-    intake.add_argument("file", help="JSON lines: network, author, text, url, posted_at, ...")
-    intake.add_argument("--report", help="write one JSON line per input line here")
+    intake.add_argument("file", nargs="?",
+                        help="JSON lines: network, author, text, url, posted_at, ...")
+    intake.add_argument("--from", dest="source", choices=("vk", "telegram"),
+                        help="instead of a file, watch the network live (see the README)")
+    intake.add_argument("--once", action="store_true",
+                        help="with --from: one pass, then exit (non-zero if it could not finish)")
+    intake.add_argument("--every", type=float, default=60,
+                        help="with --from: seconds between passes (default 60)")
+    intake.add_argument("--report", help="write one JSON line per message here")
     intake.add_argument("--rules", help="rules file (default db/data/intake_rules.toml)")
     intake.set_defaults(handler=_intake)
 

@@ -68,3 +68,28 @@ def lock_minutes() -> float:
 def idle_minutes() -> float:
     """`CITYDESK_IDLE_MINUTES`: a session left alone this long must sign in again."""
     return max(1.0, float(os.environ.get("CITYDESK_IDLE_MINUTES") or 30))
+
+
+def vk_token() -> str | None:
+    """`CITYDESK_VK_TOKEN`: a VK service or community access token; unset: no VK connector."""
+    return (os.environ.get("CITYDESK_VK_TOKEN") or "").strip() or None
+
+
+def vk_groups() -> str:
+    """`CITYDESK_VK_GROUPS`: the city's VK communities, comma-separated ids (12345,67890)."""
+    return os.environ.get("CITYDESK_VK_GROUPS") or ""
+
+
+def vk_api_url() -> str:
+    """`CITYDESK_VK_API_URL`: where VK's API answers (a proxy or a test may stand in)."""
+    return os.environ.get("CITYDESK_VK_API_URL") or "https://api.vk.com/method"
+
+
+def telegram_token() -> str | None:
+    """`CITYDESK_TELEGRAM_TOKEN`: the city's bot token from @BotFather; unset: no connector."""
+    return (os.environ.get("CITYDESK_TELEGRAM_TOKEN") or "").strip() or None
+
+
+def telegram_api_url() -> str:
+    """`CITYDESK_TELEGRAM_API_URL`: where Telegram's Bot API answers."""
+    return os.environ.get("CITYDESK_TELEGRAM_API_URL") or "https://api.telegram.org"

@@ -62,17 +62,20 @@ def cursor(conn: Connection, name: str) -> dict[str, Any] | None:
 
 
 def advance(conn: Connection, name: str, now: datetime, new_cursor: Mapping[str, Any],
-            counts: Mapping[str, int] | None = None, data_at: datetime | None = None) -> None:
+            counts: Mapping[str, int] | None = None, data_at: datetime | None = None,
+            success: bool = True) -> None:
     """Moves the cursor and records a success; call it in the transaction that wrote the data.
-    `counts` are added to the feed's totals; `data_at` is the newest source instant written."""
+    `counts` are added to the feed's totals; `data_at` is the newest source instant written.
+    `success=False` moves the cursor within a run that has not finished yet (an attempt)."""
     row = conn.execute(select(F.counts, F.last_data_at).where(F.name == name)).one()
     totals = Counter(json.loads(row.counts) if row.counts else {})
     totals.update({k: v for k, v in (counts or {}).items() if v})
     newest = max((d for d in (row.last_data_at, data_at) if d is not None), default=None)
+    done = {"last_success_at": now} if success else {}
     conn.execute(update(feeds).where(F.name == name).values(
         cursor=json.dumps(dict(new_cursor), sort_keys=True, default=str),
-        last_attempt_at=now, last_success_at=now, last_data_at=newest,
-        counts=json.dumps(dict(totals), sort_keys=True)))
+        last_attempt_at=now, last_data_at=newest,
+        counts=json.dumps(dict(totals), sort_keys=True), **done))
 
 
 def fail(conn: Connection, name: str, now: datetime, reason: str) -> None:

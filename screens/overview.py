@@ -5,7 +5,7 @@ import streamlit as st
 from db.config import basemap_url, city_tz
 from queries.filters import SUBSETS
 from queries.map import Box
-from ui import charts, data, live, view, widgets
+from ui import charts, data, live, social, view, widgets
 from ui.format import clock, instant, number
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
@@ -108,6 +108,7 @@ def draw() -> None:
         mix = data.guarded(data.load_channel_mix, f)
         if mix is not None:
             st.plotly_chart(charts.channel_bars(mix, lang), width="stretch", config=charts.CONFIG)
+        social.social_response(f, lang)
 
     # Drill-down
     st.subheader(t("section.tickets"), anchor="tickets")

@@ -2,7 +2,9 @@
 # Set everything up and start the dashboard: migrate, seed the demo city when the database is
 # empty, and serve on http://localhost:${PORT:-8501}. DATABASE_URL unset: SQLite under data/.
 # CITYDESK_SIMULATE=1 also plays the city live beside it (python -m db simulate, at
-# CITYDESK_SIMULATE_SPEED times real life), and stops it when the dashboard stops.
+# CITYDESK_SIMULATE_SPEED times real life); CITYDESK_VK_TOKEN and CITYDESK_TELEGRAM_TOKEN, when
+# set, start the social networks' connectors (python -m db intake --from vk|telegram). Each runs
+# beside the dashboard and stops when it stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,14 +12,26 @@ bash scripts/setup.sh
 .venv/bin/python -m db seed --if-empty
 serve=(.venv/bin/streamlit run dashboard.py --server.port "${PORT:-8501}"
        --server.headless true --browser.gatherUsageStats false)
-if [[ "${CITYDESK_SIMULATE:-0}" != "1" ]]; then
+if [[ "${CITYDESK_SIMULATE:-0}" != "1" && -z "${CITYDESK_VK_TOKEN:-}"
+      && -z "${CITYDESK_TELEGRAM_TOKEN:-}" ]]; then
   exec "${serve[@]}"
 fi
 mkdir -p data
-.venv/bin/python -m db simulate --speed "${CITYDESK_SIMULATE_SPEED:-10}" > data/simulate.log 2>&1 &
-simulator=$!
-trap 'kill "$simulator" 2>/dev/null || true' EXIT
-echo "the city is moving: python -m db simulate (pid $simulator), progress in data/simulate.log"
+beside=()
+trap 'kill "${beside[@]}" 2>/dev/null || true' EXIT
+if [[ "${CITYDESK_SIMULATE:-0}" == "1" ]]; then
+  .venv/bin/python -m db simulate --speed "${CITYDESK_SIMULATE_SPEED:-10}" > data/simulate.log 2>&1 &
+  beside+=($!)
+  echo "the city is moving: python -m db simulate (pid $!), progress in data/simulate.log"
+fi
+for network in vk telegram; do
+  token_variable="CITYDESK_${network^^}_TOKEN"
+  if [[ -n "${!token_variable:-}" ]]; then
+    .venv/bin/python -m db intake --from "$network" > "data/$network.log" 2>&1 &
+    beside+=($!)
+    echo "watching $network: python -m db intake --from $network (pid $!), log in data/$network.log"
+  fi
+done
 "${serve[@]}" &
 dashboard=$!
 trap 'kill "$dashboard" 2>/dev/null || true' INT TERM

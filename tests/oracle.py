@@ -160,3 +160,24 @@ def week(frame: pd.DataFrame, events_: pd.DataFrame, start: datetime, end: datet
         "overdue_at_end": int((opened["due_at"] < e).sum()),
         "passed_on": int(moved["ticket_id"].nunique()),
     }
+def social_response(frame: pd.DataFrame, codes: list[str], t: datetime) -> dict[str, dict]:
+    """Per social network: tickets made from its posts in the week, the median wait from post to
+    acceptance (of those accepted by t), and the share accepted within 24 h (of those accepted
+    within 24 h or whose 24 h have run out)."""
+    T = pd.Timestamp(t)
+    result = {}
+    for code in codes:
+        rows = frame[(frame["channel_code"] == code) & in_week(frame["created_at"], t)]
+        waits = (rows["accepted_at"] - rows["created_at"]).dt.total_seconds()
+        accepted = _le(rows["accepted_at"], t)
+        within = accepted & (waits <= 24 * 3600)
+        decided = within | (rows["created_at"] <= T - pd.Timedelta(hours=24))
+        chosen = sorted(waits[accepted])
+        n = len(chosen)
+        median = None if n == 0 else (
+            chosen[n // 2] if n % 2 else (chosen[n // 2 - 1] + chosen[n // 2]) / 2)
+        result[code] = {"received_7d": len(rows), "median_accept_s": median,
+                        "accepted_24h": int(within.sum()), "decided_24h": int(decided.sum()),
+                        "accepted_24h_pct": 100.0 * within.sum() / decided.sum()
+                        if decided.sum() else None}
+    return result

@@ -410,4 +410,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
     "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
                        "ru": "Итоги недели доступны руководству и диспетчерам."},
+    # issue 14: social networks' posts, from post to acceptance
+    "social.network": {"en": "Network", "ru": "Сеть"},
+    "social.received": {"en": "Tickets, 7 days", "ru": "Обращений за 7 дней"},
+    "social.median": {"en": "Post to acceptance, median", "ru": "От поста до принятия, медиана"},
+    "social.within": {"en": "Accepted within 24 h", "ru": "Принято за 24 ч"},
+    "social.note": {"en": "From the post to the ticket's acceptance into work. The 24-hour share "
+                          "counts tickets whose 24 hours have run out or that were accepted.",
+                    "ru": "От публикации поста до принятия обращения в работу. Доля за 24 ч — "
+                          "среди обращений, чьи 24 часа истекли или которые уже приняты."},
 }

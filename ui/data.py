@@ -98,6 +98,11 @@ def load_channel_mix(f: Filters):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def load_social_response(f: Filters):
+    return _read(channels.social_response, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def load_map(f: Filters, box: map_query.Box | None = None):
     return _read(map_query.map_points, f, box)
 

@@ -1,4 +1,5 @@
-"""`python -m db intake FILE [--report REPORT.jsonl] [--rules RULES.toml]`."""
+"""`python -m db intake FILE [--report REPORT.jsonl] [--rules RULES.toml]`, or `--from vk|telegram`
+(db/intake/connect.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ def write_report(outcomes: list[Outcome], path: Path) -> None:
 
 
 def intake_command(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.source is None):
+        print("intake: name a FILE or --from vk|telegram (one of the two)", file=sys.stderr)
+        return 2
+    if args.source is not None:
+        from db.intake.connect import connect_command
+
+        return connect_command(args)
     path = Path(args.file)
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Message:
-    line: int
+    line: int | None  # its line in a file; None when a connector fetched it
     network: str
     author: str | None
     text: str
@@ -88,18 +88,26 @@ def parse_line(line: int, raw: str, tz: ZoneInfo, now: datetime) -> Message | Br
         posted_at = _instant(data.get("posted_at"), tz, now)
     except ValueError:
         return Broken(line, f"posted_at is not an ISO-8601 instant: {data.get('posted_at')!r}")
-    lat = _coordinate(data.get("lat"), 90)
-    lon = _coordinate(data.get("long", data.get("lon")), 180)
-    if lat is None or lon is None:
-        lat = lon = None
+    return message(line, data.get("network"), data.get("author"), text, data.get("url"),
+                   posted_at, data.get("lat"), data.get("long", data.get("lon")),
+                   data.get("address"))
+
+
+def message(line: int | None, network: object, author: object, text: str, url: object,
+            posted_at: datetime, lat: object = None, lon: object = None,
+            address: object = None) -> Message:
+    """A message cut to the columns' sizes; coordinates out of range or given by half dropped."""
+    lat_, lon_ = _coordinate(lat, 90), _coordinate(lon, 180)
+    if lat_ is None or lon_ is None:
+        lat_ = lon_ = None
     return Message(
         line=line,
-        network=(_text(data.get("network")) or "social")[:64],
-        author=(_text(data.get("author")) or "")[:200] or None,
+        network=(_text(network) or "social")[:64],
+        author=(_text(author) or "")[:200] or None,
         text=text,
-        url=(_text(data.get("url")) or "")[:500] or None,
-        posted_at=posted_at,
-        lat=lat,
-        lon=lon,
-        address=(_text(data.get("address")) or "")[:300] or None,
+        url=(_text(url) or "")[:500] or None,
+        posted_at=posted_at.astimezone(UTC).replace(microsecond=0),
+        lat=lat_,
+        lon=lon_,
+        address=(_text(address) or "")[:300] or None,
     )

@@ -37,7 +37,7 @@ class IntakeError(RuntimeError):
 class Outcome:
     """What became of one input line: one line of the report."""
 
-    line: int
+    line: int | None  # None: not read from a file
     decision: str  # ticket | duplicate | rejected | ignored | broken
     ticket: str | None = None  # the external id of the ticket made or attached to
     category: str | None = None
@@ -246,6 +246,21 @@ def decide(conn: Connection, message: Message, rules: Rules, ref: Reference,
     _report(conn, message, channel, "ticket", verdict.reason, category_id, ticket_id, where, now)
     return Outcome(line, "ticket", external_id, category,
                    ref.department_codes.get(department_id), verdict.reason)
+
+
+def note_edit(conn: Connection, message: Message, now: datetime) -> bool:
+    """An edited message keeps the decision its first version got; when that made or joined a
+    ticket and the text changed, the new text is noted on the ticket. False: nothing to note."""
+    row = conn.execute(select(ticket_reports.c.ticket_id, ticket_reports.c.text)
+                       .where(ticket_reports.c.message_key == message.key)).first()
+    if row is None or row.ticket_id is None or row.text == message.text:
+        return False
+    conn.execute(insert(ticket_events).values(
+        ticket_id=row.ticket_id, kind="note", at=now,
+        actor=f"{message.network}:{message.author or 'unknown'}"[:100],
+        note=f"post edited: {message.text}",
+    ))
+    return True
 
 
 def intake(engine: Engine, lines: Iterable[str], rules: Rules | None = None,

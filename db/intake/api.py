@@ -1,0 +1,99 @@
+"""Calling a social network's HTTP API: bounded retries with backoff, rate limits honoured, and
+the access token kept out of every message.
+
+httpx names the URL in its exceptions and logs each request's URL at INFO, and Telegram's token
+is part of that URL; so every text that leaves this module passes through `Secrets.scrub`, and
+httpx's request log is kept at WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+ATTEMPTS = 5  # calls of one request at most, the first included
+BACKOFF_SECONDS = 1.0  # doubled after each failed attempt
+MAX_WAIT_SECONDS = 60.0  # the longest single wait, whatever the server asks
+TIMEOUT_SECONDS = 30.0
+
+sleep: Callable[[float], None] = time.sleep  # tests stand in for it
+
+
+class FeedError(RuntimeError):
+    """A feed could not finish: the message is one line and names no token."""
+
+
+class Retry(Exception):
+    """The server asked to try again, after `wait` seconds when it said how long."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The values that must never be shown: replaced by *** wherever they appear."""
+
+    values: tuple[str, ...]
+
+    def scrub(self, text: str) -> str:
+        for value in self.values:
+            if value:
+                text = text.replace(value, "***")
+        return " ".join(text.split())
+
+
+def _wait(attempt: int, asked: float | None) -> float:
+    if asked is not None and asked > 0:
+        return min(asked, MAX_WAIT_SECONDS)
+    return min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_WAIT_SECONDS)
+
+
+def call(client: httpx.Client, method: str, url: str, secrets: Secrets,
+         read: Callable[[httpx.Response], dict], what: str, **kwargs) -> dict:
+    """`read(response)` of one request, tried up to `ATTEMPTS` times.
+
+    `read` returns the payload, raises `Retry` for a rate limit or a passing fault, and
+    `FeedError` for a refusal that another try will not change. Network errors and HTTP 5xx are
+    retried with backoff; the last failure becomes a `FeedError` naming `what`.
+    """
+    last = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        asked = None
+        try:
+            response = client.request(method, url, **kwargs)
+            if response.status_code >= 500:
+                raise Retry(f"HTTP {response.status_code}")
+            return read(response)
+        except Retry as retry:
+            last, asked = str(retry), retry.wait
+        except httpx.HTTPError as error:
+            last = f"{type(error).__name__}: {error}"
+        except FeedError as error:
+            raise FeedError(secrets.scrub(f"{what}: {error}")) from None
+        except ValueError as error:  # a body that is not the JSON the API documents
+            last = f"unreadable answer: {error}"
+        if attempt < ATTEMPTS:
+            sleep(_wait(attempt, asked))
+    raise FeedError(secrets.scrub(f"{what}: {last} (after {ATTEMPTS} attempts)"))
+
+
+def paced(interval: float) -> Callable[[], None]:
+    """A gate that keeps successive calls at least `interval` seconds apart."""
+    last = [0.0]
+
+    def gate() -> None:
+        gap = last[0] + interval - time.monotonic()
+        if gap > 0:
+            sleep(gap)
+        last[0] = time.monotonic()
+
+    return gate
