@@ -68,3 +68,10 @@ def lock_minutes() -> float:
 def idle_minutes() -> float:
     """`CITYDESK_IDLE_MINUTES`: a session left alone this long must sign in again."""
     return max(1.0, float(os.environ.get("CITYDESK_IDLE_MINUTES") or 30))
+
+
+def incident_rules_path() -> Path:
+    """`CITYDESK_INCIDENT_RULES`: the TOML file of the incident and spike rules (distance, hours,
+    minimum reports, per category; the spike test's window and threshold)."""
+    given = os.environ.get("CITYDESK_INCIDENT_RULES")
+    return Path(given) if given else ROOT / "db" / "data" / "incidents.toml"
