@@ -47,6 +47,7 @@ class Incident:
     lat: float
     long: float
     tickets: tuple[str, ...]
+    received: tuple[datetime, ...]  # each ticket's creation, in the same order
 
     @property
     def size(self) -> int:
@@ -54,6 +55,7 @@ class Incident:
 
     def as_dict(self) -> dict:
         out = asdict(self)
+        del out["received"]
         out["tickets"] = list(self.tickets)
         out["first"], out["last"] = self.first.isoformat(), self.last.isoformat()
         out["reports"] = self.size
@@ -151,6 +153,7 @@ def _incident(part: pd.DataFrame) -> Incident:
         last=part["created_at"].max().to_pydatetime(),
         lat=round(float(part["lat"].mean()), 6), long=round(float(part["lon"].mean()), 6),
         tickets=tuple(part["external_id"]),
+        received=tuple(v.to_pydatetime() for v in part["created_at"]),
     )
 
 
