@@ -18,7 +18,7 @@ from queries.spikes import spikes
 from tests.factory import add_ticket
 from tests.pages import app
 from ui import data
-from ui.incidents import incident_title, spike_text
+from ui.incidents import incident_title, inert, spike_text
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = "2026-11-26T12:30:00+03:00"
@@ -64,13 +64,13 @@ def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, 
     expected, jumps = found(burst)
     assert expected and jumps
     labels = [e.label for e in at.expander]
-    assert labels[:len(expected)] == ["🚨 " + incident_title(i, lang) for i in expected]
+    assert labels[:len(expected)] == ["🚨 " + inert(incident_title(i, lang)) for i in expected]
     assert labels[0].startswith("🚨 " + ("No cold water · Gagarinsky · 30 reports" if lang == "en"
                                         else "Нет холодной воды · Гагаринский · обращений: 30"))
     table = at.expander[0].dataframe[0].value
     assert list(table.iloc[:, 0]) == [f"/ticket?id={x}" for x in expected[0].tickets]
     hours = load_rules().spikes.hours
-    assert [w.value for w in at.warning] == [spike_text(s, lang, hours) for s in jumps]
+    assert [w.value for w in at.warning] == [inert(spike_text(s, lang, hours)) for s in jumps]
     assert "incidents" in deck_layers(at)
 
 
@@ -94,3 +94,8 @@ def test_a_quiet_city_says_so_and_draws_no_rings(quiet, db_url, monkeypatch):
     assert any(c.value.startswith("No incidents or spikes now") for c in at.caption)
     assert not at.expander
     assert "incidents" not in deck_layers(at)
+
+
+def test_names_from_imported_data_stay_inert_in_markdown():
+    assert inert("Pot*hole* [x](javascript:y) <b>$1_000</b>") == \
+        r"Pot\*hole\* \[x\](javascript:y) \<b\>\$1\_000\</b\>"

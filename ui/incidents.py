@@ -7,6 +7,7 @@ its tickets, each a link to its card.
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,12 @@ from ui.format import number
 from ui.i18n import name_of, translate
 
 LIMIT = 3  # incidents (and spikes, fewer) on the meeting screen; the overview shows them all
+
+
+def inert(text: str) -> str:
+    """Text that Streamlit's Markdown (expander labels, alerts) shows as it is: names come from
+    imported data and may hold `*`, `_`, `[`, `<` or `$`."""
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
 
 
 def _hhmm(value) -> str:
@@ -80,12 +87,12 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     if found:
         st.caption(translate(lang, "map.incidents", n=number(len(found), lang)))
     for i in found:
-        with st.expander("🚨 " + incident_title(i, lang)):
+        with st.expander("🚨 " + inert(incident_title(i, lang))):
             st.dataframe(tickets_frame(i, lang), hide_index=True, column_config={
                 translate(lang, "incidents.ticket"): st.column_config.LinkColumn(
                     display_text=r"id=(.*)$")})
     for s in jumps:
-        st.warning(spike_text(s, lang, hours), icon="📈")
+        st.warning(inert(spike_text(s, lang, hours)), icon="📈")
     return found
 
 
