@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from db.schema import categories, districts, tickets
 from queries.filters import Filters, at, is_open
-from queries.frames import frame_of
 from queries.rules import IncidentRule, Rules, load_rules
 
 T = tickets.c
@@ -62,8 +61,8 @@ class Incident:
         return out
 
 
-def recent_open(conn: Connection, f: Filters, lookback_hours: float) -> pd.DataFrame:
-    """Open tickets with a place, created in the lookback window before as_of."""
+def recent_open(conn: Connection, f: Filters, lookback_hours: float) -> list[Row]:
+    """Open tickets with a place, created in the lookback window before as_of, oldest first."""
     since = f.as_of - timedelta(hours=lookback_hours)
     query = (
         select(T.external_id, T.created_at, T.lat, T.lon,
@@ -76,7 +75,7 @@ def recent_open(conn: Connection, f: Filters, lookback_hours: float) -> pd.DataF
         .where(T.created_at > at(since), is_open(f), T.lat.is_not(None), T.lon.is_not(None))
         .order_by(T.created_at, T.id)
     )
-    return frame_of(conn, query)
+    return list(conn.execute(query))
 
 
 def clusters(xs: list[float], ys: list[float], ts: list[float],
@@ -116,44 +115,46 @@ def clusters(xs: list[float], ys: list[float], ts: list[float],
     return [members for members in out if len(members) >= rule.min_reports]
 
 
-def _metres(lat: pd.Series, lon: pd.Series) -> tuple[list[float], list[float]]:
-    """Positions in metres on a plane tangent at the points' middle latitude: exact enough over
-    a city, where a degree east shrinks with the latitude's cosine."""
-    middle = math.radians(float(lat.mean()))
+def group_incidents(rows: Sequence[Row], rules: Rules) -> list[Incident]:
+    """The incidents among `rows` (as `recent_open` reads them), biggest first, then latest.
+
+    Positions in metres on a plane tangent at the rows' middle latitude: exact enough over a
+    city, where a degree east shrinks with the latitude's cosine."""
+    if not rows:
+        return []
     per_degree = math.pi / 180 * EARTH_M
-    return ((lon * per_degree * math.cos(middle)).tolist(), (lat * per_degree).tolist())
-
-
-def group_incidents(rows: pd.DataFrame, rules: Rules) -> list[Incident]:
-    """The incidents among `rows` (as `recent_open` reads them), biggest first, then latest."""
+    squeeze = math.cos(math.radians(sum(r.lat for r in rows) / len(rows)))
+    by_category: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_category[r.category].append(r)
     found = []
-    for code, part in rows.groupby("category", sort=True):
-        part = part.reset_index(drop=True)
-        rule = rules.for_category(str(code))
+    for code, part in sorted(by_category.items()):
+        rule = rules.for_category(code)
         if len(part) < rule.min_reports:
             continue
-        xs, ys = _metres(part["lat"], part["lon"])
-        ts = [v.timestamp() for v in part["created_at"]]
-        for members in clusters(xs, ys, ts, rule):
-            found.append(_incident(part.iloc[members]))
+        xs = [r.lon * per_degree * squeeze for r in part]
+        ys = [r.lat * per_degree for r in part]
+        ts = [r.created_at.timestamp() for r in part]
+        found += [_incident([part[i] for i in members])
+                  for members in clusters(xs, ys, ts, rule)]
     return sorted(found, key=lambda i: (-i.size, -i.last.timestamp(), i.category))
 
 
-def _incident(part: pd.DataFrame) -> Incident:
-    first = part.iloc[0]
-    places = Counter(part["district"].dropna())
+def _incident(part: list[Row]) -> Incident:
+    """One incident from its reports, oldest first."""
+    places = Counter(r.district for r in part if r.district is not None)
     district = min(places, key=lambda d: (-places[d], d)) if places else None
-    names = part[part["district"] == district].iloc[0] if district else None
+    named = next((r for r in part if r.district == district), None) if district else None
     return Incident(
-        category=first["category"], category_name=first["category_name"],
-        category_name_ru=first["category_name_ru"], district=district,
-        district_name=None if names is None else names["district_name"],
-        district_name_ru=None if names is None else names["district_name_ru"],
-        first=part["created_at"].min().to_pydatetime(),
-        last=part["created_at"].max().to_pydatetime(),
-        lat=round(float(part["lat"].mean()), 6), long=round(float(part["lon"].mean()), 6),
-        tickets=tuple(part["external_id"]),
-        received=tuple(v.to_pydatetime() for v in part["created_at"]),
+        category=part[0].category, category_name=part[0].category_name,
+        category_name_ru=part[0].category_name_ru, district=district,
+        district_name=named.district_name if named else None,
+        district_name_ru=named.district_name_ru if named else None,
+        first=part[0].created_at, last=part[-1].created_at,
+        lat=round(sum(r.lat for r in part) / len(part), 6),
+        long=round(sum(r.lon for r in part) / len(part), 6),
+        tickets=tuple(r.external_id for r in part),
+        received=tuple(r.created_at for r in part),
     )
 
 

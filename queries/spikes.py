@@ -10,7 +10,7 @@ a daylight-saving change still lines up). The usual level is robust on both side
 A cell is a spike when it holds at least `min_count` reports and a Poisson count at the usual
 level would reach that many less often than `alpha`.
 
-One statement reads the counts of every window (through the `created_at` index).
+One statement reads the counts of every window (through the `created_at` index), with the names.
 """
 
 from __future__ import annotations
@@ -89,16 +89,22 @@ def usual_level(weekly: list[int], prior: float, rule: SpikeRule) -> float:
 
 
 def window_counts(conn: Connection, f: Filters, spans: list[tuple[datetime, datetime]]):
-    """Rows (district id, category id, window number, count, first instant) of the reports
-    created in each window and not rejected by as_of."""
+    """In one statement: per district × category × window, the reports created in it and not
+    rejected by as_of, and the first of them; with the first ticket's instant and the number of
+    districts on every row."""
     which = case(*((and_(T.created_at > at(s), T.created_at <= at(e)), w)
                    for w, (s, e) in enumerate(spans)), else_=-1).label("w")
+    first = select(func.min(T.created_at)).scalar_subquery()
+    n_districts = select(func.count()).select_from(districts).scalar_subquery()
+    D, C = districts.c, categories.c
+    keys = (D.code, D.name, D.name_ru, C.code, C.name, C.name_ru, which)
     return conn.execute(
-        select(T.district_id, T.category_id, which, func.count(), func.min(T.created_at))
+        select(*keys, func.count(), func.min(T.created_at), first, n_districts)
+        .select_from(tickets.join(districts, D.id == T.district_id)
+                     .join(categories, C.id == T.category_id))
         .where(or_(*(and_(T.created_at > at(s), T.created_at <= at(e)) for s, e in spans)),
-               T.district_id.is_not(None),
                or_(T.rejected_at.is_(None), T.rejected_at > at(f.as_of)))
-        .group_by(T.district_id, T.category_id, which)
+        .group_by(*keys)
     ).all()
 
 
@@ -106,40 +112,31 @@ def spikes(conn: Connection, f: Filters, rules: Rules | None = None) -> list[Spi
     """The spikes as of `f.as_of`, the least likely first."""
     rule = (rules or load_rules()).spikes
     spans = windows(f, rule)
-    first = conn.execute(select(func.min(T.created_at))).scalar()
-    history = [w for w in range(1, len(spans)) if first is not None and spans[w][0] >= first]
+    rows = window_counts(conn, f, spans)
+    if not rows:
+        return []
+    first, n_districts = rows[0][-2], rows[0][-1]
+    history = [w for w in range(1, len(spans)) if spans[w][0] >= first]
     if len(history) < 2:
         return []  # too little history to know what is usual
-    counts: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-    since: dict[tuple[int, int], datetime] = {}
-    city: dict[int, int] = defaultdict(int)
-    for district_id, category_id, w, n, earliest in window_counts(conn, f, spans):
-        counts[(district_id, category_id)][w] = n
+    counts: dict[tuple, dict[int, int]] = defaultdict(dict)
+    since: dict[tuple, datetime] = {}
+    city: dict[str, int] = defaultdict(int)
+    for *names, w, n, earliest, _, _ in rows:
+        key = tuple(names)
+        counts[key][w] = n
         if w == 0:
-            since[(district_id, category_id)] = earliest
+            since[key] = earliest
         elif w in history:
-            city[category_id] += n
-    n_districts = conn.execute(select(func.count()).select_from(districts)).scalar_one()
-    names = _names(conn)
+            city[key[3]] += n
     found = []
     for key, by_week in counts.items():
         now = by_week.get(0, 0)
         if now < rule.min_count:
             continue
-        prior = city[key[1]] / (len(history) * n_districts)
+        prior = city[key[3]] / (len(history) * n_districts)
         usual = usual_level([by_week.get(w, 0) for w in history], prior, rule)
         p = poisson_tail(now, usual)
         if p < rule.alpha:
-            d, c = names["d"][key[0]], names["c"][key[1]]
-            found.append(Spike(d[0], d[1], d[2], c[0], c[1], c[2], now, usual, since[key], p))
+            found.append(Spike(*key, now, usual, since[key], p))
     return sorted(found, key=lambda s: (s.p, -s.count, s.district, s.category))
-
-
-def _names(conn: Connection) -> dict[str, dict[int, tuple]]:
-    """Code and names of every district and category, by id."""
-    return {
-        "d": {r[0]: r[1:] for r in conn.execute(select(
-            districts.c.id, districts.c.code, districts.c.name, districts.c.name_ru))},
-        "c": {r[0]: r[1:] for r in conn.execute(select(
-            categories.c.id, categories.c.code, categories.c.name, categories.c.name_ru))},
-    }
