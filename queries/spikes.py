@@ -94,17 +94,23 @@ def window_counts(conn: Connection, f: Filters, spans: list[tuple[datetime, date
     districts on every row."""
     which = case(*((and_(T.created_at > at(s), T.created_at <= at(e)), w)
                    for w, (s, e) in enumerate(spans)), else_=-1).label("w")
+    counted = (
+        select(T.district_id, T.category_id, which, func.count().label("n"),
+               func.min(T.created_at).label("earliest"))
+        .where(or_(*(and_(T.created_at > at(s), T.created_at <= at(e)) for s, e in spans)),
+               T.district_id.is_not(None),
+               or_(T.rejected_at.is_(None), T.rejected_at > at(f.as_of)))
+        .group_by(T.district_id, T.category_id, which)
+        .subquery()
+    )
     first = select(func.min(T.created_at)).scalar_subquery()
     n_districts = select(func.count()).select_from(districts).scalar_subquery()
     D, C = districts.c, categories.c
-    keys = (D.code, D.name, D.name_ru, C.code, C.name, C.name_ru, which)
     return conn.execute(
-        select(*keys, func.count(), func.min(T.created_at), first, n_districts)
-        .select_from(tickets.join(districts, D.id == T.district_id)
-                     .join(categories, C.id == T.category_id))
-        .where(or_(*(and_(T.created_at > at(s), T.created_at <= at(e)) for s, e in spans)),
-               or_(T.rejected_at.is_(None), T.rejected_at > at(f.as_of)))
-        .group_by(*keys)
+        select(D.code, D.name, D.name_ru, C.code, C.name, C.name_ru, counted.c.w, counted.c.n,
+               counted.c.earliest, first, n_districts)
+        .select_from(counted.join(districts, D.id == counted.c.district_id)
+                     .join(categories, C.id == counted.c.category_id))
     ).all()
 
 
