@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="built here with the demo city's seed when it has no tickets")
     parser.add_argument("--days", type=int, default=30, help="days looked at (default 30)")
     parser.add_argument("--seed", type=int, default=1563)
+    parser.add_argument("--end", type=datetime.fromisoformat, default=NOW,
+                        help="the last instant looked at, ISO-8601 with offset (default: the "
+                             "seed's now, 2026-11-26T09:30:00+00:00)")
     args = parser.parse_args(argv)
     engine = make_engine(args.database)
     migrate(engine)
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if empty:
         seed(engine, None, args.seed, NOW, progress=True)
     with engine.connect() as conn:
-        result = count_alarms(conn, NOW, args.days, "Europe/Moscow", progress=True)
+        result = count_alarms(conn, args.end, args.days, "Europe/Moscow", progress=True)
     print(f"{result.hours} hours × {result.cells} district × category cells: "
           f"{result.spikes} spikes ({result.spike_hours} flagged hours), "
           f"{result.incidents} incidents")
