@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 from tqdm import tqdm
 
+from bench.databases import BENCH_DIR
 from db.engine import make_engine, migrate
 from db.seed import seed
 from queries.filters import Filters
@@ -23,7 +24,7 @@ from queries.incidents import incidents
 from queries.rules import Rules, load_rules
 from queries.spikes import spikes
 
-NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # the benchmark's "now"
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # the benchmark's "now", not the seed's own
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,16 @@ def count_alarms(conn: Connection, end: datetime, days: int, tz: str,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.alarms", description=__doc__)
-    parser.add_argument("--database", default="sqlite:///data/bench/alarms.db",
-                        help="built here with the demo city's seed when it has no tickets")
+    parser.add_argument("--database", default=f"sqlite:///{BENCH_DIR / 'alarms.db'}",
+                        help="built here with the demo city's seed when it has no tickets "
+                             "(default: data/bench/alarms.db)")
     parser.add_argument("--days", type=int, default=30, help="days looked at (default 30)")
     parser.add_argument("--seed", type=int, default=1563)
     parser.add_argument("--end", type=datetime.fromisoformat, default=NOW,
                         help="the last instant looked at, ISO-8601 with offset (default: the "
                              "seed's now, 2026-11-26T09:30:00+00:00)")
     args = parser.parse_args(argv)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(args.database)
     migrate(engine)
     with engine.connect() as conn:
