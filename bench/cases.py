@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from bench.databases import NOW
 from db.schema import OPEN_STATUSES, STATUSES, tickets
-from queries import channels, counters, reference, summary, trend, workload
+from queries import channels, counters, incidents, reference, spikes, summary, trend, workload
 from queries import map as map_query
 from queries import tickets as ticket_query
 from queries.filters import SUBSETS, Filters
@@ -75,6 +75,8 @@ def cases(ticket: str) -> list[Case]:
         Case("ticket_card", lambda c: ticket_query.ticket_card(c, ticket)),
         Case("reference lists", _reference),
         Case("summary", lambda c: summary.summary(c, PAGE)),
+        Case("incidents", lambda c: incidents.incidents(c, PAGE)),
+        Case("spikes", lambda c: spikes.spikes(c, PAGE)),
     ]
     return out
 

@@ -133,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration", type=float, default=None,
                      help="stop after this many real seconds (default: until Ctrl-C)")
     sim.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    sim.add_argument("--incident", metavar="CATEGORY",
+                     help="also play an incident: a burst of reports of this category (code or "
+                          "name, e.g. \"No water\") from one spot")
+    sim.add_argument("--district", metavar="NAME", help="with --incident: where (code or name)")
+    sim.add_argument("--reports", type=int, default=30,
+                     help="with --incident: how many reports (default 30)")
+    sim.add_argument("--minutes", type=float, default=45,
+                     help="with --incident: over how many minutes of the city's clock (default 45)")
     sim.set_defaults(handler=_simulate)
 
     user = commands.add_parser("user", help="add a user, set a password, disable a user; "

@@ -93,3 +93,10 @@ def telegram_token() -> str | None:
 def telegram_api_url() -> str:
     """`CITYDESK_TELEGRAM_API_URL`: where Telegram's Bot API answers."""
     return os.environ.get("CITYDESK_TELEGRAM_API_URL") or "https://api.telegram.org"
+
+
+def incident_rules_path() -> Path:
+    """`CITYDESK_INCIDENT_RULES`: the TOML file of the incident and spike rules (distance, hours,
+    minimum reports, per category; the spike test's window and threshold)."""
+    given = os.environ.get("CITYDESK_INCIDENT_RULES")
+    return Path(given) if given else ROOT / "db" / "data" / "incidents.toml"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from math import erfc, log, sqrt
 from zoneinfo import ZoneInfo
@@ -279,37 +279,108 @@ def _arrivals(world: World, rng: np.random.Generator, s: float, e: float,
     dept_index = {d.code: i for i, d in enumerate(city.DEPARTMENTS)}
     out = []
     for k in range(n):
-        category = city.CATEGORIES[cat[k]]
-        category_id = int(c.ref.category_ids[cat[k]])
-        home = dept_index[category.department]
+        home = dept_index[city.CATEGORIES[cat[k]].department]
         dept = (home + int(shift[k])) % len(city.DEPARTMENTS) if misrouted[k] else home
-        place = city.DISTRICTS[district[k]]
-        address = f"{place.streets[street[k] % len(place.streets)]}, {house[k]}"
-        chan = city.CHANNELS[channel[k]]
-        number = world.next_number + k
-        at = datetime.fromtimestamp(int(created[k]), UTC)
-        row = {
-            "external_id": f"{PREFIX}{number:08d}",
-            "channel_id": int(c.ref.channel_ids[channel[k]]),
-            "category_id": category_id,
-            "department_id": int(c.ref.department_ids[dept]),
-            "district_id": int(c.ref.district_ids[district[k]]),
-            "status": "new",
-            "priority": 1 if category.urgent else 3 if low[k] else 2,
-            "description": f"{category.name_ru}: {address}",
-            "address": address,
-            "lat": None if no_point[k] else round(float(lat[k]), 6),
-            "lon": None if no_point[k] else round(float(lon[k]), 6),
-            "source_url": (f"https://{chan.code}.example/post/sim{number}"
-                           if chan.kind == "social" else None),
-            "created_at": at,
-            "due_at": due_at(at, c.sla_s[category_id] / 3600),
-            "updated_at": at,
-            "version": 2,  # its two events: received, and assigned to a service
-        }
-        assigned = datetime.fromtimestamp(min(int(created[k]) + ASSIGN_DELAY, int(e)), UTC)
-        out.append(Arrival(row, assigned))
+        out.append(_arrival(c, world.next_number + k, int(cat[k]), int(district[k]),
+                            int(channel[k]), dept, None if no_point[k] else (lat[k], lon[k]),
+                            int(created[k]), int(e), int(house[k]), int(street[k]), low[k]))
     return out
+
+
+def _arrival(c: City, number: int, cat: int, district: int, channel: int, dept: int,
+             point: tuple[float, float] | None, created: int, end: int, house: int, street: int,
+             low: bool) -> Arrival:
+    """One new ticket (indices into db.city's tuples), received at `created` (epoch s)."""
+    category = city.CATEGORIES[cat]
+    category_id = int(c.ref.category_ids[cat])
+    place = city.DISTRICTS[district]
+    address = f"{place.streets[street % len(place.streets)]}, {house}"
+    chan = city.CHANNELS[channel]
+    at = datetime.fromtimestamp(created, UTC)
+    row = {
+        "external_id": f"{PREFIX}{number:08d}",
+        "channel_id": int(c.ref.channel_ids[channel]),
+        "category_id": category_id,
+        "department_id": int(c.ref.department_ids[dept]),
+        "district_id": int(c.ref.district_ids[district]),
+        "status": "new",
+        "priority": 1 if category.urgent else 3 if low else 2,
+        "description": f"{category.name_ru}: {address}",
+        "address": address,
+        "lat": None if point is None else round(float(point[0]), 6),
+        "lon": None if point is None else round(float(point[1]), 6),
+        "source_url": (f"https://{chan.code}.example/post/sim{number}"
+                       if chan.kind == "social" else None),
+        "created_at": at,
+        "due_at": due_at(at, c.sla_s[category_id] / 3600),
+        "updated_at": at,
+        "version": 2,  # its two events: received, and assigned to a service
+    }
+    assigned = datetime.fromtimestamp(min(created + ASSIGN_DELAY, end), UTC)
+    return Arrival(row, assigned)
+
+
+# ------------------------------------------------------------------------------------------------
+# An incident: many reports of one kind from around one point, within minutes.
+
+
+@dataclass(frozen=True)
+class Burst:
+    """`len(at)` reports of one category (index in db.city) from around (lat, lon) in a district,
+    received at the instants `at` (epoch s, ascending)."""
+
+    category: int
+    district: int
+    lat: float
+    lon: float
+    at: tuple[float, ...]
+
+
+def find_code(text: str, items: tuple, what: str) -> int:
+    """The index of the item named by `text`: its code, its English or Russian name, or (case
+    and spaces aside) a code or name holding all its words; a one-line error otherwise."""
+    wanted = text.strip().casefold()
+    for i, item in enumerate(items):
+        if wanted in (item.code, item.code.replace("_", " "), item.name.casefold(),
+                      item.name_ru.casefold()):
+            return i
+    words = wanted.replace("_", " ").split()
+    close = [i for i, item in enumerate(items)
+             if words and all(w in f"{item.code.replace('_', ' ')} {item.name} {item.name_ru}"
+                              .casefold().split() for w in words)]
+    if len(close) == 1:
+        return close[0]
+    known = ", ".join(item.code for item in items)
+    raise ValueError(f"no single {what} called {text!r}" + (
+        f" (it could be {', '.join(items[i].code for i in close)})" if close else
+        f"; known: {known}"))
+
+
+def plan_burst(category: str, district: str, reports: int, minutes: float, start: float,
+               clock: Clock, rng: np.random.Generator) -> Burst:
+    """A burst beginning at `start` (epoch s) and lasting `minutes` on the city's clock, from a
+    point near the district's centre."""
+    cat = find_code(category, city.CATEGORIES, "category")
+    where = find_code(district, city.DISTRICTS, "district")
+    place = city.DISTRICTS[where]
+    real = minutes * 60 / clock.speed
+    at = tuple(sorted(start + rng.uniform(0, real, reports)))
+    return Burst(cat, where, place.lat + rng.normal(0, 0.003), place.lon + rng.normal(0, 0.004),
+                 at)
+
+
+def burst_arrivals(world: World, burst: Burst, rng: np.random.Generator, s: float, e: float,
+                   first_number: int) -> list[Arrival]:
+    """The burst's reports received in (s, e], scattered ~150 m round its point."""
+    due = [t for t in burst.at if s < t <= e]
+    home = [d.code for d in city.DEPARTMENTS].index(city.CATEGORIES[burst.category].department)
+    share = np.array([ch.share for ch in city.CHANNELS])
+    return [_arrival(world.city, first_number + k, burst.category, burst.district,
+                     int(rng.choice(len(share), p=share / share.sum())), home,
+                     (burst.lat + rng.normal(0, 0.0012), burst.lon + rng.normal(0, 0.0017)),
+                     max(int(t), int(s) + 1), int(e), int(rng.integers(1, 140)),
+                     int(rng.integers(0, 1000)), False)
+            for k, t in enumerate(due)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -410,11 +481,17 @@ def apply(engine: Engine, plan: Plan) -> Counts:
 
 
 def tick(engine: Engine, c: City, rng: np.random.Generator, start: datetime, end: datetime,
-         clock: Clock) -> Counts:
-    """One step: read the city as of `end`, decide what happened in (start, end], write it."""
+         clock: Clock, burst: Burst | None = None) -> Counts:
+    """One step: read the city as of `end`, decide what happened in (start, end], write it;
+    with the burst's reports that fall in the window."""
     with engine.connect() as conn:
         world = read_world(conn, c, end)
-    return apply(engine, step(world, rng, start, end, clock))
+    plan = step(world, rng, start, end, clock)
+    if burst is not None:
+        extra = burst_arrivals(world, burst, rng, start.timestamp(), end.timestamp(),
+                               world.next_number + len(plan.arrivals))
+        plan = replace(plan, arrivals=plan.arrivals + tuple(extra))
+    return apply(engine, plan)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -426,15 +503,18 @@ def _now() -> datetime:
 
 
 def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
-        seed: int | None = None, progress: bool = True, every: float = STEP_SECONDS) -> Counts:
+        seed: int | None = None, progress: bool = True, every: float = STEP_SECONDS,
+        incident: tuple[str, str, int, float] | None = None) -> Counts:
     """Step the city every `every` real seconds for `duration` seconds (None: until
-    interrupted). An unreachable database pauses it; it carries on when the database is back."""
+    interrupted). An unreachable database pauses it; it carries on when the database is back.
+    `incident` (category, district, reports, city minutes) plays a burst from the start."""
     rng = np.random.default_rng(seed)
     with engine.begin() as conn:
         c = load_city(conn, city_tz())
     total = Counts()
     began, last = time.monotonic(), _now()
     clock = Clock(last.timestamp(), speed)
+    burst = None if incident is None else plan_burst(*incident, last.timestamp(), clock, rng)
     bar = tqdm(total=duration, unit="s", desc=f"simulating ×{speed:g}", disable=not progress,
                file=sys.stderr, bar_format="{desc} {elapsed}{postfix}" if duration is None
                else None)
@@ -444,7 +524,7 @@ def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
             now = _now()
             start = max(last, now - timedelta(seconds=MAX_GAP))
             try:
-                total += tick(engine, c, rng, start, now, clock)
+                total += tick(engine, c, rng, start, now, clock, burst)
                 last = now
             except UNREACHABLE:
                 total.outages += 1
@@ -468,8 +548,23 @@ def simulate_command(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("--speed must be above 0", file=sys.stderr)
         return 2
+    incident = None
+    if args.incident is not None or args.district is not None:
+        if args.incident is None or args.district is None:
+            print("--incident and --district go together", file=sys.stderr)
+            return 2
+        if args.reports < 1 or args.minutes <= 0:
+            print("--reports and --minutes must be above 0", file=sys.stderr)
+            return 2
+        try:
+            find_code(args.incident, city.CATEGORIES, "category")
+            find_code(args.district, city.DISTRICTS, "district")
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        incident = (args.incident, args.district, args.reports, args.minutes)
     tqdm.monitor_interval = 0  # its thread would outlive Ctrl-C and complain at exit
     engine = make_engine(args.database)
-    counts = run(engine, args.speed, args.duration, args.seed)
+    counts = run(engine, args.speed, args.duration, args.seed, incident=incident)
     print(", ".join(f"{name} {n}" for name, n in _postfix(counts).items()))
     return 0

@@ -1,5 +1,5 @@
-"""`python -m queries summary|week …`: the overview's figures and the weekly meeting's, from the
-same query code as the pages."""
+"""`python -m queries summary|incidents|spikes|week …`: the overview's figures, its open
+incidents and spikes, and the weekly meeting's review, from the same query code as the pages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from db.config import at_risk_window, city_tz, language
 from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from queries.filters import Filters
+from queries.incidents import incidents
+from queries.rules import RulesError, load_rules
+from queries.spikes import spikes
 from queries.summary import summary
 from queries.week import last_full_week, parse_week, review
 
@@ -25,9 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m queries", description=__doc__)
     parser.add_argument("--database", help="SQLAlchemy URL (default: DATABASE_URL or data/)")
     commands = parser.add_subparsers(dest="command", required=True)
-    cmd = commands.add_parser("summary", help="counters and per-department workload")
-    cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
-    cmd.add_argument("--as-of", help="ISO-8601 instant (default: now)")
+    for name, what in (("summary", "counters and per-department workload"),
+                       ("incidents", "open incidents: many reports of one kind from one place, "
+                                     "biggest first"),
+                       ("spikes", "districts whose reports of one kind run far above usual")):
+        cmd = commands.add_parser(name, help=what)
+        cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+        cmd.add_argument("--as-of", help="ISO-8601 instant (default: now)")
     cmd = commands.add_parser("week", help="a week's review: the city and each department")
     cmd.add_argument("--json", action="store_true", help="print JSON (default: a table)")
     cmd.add_argument("--as-of", help="ISO-8601 instant (default: now); picks the last full week")
@@ -44,17 +51,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "week":
         return _week(args, f)
     try:
+        rules = load_rules() if args.command != "summary" else None
+    except RulesError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
         engine = make_engine(args.database)
         ensure_schema(engine)
         with engine.connect() as conn:
-            result = summary(conn, f)
+            if args.command == "summary":
+                result = summary(conn, f)
+            elif args.command == "incidents":
+                result = [i.as_dict() for i in incidents(conn, f, rules)]
+            else:
+                result = [s.as_dict() for s in spikes(conn, f, rules)]
     except UNREACHABLE as error:
         print(unreachable_message(error), file=sys.stderr)
         return 3
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
+    elif args.command == "summary":
         _print_table(result)
+    else:
+        _print_list(args.command, result)
     return 0
 
 
@@ -109,6 +128,22 @@ def _print_table(result: dict) -> None:
     for d in result["departments"]:
         print(f"{d['department'][:44]:<45}{d['open']:>6}{d['overdue']:>9}{d['at_risk']:>9}"
               f"{d['received_7d']:>9}{d['resolved_7d']:>8}")
+
+
+def _print_list(command: str, items: list[dict]) -> None:
+    if not items:
+        print(f"no {command} as of then")
+        return
+    if command == "incidents":
+        print(f"{'reports':>7}  {'category':<28}{'district':<22}{'first':<27}last")
+        for i in items:
+            print(f"{i['reports']:>7}  {i['category_name'][:27]:<28}"
+                  f"{(i['district_name'] or '')[:21]:<22}{i['first']:<27}{i['last']}")
+    else:
+        print(f"{'count':>5}{'usual':>7}  {'category':<28}{'district':<22}since")
+        for s in items:
+            print(f"{s['count']:>5}{s['usual']:>7}  {s['category_name'][:27]:<28}"
+                  f"{s['district_name'][:21]:<22}{s['since']}")
 
 
 if __name__ == "__main__":

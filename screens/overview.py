@@ -5,7 +5,7 @@ import streamlit as st
 from db.config import basemap_url, city_tz
 from queries.filters import SUBSETS
 from queries.map import Box
-from ui import charts, data, live, social, view, widgets
+from ui import charts, data, incidents, live, social, view, widgets
 from ui.format import clock, instant, number
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
@@ -36,6 +36,7 @@ def draw() -> None:
     counts = data.guarded(data.load_counters, f)
     if counts is not None:
         widgets.counter_row(counts, f)
+    found = incidents.overview_block(f, lang)
 
     # Map and workload
     map_column, workload_column = st.columns([3, 2])
@@ -55,7 +56,7 @@ def draw() -> None:
                 st.caption(t("map.no_points"))
             framed = live.steady("map", current.scope, lambda: ticket_view(points.frame, MAP_SIZE))
             picked = st.pydeck_chart(build_deck(points, reference["districts"], lang, basemap,
-                                                size=MAP_SIZE, view=framed),
+                                                size=MAP_SIZE, view=framed, incidents=found),
                                      on_select="rerun", selection_mode="single-object", key="map",
                                      height=MAP_SIZE[1])
             objects = picked.selection.objects if picked else {}

@@ -11,7 +11,7 @@ import streamlit as st
 from db.config import at_risk_window, city_tz
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import charts, data, live, wall, week
+from ui import charts, data, incidents, live, wall, week
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
@@ -32,6 +32,7 @@ def city_panel(f: Filters) -> None:
     counts = data.guarded(data.load_counters, f)
     points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
     reference = data.guarded(data.load_reference)
+    found = incidents.wall_block(f, lang)
     figures, map_column = st.columns([2, 3], gap="large")
     if counts is not None:
         items = [wall.Tile("open", t("counter.open"), counts.open),
@@ -48,7 +49,8 @@ def city_panel(f: Filters) -> None:
         with map_column:
             st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
                                        size=wall.MAP_SIZE, name_size=wall.NAME_SIZE,
-                                       view=ticket_view(points.frame, wall.MAP_SIZE)),
+                                       view=ticket_view(points.frame, wall.MAP_SIZE),
+                                       incidents=found),
                             height=wall.MAP_SIZE[1])
 
 

@@ -419,4 +419,20 @@ CATALOG: dict[str, dict[str, str]] = {
                           "counts tickets whose 24 hours have run out or that were accepted.",
                     "ru": "От публикации поста до принятия обращения в работу. Доля за 24 ч — "
                           "среди обращений, чьи 24 часа истекли или которые уже приняты."},
+    # issue 16: incidents and spikes
+    "incidents.title": {"en": "Incidents and spikes", "ru": "Происшествия и всплески"},
+    "incidents.none": {"en": "No incidents or spikes now: no cluster of reports of one kind from one place, "
+                             "no district far above its usual.",
+                       "ru": "Сейчас нет происшествий и всплесков: нет скоплений однотипных обращений из "
+                             "одного места, ни один район не превышает обычный уровень."},
+    "incidents.item": {"en": "{category} · {district} · {n} reports · {first}–{last}",
+                       "ru": "{category} · {district} · обращений: {n} · {first}–{last}"},
+    "incidents.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "incidents.received": {"en": "Received", "ru": "Поступило"},
+    "spikes.item": {"en": "Spike: {category} in {district}: {count} reports in the last {hours} h, "
+                          "usually {usual}; since {since}",
+                    "ru": "Всплеск: {category}, {district}: {count} обращений за {hours} ч, "
+                          "обычно {usual}; с {since}"},
+    "map.incidents": {"en": "Incidents: {n}, marked on the map by red rings with their number of reports.",
+                      "ru": "Происшествий: {n}; на карте — красные кольца с числом обращений."},
 }

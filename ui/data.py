@@ -19,7 +19,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
 from queries import audit, channels, counters, reference, tickets, trend, week, workload
+from queries import incidents as incident_query
 from queries import map as map_query
+from queries import spikes as spike_query
 from queries.filters import Filters
 
 TTL = refresh_seconds()
@@ -105,6 +107,16 @@ def load_social_response(f: Filters):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_map(f: Filters, box: map_query.Box | None = None):
     return _read(map_query.map_points, f, box)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_incidents(f: Filters):
+    return _read(incident_query.incidents, f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_spikes(f: Filters):
+    return _read(spike_query.spikes, f)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.data_utils import compute_view
 
+from queries.incidents import Incident
 from queries.map import MapData
 from ui.format import duration
 from ui.i18n import name_of, translate
@@ -203,10 +205,30 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
     return frame
 
 
+def incident_layers(incidents: Sequence[Incident], dark: bool = False) -> list[pdk.Layer]:
+    """A red ring round each incident's centre with its number of reports; none without
+    incidents. Not pickable: the tooltip belongs to the tickets under them."""
+    if not incidents:
+        return []
+    rings = pd.DataFrame({"lon": [i.long for i in incidents], "lat": [i.lat for i in incidents],
+                          "label": [str(i.size) for i in incidents]})
+    return [
+        pdk.Layer("ScatterplotLayer", rings, id="incidents", get_position=["lon", "lat"],
+                  get_radius=250, radius_min_pixels=16, stroked=True, filled=False,
+                  get_line_color=[230, 0, 0, 255], line_width_min_pixels=4, pickable=False),
+        pdk.Layer("TextLayer", rings, id="incident-counts", get_position=["lon", "lat"],
+                  get_text="label", get_size=16, get_color=[255, 255, 255, 255] if dark
+                  else [150, 0, 0, 255], font_weight=800, get_pixel_offset=[0, -26],
+                  character_set="'auto'", font_family="'DejaVu Sans, Arial, sans-serif'"),
+    ]
+
+
 def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None = None,
                dark: bool = False, size: tuple[int, int] | None = None,
-               name_size: int = NAME_SIZE, view: pdk.ViewState | None = None) -> pdk.Deck:
-    """Districts, a heat layer, and pickable points (or cells when there are too many).
+               name_size: int = NAME_SIZE, view: pdk.ViewState | None = None,
+               incidents: Sequence[Incident] = ()) -> pdk.Deck:
+    """Districts, a heat layer, and pickable points (or cells when there are too many), and a
+    ring round each of the `incidents`.
 
     Given the map's `size` in pixels, the view (unless one is given) frames every district's
     name whole, and only the names that fit whole and apart are drawn; otherwise the view fits
@@ -246,7 +268,7 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
         tooltip = {"html": "<b>{category_text}</b><br/>{address}<br/>{department_text}"
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
     return pdk.Deck(
-        layers=layers + ([] if names is None else [names]),
+        layers=layers + incident_layers(incidents, dark) + ([] if names is None else [names]),
         initial_view_state=view,
         map_style=basemap,
         map_provider="carto" if basemap else None,

@@ -1,0 +1,101 @@
+"""Incidents and spikes on the overview and the meeting screen (AppTest, both databases): what is
+shown equals the queries, in both languages, each incident opens to its tickets, the maps ring
+them, and a quiet city says so."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from db.seed import seed
+from queries.filters import Filters
+from queries.incidents import incidents
+from queries.rules import load_rules
+from queries.spikes import spikes
+from tests.factory import add_ticket
+from tests.pages import app
+from ui import data
+from ui.incidents import incident_title, inert, spike_text
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+AS_OF = "2026-11-26T12:30:00+03:00"
+
+
+@pytest.fixture
+def quiet(engine, monkeypatch):
+    seed(engine, 3000, 5, NOW, progress=False, days=20)
+    monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: NOW)
+    return engine
+
+
+@pytest.fixture
+def burst(quiet):
+    """Thirty no-water reports from around one point in Gagarinsky in the last hour."""
+    rng = np.random.default_rng(1)
+    for k in range(30):
+        created = NOW - timedelta(minutes=58) + timedelta(minutes=2 * k)
+        add_ticket(quiet, created, department="WATER", category="no_water",
+                   district="gagarinsky", lat=44.580 + rng.normal(0, 0.0012),
+                   lon=33.463 + rng.normal(0, 0.0017), external_id=f"W-{k:03d}")
+    return quiet
+
+
+def found(engine):
+    f = Filters(as_of=NOW, tz="Europe/Moscow")
+    with engine.connect() as conn:
+        return incidents(conn, f), spikes(conn, f)
+
+
+def deck_layers(at) -> list[str]:
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return [layer["id"] for layer in deck["layers"]]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, monkeypatch,
+                                                                 lang):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    expected, jumps = found(burst)
+    assert expected and jumps
+    labels = [e.label for e in at.expander]
+    assert labels[:len(expected)] == ["🚨 " + inert(incident_title(i, lang)) for i in expected]
+    assert labels[0].startswith("🚨 " + ("No cold water · Gagarinsky · 30 reports" if lang == "en"
+                                        else "Нет холодной воды · Гагаринский · обращений: 30"))
+    table = at.expander[0].dataframe[0].value
+    assert list(table.iloc[:, 0]) == [f"/ticket?id={x}" for x in expected[0].tickets]
+    hours = load_rules().spikes.hours
+    assert [w.value for w in at.warning] == [inert(spike_text(s, lang, hours)) for s in jumps]
+    assert "incidents" in deck_layers(at)
+
+
+def test_the_meeting_screen_shows_them_above_the_city(burst, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, view="wall", panel="1")
+    at.run()
+    assert not at.exception
+    expected, jumps = found(burst)
+    markup = "\n".join(m.value for m in at.markdown)
+    assert f'data-incident="{expected[0].tickets[0]}"' in markup
+    assert incident_title(expected[0], "en") in markup
+    assert spike_text(jumps[0], "en", load_rules().spikes.hours) in markup
+    assert "incidents" in deck_layers(at)
+
+
+def test_a_quiet_city_says_so_and_draws_no_rings(quiet, db_url, monkeypatch):
+    assert found(quiet) == ([], [])
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("No incidents or spikes now") for c in at.caption)
+    assert not at.expander
+    assert "incidents" not in deck_layers(at)
+
+
+def test_names_from_imported_data_stay_inert_in_markdown():
+    assert inert("Pot*hole* [x](javascript:y) <b>$1_000</b>") == \
+        r"Pot\*hole\* \[x\](javascript:y) \<b\>\$1\_000\</b\>"
