@@ -100,7 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="load Open311 GeoReport v2 JSON or CSV")
     imp.add_argument("file", help="a .json or .csv file")
-    imp.add_argument("--tz", help="zone of instants written without an offset (default CITY_TZ)")
+    imp.add_argument("--tz", help="zone of instants written without an offset (default: the "
+                                  "mapping's, else CITY_TZ)")
+    imp.add_argument("--mapping", metavar="CITY.toml",
+                     help="a mapping file naming a CSV export's columns (default: the shipped "
+                          "mapping its header matches)")
+    imp.add_argument("--write-mapping", metavar="CITY.toml",
+                     help="write a starter mapping for the file's header, and import nothing")
     imp.set_defaults(handler=_import)
 
     move = commands.add_parser("reassign", help="reassign tickets to another department")
