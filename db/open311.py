@@ -37,6 +37,10 @@ class Unavailable(Open311Error):
     """The server did not answer usably even after every retry."""
 
 
+class Unreachable(Unavailable):
+    """No answer at all (a refused connection): asking a smaller window cannot help."""
+
+
 class Fatal(Open311Error):
     """Retrying or asking less cannot help: a refused key, no such endpoint."""
 
@@ -51,13 +55,14 @@ class Open311:
 
     def __init__(self, base_url: str, *, api_key: str | None = None,
                  jurisdiction: str | None = None, retries: int = RETRIES,
-                 backoff: float = BACKOFF_SECONDS, timeout: float = TIMEOUT_SECONDS,
+                 backoff: float | None = None, timeout: float = TIMEOUT_SECONDS,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.url = base_url.rstrip("/") + "/requests.json"
         self.api_key = api_key
         self.extra = {k: v for k, v in (("api_key", api_key), ("jurisdiction_id", jurisdiction))
                       if v}
-        self.retries, self.backoff, self.sleep = retries, backoff, sleep
+        self.retries, self.sleep = retries, sleep
+        self.backoff = BACKOFF_SECONDS if backoff is None else backoff
         self.http = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
         self.calls = 0  # requests sent, retries included
 
@@ -73,15 +78,14 @@ class Open311:
         return self._get({"service_request_id": ",".join(ids)})
 
     def _get(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        last = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 self.sleep(min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
             try:
                 return self._once(params)
             except Unavailable as exc:
-                last = str(exc)
-        raise Unavailable(f"{last} ({self.retries + 1} tries)")
+                last = exc
+        raise type(last)(f"{last} ({self.retries + 1} tries)")
 
     def _once(self, params: dict[str, str]) -> list[dict[str, Any]]:
         self.calls += 1
@@ -90,7 +94,7 @@ class Open311:
         except httpx.TimeoutException:
             raise Unavailable("the server did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise Unavailable(self._clean(f"cannot reach the server: {exc}")) from None
+            raise Unreachable(self._clean(f"cannot reach the server: {exc}")) from None
         errors = _error_list(answer)
         said = f": {errors}" if errors else ""
         if answer.status_code in (401, 403):

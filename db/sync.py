@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 from tqdm import tqdm
@@ -32,7 +32,7 @@ from db import feeds
 from db.config import city_tz
 from db.engine import UNREACHABLE, make_engine
 from db.importer import IN_CHUNK, ImportedTicket, TicketWriter, normalise
-from db.open311 import Fatal, Open311, Open311Error, Refused, Unavailable
+from db.open311 import Fatal, Open311, Open311Error, Refused, Unavailable, Unreachable
 from db.schema import feed_tickets, tickets
 
 KIND = "open311"
@@ -90,10 +90,10 @@ class Sync:
     def __init__(self, engine: Engine, server: Open311, name: str, *, every: int = 60,
                  tz: tzinfo | None = None, span: timedelta = SPAN,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 progress: bool = False, err: TextIO = sys.stderr) -> None:
+                 progress: bool = False) -> None:
         self.engine, self.server, self.name, self.every = engine, server, name, every
         self.tz = tz or city_tz()
-        self.span, self.clock, self.progress, self.err = span, clock, progress, err
+        self.span, self.clock, self.progress = span, clock, progress
         self.caps = _Caps()
 
     # -- a run ------------------------------------------------------------------------------
@@ -159,8 +159,8 @@ class Sync:
             self.span = min(self.span, length / 2)  # its span limit: ask no longer windows
             yield from self._halves(start, end)
             return
-        except Unavailable:
-            if length <= SHORTEST_FAILING:
+        except Unavailable as exc:
+            if length <= SHORTEST_FAILING or isinstance(exc, Unreachable):
                 raise
             yield from self._halves(start, end)
             return
@@ -244,7 +244,7 @@ class Sync:
         report.unchanged += unchanged
         report.skips += skips
         for key, reason in skips:
-            print(f"sync: request {key}: {reason}", file=self.err)
+            print(f"sync: request {key}: {reason}", file=sys.stderr)
 
     def _claim(self, conn, external_ids: list[str]) -> None:
         """Mark the tickets as this feed's, so their open ones are read again next run."""
@@ -344,5 +344,5 @@ def _run(sync: Sync, since: datetime, once: bool) -> int:
               f"{sync.every} s", file=sys.stderr)
         return 1
     print(f"sync: {sync.name}: {report.summary()}", flush=True)
-    return 1 if once and report.skips else 0
+    return 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -50,10 +51,11 @@ class Open311Server:
 
     def __init__(self, records: Iterable[dict[str, Any]], *, cap: int = 50,
                  max_span: timedelta = timedelta(days=90), fail_every: int = 0,
-                 malformed_every: int = 0) -> None:
+                 malformed_every: int = 0, delay: float = 0.0) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.cap, self.max_span = cap, max_span
         self.fail_every, self.malformed_every = fail_every, malformed_every
+        self.delay = delay  # seconds before each answer (a slow server, to stop a sync midway)
         self.die_after: int | None = None
         self.served = 0
         self.log: list[str] = []  # what each request got: ok, capped, 503, malformed, span, 500
@@ -129,6 +131,7 @@ class Open311Server:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
+                time.sleep(server.delay)
                 status, body = server.answer(url.path, parse_qs(url.query))
                 data = body.encode()
                 self.send_response(status)
