@@ -117,11 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="follow a dispatch system's Open311 GeoReport v2 "
                                             "endpoint")
-    sync.add_argument("url", metavar="URL", help="the base where requests.json lives")
+    sync.add_argument("url", metavar="URL", nargs="?",
+                      help="the base where requests.json lives (default CITYDESK_OPEN311_URL)")
     sync.add_argument("--once", action="store_true",
                       help="one run; exit non-zero with a reason when it could not complete")
-    sync.add_argument("--every", type=int, default=60, metavar="SECONDS",
-                      help="seconds between runs (default 60)")
+    sync.add_argument("--every", type=int, metavar="SECONDS",
+                      help="seconds between runs (default CITYDESK_OPEN311_EVERY, else 60)")
     sync.add_argument("--since", metavar="ISO",
                       help="the first run reads requests made since then (default 90 days ago)")
     sync.add_argument("--api-key", metavar="KEY", help="the server's api_key, if it wants one")

@@ -68,3 +68,14 @@ def lock_minutes() -> float:
 def idle_minutes() -> float:
     """`CITYDESK_IDLE_MINUTES`: a session left alone this long must sign in again."""
     return max(1.0, float(os.environ.get("CITYDESK_IDLE_MINUTES") or 30))
+
+
+def open311_url() -> str | None:
+    """`CITYDESK_OPEN311_URL`: the city's dispatch system (an Open311 GeoReport v2 base URL);
+    when set, `scripts/run.sh` runs `python -m db sync` beside the dashboard."""
+    return (os.environ.get("CITYDESK_OPEN311_URL") or "").strip() or None
+
+
+def open311_every() -> int:
+    """`CITYDESK_OPEN311_EVERY`: seconds between two syncs of the dispatch system."""
+    return max(1, int(os.environ.get("CITYDESK_OPEN311_EVERY") or 60))

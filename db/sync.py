@@ -29,10 +29,10 @@ from sqlalchemy import Engine, insert, select
 from tqdm import tqdm
 
 from db import feeds
-from db.config import city_tz
+from db.config import city_tz, open311_every, open311_url
 from db.engine import UNREACHABLE, make_engine
 from db.importer import IN_CHUNK, ImportedTicket, TicketWriter, normalise
-from db.open311 import Fatal, Open311, Open311Error, Refused, Unavailable, Unreachable
+from db.open311 import Open311, Open311Error, Refused, Unavailable, Unreachable
 from db.schema import feed_tickets, tickets
 
 KIND = "open311"
@@ -305,25 +305,33 @@ def parse_since(text: str | None, now: datetime) -> datetime:
 def sync_command(args: argparse.Namespace) -> int:
     """`--once`: one run, exit 0, or 1 with a one-line reason. Otherwise a run every `--every`
     seconds until stopped; a failed run is recorded and the next one tries again."""
+    url = args.url or open311_url()
+    if url is None:
+        print("sync: give the server's URL (or set CITYDESK_OPEN311_URL)", file=sys.stderr)
+        return 2
     try:
         since = parse_since(args.since, datetime.now(UTC))
     except ValueError:
         print(f"sync: --since is not an ISO-8601 instant: {args.since!r}", file=sys.stderr)
         return 2
-    if args.every < 1:
+    try:
+        every = open311_every() if args.every is None else args.every
+    except ValueError:
+        print("sync: CITYDESK_OPEN311_EVERY is not a whole number of seconds", file=sys.stderr)
+        return 2
+    if every < 1:
         print("sync: --every must be at least 1 second", file=sys.stderr)
         return 2
     engine = make_engine(args.database)
-    server = Open311(args.url, api_key=args.api_key, jurisdiction=args.jurisdiction)
-    name = feed_name(args.url, args.jurisdiction)
-    sync = Sync(engine, server, name, every=args.every, progress=True)
+    server = Open311(url, api_key=args.api_key, jurisdiction=args.jurisdiction)
+    sync = Sync(engine, server, feed_name(url, args.jurisdiction), every=every, progress=True)
     try:
         while True:
             started = time.monotonic()
             code = _run(sync, since, once=args.once)
             if args.once:
                 return code
-            time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
     except KeyboardInterrupt:
         return 0
     finally:
@@ -334,7 +342,7 @@ def sync_command(args: argparse.Namespace) -> int:
 def _run(sync: Sync, since: datetime, once: bool) -> int:
     try:
         report = sync.run(since)
-    except (SyncError, Fatal) as exc:
+    except SyncError as exc:
         print(f"sync: {sync.name}: {exc}", file=sys.stderr)
         return 1
     except UNREACHABLE:
