@@ -118,9 +118,9 @@ def load_queue(f: Filters, search: str = ""):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_feeds():
-    """Every feed's health as of this interval's "now" (not tied to a view's as-of)."""
-    return _read(feeds.feed_health, live_now())
+def load_feeds(now: datetime):
+    """Every feed's health as of `now` (this interval's, not a view's as-of)."""
+    return _read(feeds.feed_health, now)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -96,8 +96,14 @@ def wall_banner(feeds: list[FeedHealth], lang: str) -> str:
 
 
 def _feeds() -> tuple[list[FeedHealth], datetime] | None:
-    feeds = data.guarded(data.load_feeds)
-    return (feeds, data.live_now()) if feeds else None
+    """Every feed as of this interval; None when there is none, or when the database is away
+    (the page's own outage banner says so)."""
+    now = data.live_now()
+    try:
+        feeds = data.load_feeds(now)
+    except data.OUTAGE_ERRORS:
+        return None
+    return (feeds, now) if feeds else None
 
 
 def overview() -> None:
