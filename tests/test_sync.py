@@ -223,3 +223,16 @@ def test_a_window_the_server_cannot_cut_small_enough_fails_rather_than_loses_rec
         make_sync(engine, server).run(datetime(2024, 4, 1, tzinfo=UTC))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["sync", "--once"], "sync: give the server's URL (or set CITYDESK_OPEN311_URL)\n"),
+    (["sync", "http://127.0.0.1:9/v2", "--since", "yesterday"],
+     "sync: --since is not an ISO-8601 instant: 'yesterday'\n"),
+    (["sync", "http://127.0.0.1:9/v2", "--every", "0"],
+     "sync: --every must be at least 1 second\n"),
+])
+def test_bad_arguments_exit_2_with_one_line(db_url, capsys, monkeypatch, argv, message):
+    monkeypatch.delenv("CITYDESK_OPEN311_URL", raising=False)
+    assert main(["--database", db_url, *argv]) == 2
+    assert capsys.readouterr().err == message
