@@ -203,12 +203,20 @@ class Sync:
 
     def _by_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """The records of these ids; the missing ones are asked again on their own while each
-        answer brings some (a capped answer), and are gone upstream once one brings none."""
+        answer brings some (a capped answer), and are gone upstream once one brings none. A
+        list the server refuses is asked in halves."""
         found: dict[str, dict[str, Any]] = {}
         missing = list(ids)
         while missing:
             asked = set(missing)
-            got = {k: r for r in self.server.by_ids(missing) if (k := _key(r)) in asked}
+            try:
+                answer = self.server.by_ids(missing)
+            except Refused:
+                if len(missing) == 1:
+                    raise
+                half = len(missing) // 2  # a server that takes fewer ids at once
+                answer = self._by_ids(missing[:half]) + self._by_ids(missing[half:])
+            got = {k: r for r in answer if (k := _key(r)) in asked}
             if not got:
                 break
             found.update(got)

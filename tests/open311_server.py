@@ -5,7 +5,8 @@ Open311 as a city's server would: ISO-8601 instants with offsets): windows of
 `requested_datetime` limited to `max_span` (an Open311 error list otherwise), answers cut at
 `cap` records, newest first, with no paging and no word of it, ids as a comma list. Faults come on
 schedule: every `fail_every`-th request a 503, every `malformed_every`-th a page of broken JSON,
-and after `die_after` requests every answer is a 500 (a server that went down).
+and after `die_after` requests every answer is a 500 (a server that went down); `max_ids`
+refuses longer id lists.
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ class Open311Server:
         self.fail_every, self.malformed_every = fail_every, malformed_every
         self.delay = delay  # seconds before each answer (a slow server, to stop a sync midway)
         self.die_after: int | None = None
+        self.max_ids: int | None = None  # a server that refuses longer id lists
         self.served = 0
-        self.log: list[str] = []  # what each request got: ok, capped, 503, malformed, span, 500
+        self.log: list[str] = []  # what each request got: ok, capped, 503, malformed, refused, 500
         self.lock = threading.Lock()
         self.put(records)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -104,7 +106,7 @@ class Open311Server:
                 return self._note(404, "404", _errors(404, "no such method"))
             found = self._find(query)
             if isinstance(found, str):
-                return self._note(400, "span", found)
+                return self._note(400, "refused", found)
             found.sort(key=lambda r: r["requested_datetime"], reverse=True)
             kind = "capped" if len(found) > self.cap else "ok"
             return self._note(200, kind, json.dumps(found[:self.cap]))
@@ -112,6 +114,8 @@ class Open311Server:
     def _find(self, query: dict[str, list[str]]) -> list[dict[str, Any]] | str:
         if "service_request_id" in query:
             ids = ",".join(query["service_request_id"]).split(",")
+            if self.max_ids is not None and len(ids) > self.max_ids:
+                return _errors(400, f"at most {self.max_ids} service_request_id at once")
             return [dict(self.records[i]) for i in ids if i in self.records]
         end = _param(query, "end_date") or datetime.now(UTC)
         start = _param(query, "start_date") or end - timedelta(days=90)

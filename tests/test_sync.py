@@ -113,7 +113,7 @@ def test_one_sync_loads_every_record_once_with_the_figures_of_a_file_import(
         report = make_sync(engine, server, span=timedelta(days=365)).run(SINCE)
     assert (report.inserted, report.updated, report.unchanged) == (LOADED, 0, 0)
     assert [key for key, _ in report.skips] == ["1-870332239"]
-    assert {"capped", "503", "malformed", "span"} <= set(server.log)
+    assert {"capped", "503", "malformed", "refused"} <= set(server.log)
     with engine.connect() as conn:
         created = conn.execute(select(func.count()).where(
             ticket_events.c.kind == "created")).scalar_one()
@@ -236,3 +236,16 @@ def test_bad_arguments_exit_2_with_one_line(db_url, capsys, monkeypatch, argv, m
     monkeypatch.delenv("CITYDESK_OPEN311_URL", raising=False)
     assert main(["--database", db_url, *argv]) == 2
     assert capsys.readouterr().err == message
+
+
+def test_open_tickets_are_read_again_in_shorter_lists_when_the_server_refuses_long_ones(engine):
+    boston = open311_records(DATA / "boston311_sample.csv")
+    server = Open311Server(boston, cap=50)
+    with server.running():
+        sync = make_sync(engine, server)
+        sync.run(SINCE)
+        server.max_ids = 4
+        server.close_ticket("101004143000", datetime.now(UTC) - timedelta(minutes=1))
+        report = sync.run(SINCE)
+    assert (report.reread, report.updated, report.unchanged) == (15, 1, 14)
+    assert "refused" in server.log
