@@ -41,6 +41,12 @@ def _intake(args: argparse.Namespace) -> int:
     return intake_command(args)
 
 
+def _sync(args: argparse.Namespace) -> int:
+    from db.sync import sync_command
+
+    return sync_command(args)
+
+
 def _reassign(args: argparse.Namespace) -> int:
     from db.actions import reassign_command
 
@@ -100,8 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="load Open311 GeoReport v2 JSON or CSV")
     imp.add_argument("file", help="a .json or .csv file")
-    imp.add_argument("--tz", help="zone of instants written without an offset (default CITY_TZ)")
+    imp.add_argument("--tz", help="zone of instants written without an offset (default: the "
+                                  "mapping's, else CITY_TZ)")
+    imp.add_argument("--mapping", metavar="CITY.toml",
+                     help="a mapping file naming a CSV export's columns (default: the shipped "
+                          "mapping its header matches)")
+    imp.add_argument("--write-mapping", metavar="CITY.toml",
+                     help="write a starter mapping for the file's header, and import nothing")
     imp.set_defaults(handler=_import)
+
+    sync = commands.add_parser("sync", help="follow a dispatch system's Open311 GeoReport v2 "
+                                            "endpoint")
+    sync.add_argument("url", metavar="URL", nargs="?",
+                      help="the base where requests.json lives (default CITYDESK_OPEN311_URL)")
+    sync.add_argument("--once", action="store_true",
+                      help="one run; exit non-zero with a reason when it could not complete")
+    sync.add_argument("--every", type=int, metavar="SECONDS",
+                      help="seconds between runs (default CITYDESK_OPEN311_EVERY, else 60)")
+    sync.add_argument("--since", metavar="ISO",
+                      help="the first run reads requests made since then (default 90 days ago)")
+    sync.add_argument("--api-key", metavar="KEY", help="the server's api_key, if it wants one")
+    sync.add_argument("--jurisdiction", metavar="ID", help="jurisdiction_id, for a server "
+                                                           "serving several cities")
+    sync.set_defaults(handler=_sync)
 
     move = commands.add_parser("reassign", help="reassign tickets to another department")
     move.add_argument("ids", nargs="+", metavar="ID", help="a ticket's external id")

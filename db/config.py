@@ -100,3 +100,14 @@ def incident_rules_path() -> Path:
     minimum reports, per category; the spike test's window and threshold)."""
     given = os.environ.get("CITYDESK_INCIDENT_RULES")
     return Path(given) if given else ROOT / "db" / "data" / "incidents.toml"
+
+
+def open311_url() -> str | None:
+    """`CITYDESK_OPEN311_URL`: the city's dispatch system (an Open311 GeoReport v2 base URL);
+    when set, `scripts/run.sh` runs `python -m db sync` beside the dashboard."""
+    return (os.environ.get("CITYDESK_OPEN311_URL") or "").strip() or None
+
+
+def open311_every() -> int:
+    """`CITYDESK_OPEN311_EVERY`: seconds between two syncs of the dispatch system."""
+    return max(1, int(os.environ.get("CITYDESK_OPEN311_EVERY") or 60))

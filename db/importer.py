@@ -105,14 +105,18 @@ class Source:
     unit: str
     records: Iterator[Parsed]
     total: int
+    tz: tzinfo | None = None  # the mapping's zone for instants without an offset, if it has one
 
 
-def read_records(path: Path) -> Source:
-    """Open a JSON array or a CSV file (by suffix, else by its first character)."""
+def read_records(path: Path, mapping: Profile | None = None) -> Source:
+    """Open a JSON array or a CSV file (by suffix, else by its first character); a CSV file is
+    read through `mapping`, else through the shipped mapping its header matches, if any."""
     try:
         if _is_json(path):
+            if mapping is not None:
+                raise ImportFileError("a mapping file applies to a CSV export, not to JSON")
             return _read_json(path)
-        return _read_csv(path)
+        return _read_csv(path, mapping)
     except UnicodeDecodeError:
         raise ImportFileError("not UTF-8 text") from None
     except OSError as exc:
@@ -145,24 +149,35 @@ def _read_json(path: Path) -> Source:
     return Source("record", iter(records), len(records))
 
 
-def _read_csv(path: Path) -> Source:
-    """Check the header and count the records now, so that a bad file fails before any write."""
+def csv_header(path: Path) -> list[str]:
+    """The columns of a CSV file's header."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = csv.reader(f)
-        header = next(rows, None)
-        if header is None:
-            raise ImportFileError("the CSV file is empty")
-        total = sum(1 for row in rows if row)
-    columns = [name.strip() for name in header]
-    profile = profile_for(columns)
-    if profile is not None:
-        columns = import_profiles.header(columns, profile)
+        header = next(csv.reader(f), None)
+    if header is None:
+        raise ImportFileError("the CSV file is empty")
+    return [name.strip() for name in header]
+
+
+def _read_csv(path: Path, mapping: Profile | None) -> Source:
+    """Check the header and count the records now, so that a bad file fails before any write."""
+    given = csv_header(path)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        total = sum(1 for row in csv.reader(f) if row) - 1
+    profile = mapping or profile_for(given)
+    columns = import_profiles.header(given, profile) if profile else given
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if "status" not in columns and "status_detail" not in columns:
         missing.append("status")
+    if missing and mapping is not None:
+        raise ImportFileError(f"under the mapping {mapping.name!r} the CSV header has no column "
+                              f"for {', '.join(missing)} (its columns: {', '.join(given)})")
     if missing:
-        raise ImportFileError(f"the CSV header lacks {', '.join(missing)}")
-    return Source("line", _csv_records(path, columns, profile), total)
+        raise ImportFileError(
+            f"the CSV header lacks {', '.join(missing)} and no mapping file names its columns "
+            f"({', '.join(given)}): write one with --write-mapping CITY.toml, fill it in, and "
+            "import with --mapping CITY.toml")
+    return Source("line", _csv_records(path, columns, profile), total,
+                  profile.time_zone if profile else None)
 
 
 def _csv_records(path: Path, columns: list[str], profile: Profile | None) -> Iterator[Parsed]:
@@ -738,14 +753,15 @@ def _timeline(ticket_id: int, ticket: ImportedTicket, department_id: int) -> lis
 
 
 def import_file(target: Engine | Connection, path: str | Path, tz: tzinfo | None = None, *,
-                progress: bool = False) -> ImportReport:
+                progress: bool = False, mapping: Profile | None = None) -> ImportReport:
     """Import one file; an engine gets one transaction, so a file that fails writes nothing.
 
     A connection is used inside its caller's transaction. Raises ImportFileError when the file
-    itself cannot be read; bad records are skipped and listed in the report.
+    itself cannot be read; bad records are skipped and listed in the report. Instants without an
+    offset are read in `tz`, else in the mapping's zone, else in CITY_TZ.
     """
-    source = read_records(Path(path))
-    tz = tz or city_tz()
+    source = read_records(Path(path), mapping)
+    tz = tz or source.tz or city_tz()
     if isinstance(target, Engine):
         with target.begin() as conn:
             return _import(conn, source, tz, progress)
@@ -799,13 +815,20 @@ def import_command(args: argparse.Namespace) -> int:
     time zone) is unusable: then nothing is written.
     """
     try:
-        tz = ZoneInfo(args.tz) if args.tz else city_tz()
+        tz = ZoneInfo(args.tz) if args.tz else None
     except (ZoneInfoNotFoundError, ValueError):
         print(f"import: unknown time zone {args.tz!r}", file=sys.stderr)
         return 2
+    if args.write_mapping:
+        return _write_mapping(Path(args.file), Path(args.write_mapping))
+    try:
+        mapping = import_profiles.load(args.mapping) if args.mapping else None
+    except import_profiles.MappingError as exc:
+        print(f"import: mapping {exc}", file=sys.stderr)
+        return 2
     engine = make_engine(args.database)
     try:
-        report = import_file(engine, args.file, tz, progress=True)
+        report = import_file(engine, args.file, tz, progress=True, mapping=mapping)
     except ImportFileError as exc:
         print(f"import: {args.file}: {exc}", file=sys.stderr)
         return 2
@@ -816,3 +839,22 @@ def import_command(args: argparse.Namespace) -> int:
     print(report.summary())
     return 1 if report.skips else 0
 
+
+
+def _write_mapping(path: Path, out: Path) -> int:
+    """A starter mapping file for the export's header; nothing is imported."""
+    if out.exists():
+        print(f"import: {out} exists; give another name, or delete it first", file=sys.stderr)
+        return 2
+    try:
+        columns = csv_header(path)
+        out.write_text(import_profiles.starter(columns, path.stem), encoding="utf-8")
+    except UnicodeDecodeError:
+        print(f"import: {path}: not UTF-8 text", file=sys.stderr)
+        return 2
+    except (OSError, csv.Error, ImportFileError) as exc:
+        print(f"import: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: {len(columns)} columns of {path.name}; fill it in, then "
+          f"python -m db import {path} --mapping {out}")
+    return 0

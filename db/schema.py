@@ -278,3 +278,12 @@ feeds = Table(
     Column("last_error_at", UTCDateTime),
     Column("counts", Text),  # JSON: totals by outcome since the feed began
 )
+
+# The tickets each feed wrote (db/sync.py): the ones still open are read again from their source
+# at every run, so a ticket closed upstream is closed here however old it is.
+feed_tickets = Table(
+    "feed_tickets",
+    metadata,
+    Column("feed", String(200), ForeignKey("feeds.name"), primary_key=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), primary_key=True),
+)

@@ -5,7 +5,7 @@ import streamlit as st
 from db.config import basemap_url, city_tz
 from queries.filters import SUBSETS
 from queries.map import Box
-from ui import charts, data, incidents, live, social, view, widgets
+from ui import charts, data, feeds, incidents, live, social, view, widgets
 from ui.format import clock, instant, number
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
@@ -31,6 +31,7 @@ def draw() -> None:
     f = shown.filters
     st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
                  tz=city_tz().key) + (f" · {clock(f.as_of, city_tz())}" if current.live else ""))
+    feeds.overview()
 
     # Counters
     counts = data.guarded(data.load_counters, f)

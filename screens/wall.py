@@ -11,7 +11,7 @@ import streamlit as st
 from db.config import at_risk_window, city_tz
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import charts, data, incidents, live, wall, week
+from ui import charts, data, feeds, incidents, live, wall, week
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
@@ -106,6 +106,7 @@ def draw() -> None:
     f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())
     panel = pinned or wall.next_panel(seconds)
     head = st.empty()
+    feeds.wall(lang)
     PANELS[panel](f)
     down = data.outage()
     shown = down.since if down is not None and down.since is not None else f.as_of

@@ -598,7 +598,9 @@ def test_cli_malformed_json_exits_2_and_writes_nothing(db_url, engine, tmp_path,
     ("object.json", '{"service_requests": []}', "the JSON is not an array of service requests"),
     ("empty.csv", "", "the CSV file is empty"),
     ("la.csv", "SRNumber,CreatedDate,Status\n1-1,01/01/2017 08:00:00 AM,Closed\n",
-     "the CSV header lacks service_request_id, service_name, requested_datetime, status"),
+     "the CSV header lacks service_request_id, service_name, requested_datetime, status and no "
+     "mapping file names its columns (SRNumber, CreatedDate, Status): write one with "
+     "--write-mapping CITY.toml, fill it in, and import with --mapping CITY.toml"),
     ("latin1.csv", b"service_request_id,status\n\xe9\n", "not UTF-8 text"),
 ])
 def test_cli_unreadable_files_exit_2_with_one_line(db_url, tmp_path, capsys, name, content,

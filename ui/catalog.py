@@ -435,4 +435,40 @@ CATALOG: dict[str, dict[str, str]] = {
                           "обычно {usual}; с {since}"},
     "map.incidents": {"en": "Incidents: {n}, marked on the map by red rings with their number of reports.",
                       "ru": "Происшествий: {n}; на карте — красные кольца с числом обращений."},
+    # issue 13: feeds (the dispatch system's Open311 sync, VK, Telegram) and their health
+    "feeds.title": {"en": "Feeds", "ru": "Источники данных"},
+    "feeds.help": {"en": "Sources that bring tickets in by themselves. A feed is stale when it has "
+                         "not synced successfully for {n} of its intervals.",
+                   "ru": "Источники, которые сами приносят обращения. Источник отстал, если он не "
+                         "синхронизировался успешно {n} своих интервала подряд."},
+    "feeds.col.feed": {"en": "Feed", "ru": "Источник"},
+    "feeds.col.kind": {"en": "Kind", "ru": "Тип"},
+    "feeds.col.state": {"en": "State", "ru": "Состояние"},
+    "feeds.col.last_success": {"en": "Last successful sync", "ru": "Последняя успешная синхронизация"},
+    "feeds.col.lag": {"en": "Lag (age of its newest data)", "ru": "Отставание (возраст свежих данных)"},
+    "feeds.col.last_error": {"en": "Last error", "ru": "Последняя ошибка"},
+    "feeds.col.counts": {"en": "Written so far", "ru": "Записано всего"},
+    "feeds.state.ok": {"en": "OK", "ru": "В порядке"},
+    "feeds.state.failing": {"en": "Failing", "ru": "Ошибки"},
+    "feeds.state.stale": {"en": "Stale", "ru": "Отстал"},
+    "feeds.never": {"en": "never", "ru": "ни разу"},
+    "feeds.ago": {"en": "{when} ({ago} ago)", "ru": "{when} ({ago} назад)"},
+    "feeds.error_at": {"en": "{when}: {error}", "ru": "{when}: {error}"},
+    "feeds.stale": {"en": "Feed {name} is stale: no successful sync since {when}. Its tickets are "
+                          "shown as of then.",
+                    "ru": "Источник {name} отстал: нет успешной синхронизации с {when}. Его "
+                          "обращения показаны на это время."},
+    "feeds.stale_never": {"en": "Feed {name} is stale: it has not synced successfully since it "
+                                "started at {when}.",
+                          "ru": "Источник {name} отстал: ни одной успешной синхронизации с запуска "
+                                "в {when}."},
+    "feeds.wall_stale": {"en": "{name}: no new data since {time}",
+                         "ru": "{name}: нет новых данных с {time}"},
+    "feeds.kind.open311": {"en": "Dispatch system (Open311)", "ru": "Диспетчерская система (Open311)"},
+    "feeds.kind.vk": {"en": "VK", "ru": "ВКонтакте"},
+    "feeds.kind.telegram": {"en": "Telegram", "ru": "Телеграм"},
+    "feeds.count.inserted": {"en": "new", "ru": "новых"},
+    "feeds.count.updated": {"en": "changed", "ru": "изменено"},
+    "feeds.count.unchanged": {"en": "unchanged", "ru": "без изменений"},
+    "feeds.count.skipped": {"en": "skipped", "ru": "пропущено"},
 }

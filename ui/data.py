@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
-from queries import audit, channels, counters, reference, tickets, trend, week, workload
+from queries import audit, channels, counters, feeds, reference, tickets, trend, week, workload
 from queries import incidents as incident_query
 from queries import map as map_query
 from queries import spikes as spike_query
@@ -132,6 +132,12 @@ def load_latest(f: Filters, limit: int = 10):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_queue(f: Filters, search: str = ""):
     return _read(tickets.queue, f, search)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_feeds(now: datetime):
+    """Every feed's health as of `now` (this interval's, not a view's as-of)."""
+    return _read(feeds.feed_health, now)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

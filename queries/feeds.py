@@ -1,0 +1,14 @@
+"""Each feed's health as the pages show it (db.feeds keeps it), so pages never read tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from db.feeds import FeedHealth, health
+
+
+def feed_health(conn: Connection, now: datetime) -> list[FeedHealth]:
+    """Every feed of any kind (Open311 sync, VK, Telegram…), by name, as of `now`."""
+    return health(conn, now)
