@@ -39,6 +39,7 @@ from db.engine import make_engine
 from db.import_profiles import Profile, profile_for
 from db.lifecycle import OPEN, Instants, due_at, ended_at, latest, status_at
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
+from db.transactions import Contention, retrying, write_transaction
 
 ACTOR = "import"
 DEFAULT_CHANNEL = "Import"
@@ -542,8 +543,9 @@ _INSTANT_KINDS = ("accepted", "resolved", "closed", "rejected")
 
 _UPDATE = (
     update(tickets)
-    .where(tickets.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in (*OWNED, "updated_at", "reopen_count")})
+    .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version"))
+    .values({name: bindparam(f"b_{name}")
+             for name in (*OWNED, "updated_at", "reopen_count", "source_department")})
     .values(version=tickets.c.version + 1)
 )
 
@@ -561,8 +563,42 @@ class _History:
     reassigned_here: bool = False
 
 
+class ConcurrentChange(Exception):
+    """A ticket kept changing under the import, `CAS_ATTEMPTS` times in a row."""
+
+
+CAS_ATTEMPTS = 3
+
+
+def lock_existing(conn: Connection, external_ids: Iterable[str]) -> None:
+    """Lock, until the transaction ends, the stored tickets among `external_ids`, in the order of
+    their ids (the order every writer of tickets locks in, so that none waits on another in a
+    cycle). An import locks all of its file's tickets first; a single batch needs no call."""
+    _locked(conn, list(external_ids), select(tickets.c.id))
+
+
+def _locked(conn: Connection, external_ids: list[str], what) -> list[Row]:
+    """`what` (a select of tickets) for the tickets among `external_ids`, each locked until the
+    transaction ends, locked and read in id order (after the lock, so as they now are)."""
+    ids: list[int] = []
+    for chunk in _chunks(external_ids):
+        ids += conn.execute(select(tickets.c.id).where(tickets.c.external_id.in_(chunk))).scalars()
+    rows: list[Row] = []
+    for chunk in _chunks(sorted(ids)):
+        rows += conn.execute(what.where(tickets.c.id.in_(chunk))
+                             .order_by(tickets.c.id).with_for_update()).all()
+    return rows
+
+
 class TicketWriter:
-    """Writes batches of tickets through one connection (inside the caller's transaction)."""
+    """Writes batches of tickets through one connection (inside the caller's transaction).
+
+    Every caller (the file import, a feed's sync) gets the same guarantees: the batch's stored
+    tickets are locked in id order and read after the lock; each update is conditional on the
+    version read (compare-and-set), and one that finds a newer version is recomputed on fresh
+    state, never written over it; a ticket's department follows the source only when the
+    source's own word changed since it was last read; `updated_at` never goes back.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -574,35 +610,47 @@ class TicketWriter:
         history = self._history([row.id for row in existing.values()])
         new_rows: list[dict[str, Any]] = []
         new_tickets: list[ImportedTicket] = []
-        changes: list[dict[str, Any]] = []
+        updated = 0
         events: list[dict[str, Any]] = []
-        for ticket in batch:
+        for ticket in sorted(batch, key=lambda t: (t.external_id not in existing,
+                                                   getattr(existing.get(t.external_id), "id", 0))):
             old = existing.get(ticket.external_id)
             if old is None:
                 new_rows.append(self._insert_row(ticket))
                 new_tickets.append(ticket)
                 continue
-            change, change_events = self._update(ticket, old, history.get(old.id, _History()))
-            if change is not None:
-                changes.append(change)
+            change_events = self._write_change(ticket, old, history.get(old.id, _History()))
+            if change_events is not None:
+                updated += 1
                 events.extend(change_events)
         if new_rows:
             ids = dict(self.conn.execute(
                 insert(tickets).returning(tickets.c.external_id, tickets.c.id), new_rows).all())
             for ticket, row in zip(new_tickets, new_rows, strict=True):
                 events.extend(_timeline(ids[ticket.external_id], ticket, row["department_id"]))
-        if changes:
-            self.conn.execute(_UPDATE, changes)
         if events:
             self.conn.execute(insert(ticket_events), events)
-        return len(new_rows), len(changes), len(batch) - len(new_rows) - len(changes)
+        return len(new_rows), updated, len(batch) - len(new_rows) - updated
+
+    def _write_change(self, ticket: ImportedTicket, old: Row,
+                      history: _History) -> list[dict[str, Any]] | None:
+        """Update one stored ticket if the record changes it, conditional on the version read;
+        the events to write, or None when nothing changed. A lost compare-and-set (another
+        writer got there first) is recomputed from the ticket as it now is."""
+        for _ in range(CAS_ATTEMPTS):
+            change, events = self._update(ticket, old, history)
+            if change is None:
+                return None
+            if self.conn.execute(_UPDATE, change).rowcount == 1:
+                return events
+            old = self._existing([ticket.external_id])[ticket.external_id]
+            history = self._history([old.id]).get(old.id, _History())
+        raise ConcurrentChange(f"ticket {ticket.external_id} kept changing while it was imported")
 
     def _existing(self, external_ids: list[str]) -> dict[str, Row]:
-        found: dict[str, Row] = {}
-        for chunk in _chunks(external_ids):
-            for row in self.conn.execute(select(tickets).where(tickets.c.external_id.in_(chunk))):
-                found[row.external_id] = row
-        return found
+        """The stored tickets, locked in id order and read after the lock (so, fresh)."""
+        return {row.external_id: row
+                for row in _locked(self.conn, external_ids, select(tickets))}
 
     def _history(self, ticket_ids: list[int]) -> dict[int, _History]:
         """Notes already on each ticket, and whether the desk itself has reassigned it."""
@@ -646,6 +694,7 @@ class TicketWriter:
             "updated_at": ticket.updated,
             "version": 1,
             "reopen_count": 0,
+            "source_department": ticket.department,
         }
 
     def _update(self, ticket: ImportedTicket, old: Row,
@@ -653,13 +702,18 @@ class TicketWriter:
         """The update (None when nothing changed) and the events of what the record newly reached.
 
         Any change, a new note included, bumps the version. Fields the record leaves out
-        (channel, district, expected_datetime, agency) keep their stored values, and so does the
-        department once the desk has reassigned the ticket: its own decision outranks the feed's.
+        (channel, district, expected_datetime, agency) keep their stored values. The department
+        follows the record's agency only when the source's own word changed since the ticket
+        was last read (`source_department`): a reassignment made at the desk meanwhile stands
+        until the source itself says otherwise. Before the source's word was kept (tickets
+        imported before migration 0011), a desk's reassignment outranks the feed.
         """
         category_id = self.refs.category(ticket.category, ticket.department)[0]
         department_id = old.department_id
-        if ticket.department and not history.reassigned_here:
-            department_id = self.refs.department(ticket.department)
+        said, said_before = ticket.department, old.source_department
+        if said and (said.casefold() != (said_before or "").casefold()) and not (
+                said_before is None and history.reassigned_here):
+            department_id = self.refs.department(said)
         t = ticket.instants
         values = {
             "channel_id": self.refs.channel(ticket.channel) if ticket.channel else old.channel_id,
@@ -693,11 +747,13 @@ class TicketWriter:
         if ticket.status_notes and ticket.status_notes not in {n.text for n in history.notes}:
             events.append(_event(old.id, "note", at, note=ticket.status_notes))
         events.sort(key=_event_order)
-        if not events and all(values[name] == getattr(old, name) for name in OWNED):
+        source = said if said else said_before
+        if not events and source == said_before and all(
+                values[name] == getattr(old, name) for name in OWNED):
             return None, []
         row = {f"b_{name}": value for name, value in values.items()}
-        row.update(b_id=old.id, b_updated_at=max(at, old.updated_at),
-                   b_reopen_count=old.reopen_count + reopened)
+        row.update(b_id=old.id, b_version=old.version, b_updated_at=max(at, old.updated_at),
+                   b_reopen_count=old.reopen_count + reopened, b_source_department=source)
         return row, events
 
 
@@ -742,22 +798,46 @@ def import_file(target: Engine | Connection, path: str | Path, tz: tzinfo | None
     """Import one file; an engine gets one transaction, so a file that fails writes nothing.
 
     A connection is used inside its caller's transaction. Raises ImportFileError when the file
-    itself cannot be read; bad records are skipped and listed in the report.
+    itself cannot be read; bad records are skipped and listed in the report. With an engine, a
+    deadlock or a lock held too long by other writers retries the whole file on fresh state a
+    few times, then raises `db.transactions.Contention`.
     """
-    source = read_records(Path(path))
+    path = Path(path)
     tz = tz or city_tz()
-    if isinstance(target, Engine):
-        with target.begin() as conn:
-            return _import(conn, source, tz, progress)
-    return _import(target, source, tz, progress)
+    source = read_records(path)
+    if not isinstance(target, Engine):
+        return _import(target, source, tz, progress)
+    sources = iter([source])
+
+    def work() -> ImportReport:
+        with write_transaction(target) as conn:
+            return _import(conn, next(sources, None) or read_records(path), tz, progress)
+
+    return retrying(work)
 
 
 def _import(conn: Connection, source: Source, tz: tzinfo, progress: bool) -> ImportReport:
+    """Read and check every record first, lock the file's stored tickets in id order, then write
+    in batches: the import never holds one ticket while it waits for another."""
     report = ImportReport(unit=source.unit)
-    writer = TicketWriter(conn)
     seen: dict[str, int] = {}
     batch: list[ImportedTicket] = []
-    bar = tqdm(total=source.total, unit=" requests", file=sys.stderr,
+    valid: list[ImportedTicket] = []
+    with tqdm(total=source.total, unit=" requests", file=sys.stderr, desc="reading",
+              disable=None if progress else True) as bar:
+        for position, ticket in _tickets(source.records, tz):
+            bar.update()
+            if isinstance(ticket, str):
+                report.skips.append((position, ticket))
+            elif ticket.external_id in seen:
+                report.skips.append((position, f"service_request_id {ticket.external_id!r} "
+                                               f"repeats {source.unit} {seen[ticket.external_id]}"))
+            else:
+                seen[ticket.external_id] = position
+                valid.append(ticket)
+    lock_existing(conn, seen)
+    writer = TicketWriter(conn)
+    bar = tqdm(total=len(valid), unit=" requests", file=sys.stderr, desc="writing",
                disable=None if progress else True)
 
     def flush() -> None:
@@ -765,23 +845,16 @@ def _import(conn: Connection, source: Source, tz: tzinfo, progress: bool) -> Imp
         report.inserted += inserted
         report.updated += updated
         report.unchanged += unchanged
+        bar.update(len(batch))
         batch.clear()
         bar.set_postfix_str(f"{report.inserted} inserted, {report.updated} updated, "
                             f"{report.unchanged} unchanged, {report.skipped} skipped",
                             refresh=False)
 
-    for position, ticket in _tickets(source.records, tz):
-        bar.update()
-        if isinstance(ticket, str):
-            report.skips.append((position, ticket))
-        elif ticket.external_id in seen:
-            report.skips.append((position, f"service_request_id {ticket.external_id!r} repeats "
-                                           f"{source.unit} {seen[ticket.external_id]}"))
-        else:
-            seen[ticket.external_id] = position
-            batch.append(ticket)
-            if len(batch) >= BATCH:
-                flush()
+    for ticket in valid:
+        batch.append(ticket)
+        if len(batch) >= BATCH:
+            flush()
     flush()
     bar.close()
     return report
@@ -809,6 +882,9 @@ def import_command(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         print(f"import: {args.file}: {exc}", file=sys.stderr)
         return 2
+    except (Contention, ConcurrentChange) as exc:
+        print(f"import: {args.file}: {exc}; nothing was written, run it again", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     for position, reason in report.skips:

@@ -112,6 +112,9 @@ tickets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("reopen_count", SmallInteger, nullable=False, server_default=text("0")),
+    # The agency an import or sync last read for this ticket: it moves the ticket only when the
+    # source's own word changes, never back over a reassignment made at the desk (issue 18).
+    Column("source_department", String(200)),
     CheckConstraint(
         "status IN ('new', 'in_progress', 'resolved', 'closed', 'rejected')", name="status"
     ),
