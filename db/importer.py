@@ -38,6 +38,7 @@ from db.config import city_tz
 from db.engine import make_engine
 from db.import_profiles import Profile, profile_for
 from db.lifecycle import OPEN, Instants, due_at, ended_at, latest, status_at
+from db.links import is_web_link
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 from db.transactions import Contention, retrying, write_transaction
 
@@ -418,7 +419,7 @@ def _degrees(record: dict[str, Any], key: str, limit: int) -> float | None:
 
 def _photo_urls(value: Any) -> str | None:
     links = value if isinstance(value, list) else [value]
-    links = [str(link).strip() for link in links if isinstance(link, str) and link.strip()]
+    links = [link.strip() for link in links if is_web_link(link)]  # only http(s) are photos
     return json.dumps(links) if links else None
 
 
