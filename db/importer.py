@@ -51,6 +51,9 @@ BATCH = 2000
 IN_CHUNK = 500  # values per SQL `IN (...)`, well under SQLite's limit on parameters
 
 REQUIRED_COLUMNS = ("service_request_id", "service_name", "requested_datetime")
+YEARS = (1900, 2200)  # an instant outside these years is a typo or an attack, not a request
+CSV_FIELD_LIMIT = 16 * 1024 * 1024  # csv's own limit (131,072) refused whole files
+csv.field_size_limit(CSV_FIELD_LIMIT)
 
 # Statuses real feeds use, by their lower-case words; Open311's own "open" is read from the
 # instants instead (new, in progress or resolved).
@@ -132,12 +135,19 @@ def _is_json(path: Path) -> bool:
 
 
 def _read_json(path: Path) -> Source:
+    with path.open(encoding="utf-8-sig") as f:
+        text = f.read()
     try:
-        with path.open(encoding="utf-8-sig") as f:
-            data = json.load(f)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:  # one record nested too deeply: read the others one by one
+        items = _array_items(text)
+        if items is None:
+            raise ImportFileError("the JSON is nested too deeply") from None
+        records = [(i, _one_record(item)) for i, item in enumerate(items, 1)]
+        return Source("record", iter(records), len(records))
     if not isinstance(data, list):
         raise ImportFileError("the JSON is not an array of service requests")
     records: list[Parsed] = [
@@ -145,6 +155,49 @@ def _read_json(path: Path) -> Source:
         for i, item in enumerate(data, 1)
     ]
     return Source("record", iter(records), len(records))
+
+
+def _one_record(text: str) -> dict[str, Any] | str:
+    try:
+        item = json.loads(text)
+    except RecursionError:
+        return "nested too deeply"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg})"
+    return item if isinstance(item, dict) else "not a JSON object"
+
+
+def _array_items(text: str) -> list[str] | None:
+    """The texts of a JSON array's elements, found without parsing them (so without recursion);
+    None when the text is not one array."""
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] != "[":
+        return None
+    items, depth, in_string, escaped, begin = [], 0, False, False, start + 1
+    for i in range(start + 1, len(text)):
+        c = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            if depth == 0:
+                last = text[begin:i]
+                if last.strip() or items:
+                    items.append(last)
+                return items if not text[i + 1:].strip() else None
+            depth -= 1
+        elif c == "," and depth == 0:
+            items.append(text[begin:i])
+            begin = i + 1
+    return None
 
 
 def _read_csv(path: Path) -> Source:
@@ -291,7 +344,14 @@ def _text(record: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str | int | float):
         raise _Skip(f"{key} is not text")
-    return str(value).strip() or None
+    text = str(value)
+    if "\x00" in text:  # PostgreSQL refuses it, SQLite keeps it: refused on both
+        raise _Skip(f"{key} holds a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Skip(f"{key} is not valid Unicode (a lone surrogate)") from None
+    return text.strip() or None
 
 
 def _name(text: str | None, length: int = 200) -> str | None:
@@ -307,9 +367,14 @@ def _instant(record: dict[str, Any], key: str, tz: tzinfo,
             raise _Skip(f"missing {key}")
         return None
     try:
-        return parse_instant(text, tz)
+        value = parse_instant(text, tz)
     except ValueError:
-        raise _Skip(f"unparsable {key} {text!r}") from None
+        raise _Skip(f"unparsable {key} {text[:100]!r}") from None
+    except OverflowError:
+        value = None
+    if value is None or not YEARS[0] <= value.year <= YEARS[1]:
+        raise _Skip(f"{key} {text[:100]!r} is outside the years {YEARS[0]}–{YEARS[1]}")
+    return value
 
 
 def _status_words(text: str) -> str:
@@ -611,19 +676,27 @@ class TicketWriter:
         history = self._history([row.id for row in existing.values()])
         new_rows: list[dict[str, Any]] = []
         new_tickets: list[ImportedTicket] = []
-        updated = 0
+        changes: dict[int, tuple[ImportedTicket, dict[str, Any], list[dict[str, Any]]]] = {}
         events: list[dict[str, Any]] = []
-        for ticket in sorted(batch, key=lambda t: (t.external_id not in existing,
-                                                   getattr(existing.get(t.external_id), "id", 0))):
+        for ticket in batch:
             old = existing.get(ticket.external_id)
             if old is None:
                 new_rows.append(self._insert_row(ticket))
                 new_tickets.append(ticket)
                 continue
-            change_events = self._write_change(ticket, old, history.get(old.id, _History()))
-            if change_events is not None:
-                updated += 1
-                events.extend(change_events)
+            change, change_events = self._update(ticket, old, history.get(old.id, _History()))
+            if change is not None:
+                changes[old.id] = (ticket, change, change_events)
+        updated = len(changes)
+        if changes:
+            rows = [changes[id_][1] for id_ in sorted(changes)]  # in id order, as locked
+            self.conn.execute(_UPDATE, rows)
+            for id_ in self._lost(rows):
+                ticket = changes.pop(id_)[0]
+                redone = self._write_change(ticket)
+                updated -= redone is None
+                events.extend(redone or [])
+            events += [e for _, _, change_events in changes.values() for e in change_events]
         if new_rows:
             ids = dict(self.conn.execute(
                 insert(tickets).returning(tickets.c.external_id, tickets.c.id), new_rows).all())
@@ -633,19 +706,29 @@ class TicketWriter:
             self.conn.execute(insert(ticket_events), events)
         return len(new_rows), updated, len(batch) - len(new_rows) - updated
 
-    def _write_change(self, ticket: ImportedTicket, old: Row,
-                      history: _History) -> list[dict[str, Any]] | None:
-        """Update one stored ticket if the record changes it, conditional on the version read;
-        the events to write, or None when nothing changed. A lost compare-and-set (another
-        writer got there first) is recomputed from the ticket as it now is."""
+    def _lost(self, rows: list[dict[str, Any]]) -> list[int]:
+        """The updates whose compare-and-set found a newer version (so wrote nothing): the
+        ticket's version is not the one they read plus one."""
+        wanted = {row["b_id"]: row["b_version"] + 1 for row in rows}
+        lost = []
+        for chunk in _chunks(sorted(wanted)):
+            for id_, version in self.conn.execute(
+                    select(tickets.c.id, tickets.c.version).where(tickets.c.id.in_(chunk))):
+                if version != wanted[id_]:
+                    lost.append(id_)
+        return lost
+
+    def _write_change(self, ticket: ImportedTicket) -> list[dict[str, Any]] | None:
+        """Update one stored ticket from fresh state, conditional on the version read; the
+        events to write, or None when nothing changes any more."""
         for _ in range(CAS_ATTEMPTS):
+            old = self._existing([ticket.external_id])[ticket.external_id]
+            history = self._history([old.id]).get(old.id, _History())
             change, events = self._update(ticket, old, history)
             if change is None:
                 return None
             if self.conn.execute(_UPDATE, change).rowcount == 1:
                 return events
-            old = self._existing([ticket.external_id])[ticket.external_id]
-            history = self._history([old.id]).get(old.id, _History())
         raise ConcurrentChange(f"ticket {ticket.external_id} kept changing while it was imported")
 
     def _existing(self, external_ids: list[str]) -> dict[str, Row]:
