@@ -166,3 +166,11 @@ def test_the_audit_export_is_inert(hostile, db_url, monkeypatch):
     cells = [v for column in out.columns for v in out[column]]
     assert "'=cmd|' /C calc'!A0" in cells and "'-2+3 " + FORMULA in cells
     assert not [v for v in cells if v[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_link_in_as_of_stays_text_even_quoted(hostile, db_url, monkeypatch):
+    """`{value!r}` in a message must not undo the escapes by doubling the backslashes."""
+    at = app(monkeypatch, db_url, as_of=PHISH).run()
+    assert not at.exception
+    warned = [w.value for w in at.warning if "Session expired" in w.value]
+    assert warned and not LIVE_MARKDOWN.search(warned[0].replace("\\\\", ""))

@@ -17,7 +17,7 @@ from typing import Any
 # tables, strikethrough, math, HTML.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>!#|~$])")
 _WWW = re.compile(r"(www)\.", re.IGNORECASE)
-_ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_[]!#|~$:()"}
+_ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_[]!#|~$"}
 DECK_EXPRESSION = "@@"  # deck.gl's JSON: "@@=…" an expression, "@@#…" a constant
 
 
@@ -36,8 +36,9 @@ def markdown_block(value: Any) -> str:
 
 def html_text(value: Any) -> str:
     """`value` for HTML that Markdown may also read (the meeting screen through
-    `st.markdown(unsafe_allow_html=True)`) and for plotly's labels: HTML-escaped, Markdown's
-    active characters as entities, on one line (a blank line would end the HTML block)."""
+    `st.markdown(unsafe_allow_html=True)`): HTML-escaped, on one line (a blank line would end the
+    HTML block and let Markdown read the rest), Markdown's link and emphasis characters as
+    entities besides."""
     text = html.escape(" ".join(str(value).split()))
     return "".join(_ENTITY.get(c, c) for c in text)
 
