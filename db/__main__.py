@@ -12,6 +12,7 @@ from collections.abc import Callable
 from db.engine import UNREACHABLE, ensure_schema, make_engine, migrate, unreachable_message
 from db.permissions import ROLES
 from db.schema import USER_ROLES
+from db.transactions import Contention, contention_cause, is_contention
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -199,7 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "migrate":
             ensure_schema(make_engine(args.database))
         return args.handler(args)
+    except Contention as busy:
+        print(f"{args.command}: {busy}; nothing was written, run it again", file=sys.stderr)
+        return 1
     except UNREACHABLE as error:
+        if is_contention(error):
+            print(f"{args.command}: other writers held the same rows ({contention_cause(error)});"
+                  " nothing was written, run it again", file=sys.stderr)
+            return 1
         print(unreachable_message(error), file=sys.stderr)
         return 3
 

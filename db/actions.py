@@ -10,20 +10,22 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from db.engine import make_engine
+from db.config import idle_minutes
+from db.engine import UNREACHABLE, make_engine, unreachable_message
 from db.permissions import Actor, may_reassign
 from db.reference import find_department
-from db.schema import OPEN_STATUSES, departments, ticket_events, tickets
-from db.users import actor_for, find_user, has_users
+from db.schema import OPEN_STATUSES, departments, sign_in_sessions, ticket_events, tickets
+from db.tokens import digest
+from db.transactions import Contention, retrying, write_transaction
+from db.users import actor_for, find_user, get_user, has_users
 
 # An undo is a reassignment back whose note names the event it reverses.
 UNDO_NOTE = "undo of event #{id}: {note}"
@@ -44,6 +46,9 @@ _MESSAGES = {
     "nothing_to_undo": "{actor} has no reassignment to undo",
     "undo_stale": "changed since your reassignment (event #{event_id}): now in {department}, "
                   "{status}",
+    "signed_out": "{actor} is no longer signed in or enabled",
+    "busy": "other writers held the same tickets; gave up after {attempts} tries ({cause}), "
+            "nothing was changed: try again",
 }
 
 
@@ -91,23 +96,30 @@ class _Move:
     from_id: int
     to_id: int
     note: str
+    updated_at: datetime  # the ticket's, as read: it never goes back
 
 
 def reassign(engine: Engine, ticket_ids: Sequence[str], to_dept: str, reason: str, actor: Actor,
              seen_versions: Mapping[str, int] | None = None,
-             now: datetime | None = None) -> ActionResult:
+             now: datetime | None = None, *, user_id: int | None = None,
+             session_token: str | None = None) -> ActionResult:
     """Move the tickets (external ids) to the department `to_dept` (code or name): all or none.
 
     The due instant stays, so the SLA clock keeps running. `seen_versions` (external id →
     version) are what the user saw: a ticket changed since is refused as 'stale' with what
     changed. A ticket it leaves out (and every ticket, for a script) is guarded at the version
     read inside the transaction, so a concurrent writer is never overwritten.
+
+    `user_id` and `session_token` (a page's signed-in user and session) are checked again inside
+    the transaction: a user disabled or signed out since the page was drawn is refused.
     """
     now = now or datetime.now(UTC)
     wanted = list(dict.fromkeys(ticket_ids))
     seen = seen_versions or {}
-    try:
-        with _transaction(engine) as conn:
+
+    def work() -> ActionResult:
+        with write_transaction(engine) as conn:
+            _check_signed_in(conn, actor, user_id, session_token, now)
             codes = _department_codes(conn)
             target = _check_request(conn, wanted, to_dept, reason)
             rows = {r.external_id: r for r in _tickets(conn, tickets.c.external_id.in_(wanted))}
@@ -123,16 +135,17 @@ def reassign(engine: Engine, ticket_ids: Sequence[str], to_dept: str, reason: st
             if refusals:
                 raise _Refused(refusals)
             moves = [_Move(rows[i].id, rows[i].version, rows[i].department_id, target,
-                           reason.strip()) for i in wanted]
+                           reason.strip(), rows[i].updated_at) for i in wanted]
             lost = _apply(conn, moves, actor, now)
             if lost is not None:
                 raise _Refused([_stale(conn, lost.ticket_id, lost.version, codes)])
-    except _Refused as refused:
-        return ActionResult([], refused.refusals)
-    return ActionResult(wanted, [])
+        return ActionResult(wanted, [])
+
+    return _attempt(work)
 
 
-def undo_last(engine: Engine, actor: Actor, now: datetime | None = None) -> ActionResult:
+def undo_last(engine: Engine, actor: Actor, now: datetime | None = None, *,
+              user_id: int | None = None, session_token: str | None = None) -> ActionResult:
     """Reverse the actor's own last reassignment: every ticket of it, when it was a bulk one.
 
     Only the last one: once it is undone there is nothing left to undo, so a second click never
@@ -140,8 +153,10 @@ def undo_last(engine: Engine, actor: Actor, now: datetime | None = None) -> Acti
     may undo a reassignment out of their department, since it brings the ticket back to it.
     """
     now = now or datetime.now(UTC)
-    try:
-        with _transaction(engine) as conn:
+
+    def work() -> ActionResult:
+        with write_transaction(engine) as conn:
+            _check_signed_in(conn, actor, user_id, session_token, now)
             codes = _department_codes(conn)
             batch = _last_reassignment(conn, actor)
             rows = {r.id: r for r in _tickets(conn, tickets.c.id.in_([e.ticket_id for e in batch]))}
@@ -157,37 +172,44 @@ def undo_last(engine: Engine, actor: Actor, now: datetime | None = None) -> Acti
             if refusals:
                 raise _Refused(refusals)
             moves = [_Move(e.ticket_id, rows[e.ticket_id].version, e.to_department_id,
-                           e.from_department_id, UNDO_NOTE.format(id=e.id, note=e.note or ""))
+                           e.from_department_id, UNDO_NOTE.format(id=e.id, note=e.note or ""),
+                           rows[e.ticket_id].updated_at)
                      for e in batch]
             lost = _apply(conn, moves, actor, now)
             if lost is not None:
                 event = next(e for e in batch if e.ticket_id == lost.ticket_id)
                 row = _tickets(conn, tickets.c.id == lost.ticket_id)[0]
                 raise _Refused([_undo_stale(conn, row, event, codes)])
+        return ActionResult([rows[e.ticket_id].external_id for e in batch], [])
+
+    return _attempt(work)
+
+
+def _attempt(work: Callable[[], ActionResult]) -> ActionResult:
+    """Run an action's transaction, again on fresh state after a deadlock or a lock held too
+    long; a refusal rolls it back, and contention that persists is a refusal of its own."""
+    try:
+        return retrying(work)
     except _Refused as refused:
         return ActionResult([], refused.refusals)
-    return ActionResult([rows[e.ticket_id].external_id for e in batch], [])
+    except Contention as busy:
+        return ActionResult([], [Refusal(None, "busy", {"attempts": busy.attempts,
+                                                        "cause": busy.cause})])
 
 
-@contextmanager
-def _transaction(engine: Engine) -> Iterator[Connection]:
-    """One write transaction, committed unless an exception leaves it.
-
-    On SQLite it starts with BEGIN IMMEDIATE, taking the write lock before the first read: a
-    second writer then waits (busy_timeout) and reads what the first committed. The driver's own
-    deferred BEGIN would let both read, and the second would fail to upgrade to a write lock.
-    On PostgreSQL the conditional UPDATE in `_apply` does that work under READ COMMITTED.
-    """
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execution_options(isolation_level="AUTOCOMMIT")  # the driver must not BEGIN
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+def _check_signed_in(conn: Connection, actor: Actor, user_id: int | None,
+                     session_token: str | None, now: datetime) -> None:
+    """Refuse a page's action when its user was disabled, or its session ended, meanwhile."""
+    if user_id is not None:
+        user = get_user(conn, user_id)
+        if user is None or user.disabled:
+            raise _Refused([Refusal(None, "signed_out", {"actor": actor.name})])
+    if session_token is not None:
+        s = sign_in_sessions.c
+        seen = conn.execute(select(s.seen_at).where(
+            s.token_hash == digest(session_token), s.ended_at.is_(None))).scalar_one_or_none()
+        if seen is None or now - seen > timedelta(minutes=idle_minutes()):
+            raise _Refused([Refusal(None, "signed_out", {"actor": actor.name})])
 
 
 def _check_request(conn: Connection, wanted: list[str], to_dept: str, reason: str) -> int:
@@ -225,11 +247,12 @@ def _rules(row: Row, actor: Actor, to_id: int, acting_for: int,
 def _apply(conn: Connection, moves: list[_Move], actor: Actor, now: datetime) -> _Move | None:
     """Write the moves and their events; or return the first whose ticket another writer has
     changed since it was read (the caller then rolls everything back)."""
-    for move in moves:
+    for move in sorted(moves, key=lambda m: m.ticket_id):
         changed = conn.execute(
             update(tickets)
             .where(tickets.c.id == move.ticket_id, tickets.c.version == move.version)
-            .values(department_id=move.to_id, version=tickets.c.version + 1, updated_at=now)
+            .values(department_id=move.to_id, version=tickets.c.version + 1,
+                    updated_at=max(now, move.updated_at))
         ).rowcount
         if changed != 1:
             return move
@@ -254,9 +277,12 @@ def _last_reassignment(conn: Connection, actor: Actor) -> list[Row]:
 
 
 def _tickets(conn: Connection, *where) -> list[Row]:
+    """The tickets' rows, locked until the transaction ends, in the order of their ids: every
+    writer locks in that order, so two bulk actions on the same tickets cannot deadlock."""
     t = tickets.c
     return list(conn.execute(
-        select(t.id, t.external_id, t.status, t.version, t.department_id).where(*where)
+        select(t.id, t.external_id, t.status, t.version, t.department_id, t.updated_at)
+        .where(*where).order_by(t.id).with_for_update()
     ).all())
 
 
@@ -336,8 +362,11 @@ def _run(args: argparse.Namespace, action: Callable[[Engine, Actor], ActionResul
             print(actor, file=sys.stderr)
             return 2
         result = action(engine, actor)
+    except UNREACHABLE as error:
+        print(unreachable_message(error), file=sys.stderr)
+        return 3
     except SQLAlchemyError as error:
-        print(f"database error: {error}", file=sys.stderr)
+        print(f"database error: {_first_line(error)}", file=sys.stderr)
         return 1
     for refusal in result.refusals:
         print(refusal.message, file=sys.stderr)
@@ -345,6 +374,11 @@ def _run(args: argparse.Namespace, action: Callable[[Engine, Actor], ActionResul
         return 1
     print(f"{done}: {', '.join(result.applied)}")
     return 0
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    orig = getattr(error, "orig", None) or error
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
 def _actor(engine: Engine, args: argparse.Namespace) -> Actor | str:

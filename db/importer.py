@@ -38,7 +38,9 @@ from db.config import city_tz
 from db.engine import make_engine
 from db.import_profiles import Profile, profile_for
 from db.lifecycle import OPEN, Instants, due_at, ended_at, latest, status_at
+from db.links import is_web_link
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
+from db.transactions import Contention, retrying, write_transaction
 
 ACTOR = "import"
 DEFAULT_CHANNEL = "Import"
@@ -49,6 +51,9 @@ BATCH = 2000
 IN_CHUNK = 500  # values per SQL `IN (...)`, well under SQLite's limit on parameters
 
 REQUIRED_COLUMNS = ("service_request_id", "service_name", "requested_datetime")
+YEARS = (1900, 2200)  # an instant outside these years is a typo or an attack, not a request
+CSV_FIELD_LIMIT = 16 * 1024 * 1024  # csv's own limit (131,072) refused whole files
+csv.field_size_limit(CSV_FIELD_LIMIT)
 
 # Statuses real feeds use, by their lower-case words; Open311's own "open" is read from the
 # instants instead (new, in progress or resolved).
@@ -134,12 +139,19 @@ def _is_json(path: Path) -> bool:
 
 
 def _read_json(path: Path) -> Source:
+    with path.open(encoding="utf-8-sig") as f:
+        text = f.read()
     try:
-        with path.open(encoding="utf-8-sig") as f:
-            data = json.load(f)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:  # one record nested too deeply: read the others one by one
+        items = _array_items(text)
+        if items is None:
+            raise ImportFileError("the JSON is nested too deeply") from None
+        records = [(i, _one_record(item)) for i, item in enumerate(items, 1)]
+        return Source("record", iter(records), len(records))
     if not isinstance(data, list):
         raise ImportFileError("the JSON is not an array of service requests")
     records: list[Parsed] = [
@@ -147,6 +159,51 @@ def _read_json(path: Path) -> Source:
         for i, item in enumerate(data, 1)
     ]
     return Source("record", iter(records), len(records))
+
+
+def _one_record(text: str) -> dict[str, Any] | str:
+    try:
+        item = json.loads(text)
+    except RecursionError:
+        return "nested too deeply"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg})"
+    return item if isinstance(item, dict) else "not a JSON object"
+
+
+def _array_items(text: str) -> list[str] | None:
+    """The texts of a JSON array's elements, found without parsing them (so without recursion);
+    None when the text is not one array."""
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] != "[":
+        return None
+    items, depth, in_string, escaped, begin = [], 0, False, False, start + 1
+    for i in range(start + 1, len(text)):
+        c = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            if depth == 0:
+                last = text[begin:i]
+                if last.strip() or items:
+                    items.append(last)
+                return items if not text[i + 1:].strip() else None
+            depth -= 1
+        elif c == "," and depth == 0:
+            items.append(text[begin:i])
+            begin = i + 1
+    return None
+
+
 
 
 def csv_header(path: Path) -> list[str]:
@@ -304,7 +361,14 @@ def _text(record: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str | int | float):
         raise _Skip(f"{key} is not text")
-    return str(value).strip() or None
+    text = str(value)
+    if "\x00" in text:  # PostgreSQL refuses it, SQLite keeps it: refused on both
+        raise _Skip(f"{key} holds a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Skip(f"{key} is not valid Unicode (a lone surrogate)") from None
+    return text.strip() or None
 
 
 def _name(text: str | None, length: int = 200) -> str | None:
@@ -320,9 +384,14 @@ def _instant(record: dict[str, Any], key: str, tz: tzinfo,
             raise _Skip(f"missing {key}")
         return None
     try:
-        return parse_instant(text, tz)
+        value = parse_instant(text, tz)
     except ValueError:
-        raise _Skip(f"unparsable {key} {text!r}") from None
+        raise _Skip(f"unparsable {key} {text[:100]!r}") from None
+    except OverflowError:
+        value = None
+    if value is None or not YEARS[0] <= value.year <= YEARS[1]:
+        raise _Skip(f"{key} {text[:100]!r} is outside the years {YEARS[0]}–{YEARS[1]}")
+    return value
 
 
 def _status_words(text: str) -> str:
@@ -432,7 +501,7 @@ def _degrees(record: dict[str, Any], key: str, limit: int) -> float | None:
 
 def _photo_urls(value: Any) -> str | None:
     links = value if isinstance(value, list) else [value]
-    links = [str(link).strip() for link in links if isinstance(link, str) and link.strip()]
+    links = [link.strip() for link in links if is_web_link(link)]  # only http(s) are photos
     return json.dumps(links) if links else None
 
 
@@ -557,8 +626,9 @@ _INSTANT_KINDS = ("accepted", "resolved", "closed", "rejected")
 
 _UPDATE = (
     update(tickets)
-    .where(tickets.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in (*OWNED, "updated_at", "reopen_count")})
+    .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version"))
+    .values({name: bindparam(f"b_{name}")
+             for name in (*OWNED, "updated_at", "reopen_count", "source_department")})
     .values(version=tickets.c.version + 1)
 )
 
@@ -576,8 +646,42 @@ class _History:
     reassigned_here: bool = False
 
 
+class ConcurrentChange(Exception):
+    """A ticket kept changing under the import, `CAS_ATTEMPTS` times in a row."""
+
+
+CAS_ATTEMPTS = 3
+
+
+def lock_existing(conn: Connection, external_ids: Iterable[str]) -> None:
+    """Lock, until the transaction ends, the stored tickets among `external_ids`, in the order of
+    their ids (the order every writer of tickets locks in, so that none waits on another in a
+    cycle). An import locks all of its file's tickets first; a single batch needs no call."""
+    _locked(conn, list(external_ids), select(tickets.c.id))
+
+
+def _locked(conn: Connection, external_ids: list[str], what) -> list[Row]:
+    """`what` (a select of tickets) for the tickets among `external_ids`, each locked until the
+    transaction ends, locked and read in id order (after the lock, so as they now are)."""
+    ids: list[int] = []
+    for chunk in _chunks(external_ids):
+        ids += conn.execute(select(tickets.c.id).where(tickets.c.external_id.in_(chunk))).scalars()
+    rows: list[Row] = []
+    for chunk in _chunks(sorted(ids)):
+        rows += conn.execute(what.where(tickets.c.id.in_(chunk))
+                             .order_by(tickets.c.id).with_for_update()).all()
+    return rows
+
+
 class TicketWriter:
-    """Writes batches of tickets through one connection (inside the caller's transaction)."""
+    """Writes batches of tickets through one connection (inside the caller's transaction).
+
+    Every caller (the file import, a feed's sync) gets the same guarantees: the batch's stored
+    tickets are locked in id order and read after the lock; each update is conditional on the
+    version read (compare-and-set), and one that finds a newer version is recomputed on fresh
+    state, never written over it; a ticket's department follows the source only when the
+    source's own word changed since it was last read; `updated_at` never goes back.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -589,7 +693,7 @@ class TicketWriter:
         history = self._history([row.id for row in existing.values()])
         new_rows: list[dict[str, Any]] = []
         new_tickets: list[ImportedTicket] = []
-        changes: list[dict[str, Any]] = []
+        changes: dict[int, tuple[ImportedTicket, dict[str, Any], list[dict[str, Any]]]] = {}
         events: list[dict[str, Any]] = []
         for ticket in batch:
             old = existing.get(ticket.external_id)
@@ -599,25 +703,55 @@ class TicketWriter:
                 continue
             change, change_events = self._update(ticket, old, history.get(old.id, _History()))
             if change is not None:
-                changes.append(change)
-                events.extend(change_events)
+                changes[old.id] = (ticket, change, change_events)
+        updated = len(changes)
+        if changes:
+            rows = [changes[id_][1] for id_ in sorted(changes)]  # in id order, as locked
+            self.conn.execute(_UPDATE, rows)
+            for id_ in self._lost(rows):
+                ticket = changes.pop(id_)[0]
+                redone = self._write_change(ticket)
+                updated -= redone is None
+                events.extend(redone or [])
+            events += [e for _, _, change_events in changes.values() for e in change_events]
         if new_rows:
             ids = dict(self.conn.execute(
                 insert(tickets).returning(tickets.c.external_id, tickets.c.id), new_rows).all())
             for ticket, row in zip(new_tickets, new_rows, strict=True):
                 events.extend(_timeline(ids[ticket.external_id], ticket, row["department_id"]))
-        if changes:
-            self.conn.execute(_UPDATE, changes)
         if events:
             self.conn.execute(insert(ticket_events), events)
-        return len(new_rows), len(changes), len(batch) - len(new_rows) - len(changes)
+        return len(new_rows), updated, len(batch) - len(new_rows) - updated
+
+    def _lost(self, rows: list[dict[str, Any]]) -> list[int]:
+        """The updates whose compare-and-set found a newer version (so wrote nothing): the
+        ticket's version is not the one they read plus one."""
+        wanted = {row["b_id"]: row["b_version"] + 1 for row in rows}
+        lost = []
+        for chunk in _chunks(sorted(wanted)):
+            for id_, version in self.conn.execute(
+                    select(tickets.c.id, tickets.c.version).where(tickets.c.id.in_(chunk))):
+                if version != wanted[id_]:
+                    lost.append(id_)
+        return lost
+
+    def _write_change(self, ticket: ImportedTicket) -> list[dict[str, Any]] | None:
+        """Update one stored ticket from fresh state, conditional on the version read; the
+        events to write, or None when nothing changes any more."""
+        for _ in range(CAS_ATTEMPTS):
+            old = self._existing([ticket.external_id])[ticket.external_id]
+            history = self._history([old.id]).get(old.id, _History())
+            change, events = self._update(ticket, old, history)
+            if change is None:
+                return None
+            if self.conn.execute(_UPDATE, change).rowcount == 1:
+                return events
+        raise ConcurrentChange(f"ticket {ticket.external_id} kept changing while it was imported")
 
     def _existing(self, external_ids: list[str]) -> dict[str, Row]:
-        found: dict[str, Row] = {}
-        for chunk in _chunks(external_ids):
-            for row in self.conn.execute(select(tickets).where(tickets.c.external_id.in_(chunk))):
-                found[row.external_id] = row
-        return found
+        """The stored tickets, locked in id order and read after the lock (so, fresh)."""
+        return {row.external_id: row
+                for row in _locked(self.conn, external_ids, select(tickets))}
 
     def _history(self, ticket_ids: list[int]) -> dict[int, _History]:
         """Notes already on each ticket, and whether the desk itself has reassigned it."""
@@ -661,6 +795,7 @@ class TicketWriter:
             "updated_at": ticket.updated,
             "version": 1,
             "reopen_count": 0,
+            "source_department": ticket.department,
         }
 
     def _update(self, ticket: ImportedTicket, old: Row,
@@ -668,13 +803,18 @@ class TicketWriter:
         """The update (None when nothing changed) and the events of what the record newly reached.
 
         Any change, a new note included, bumps the version. Fields the record leaves out
-        (channel, district, expected_datetime, agency) keep their stored values, and so does the
-        department once the desk has reassigned the ticket: its own decision outranks the feed's.
+        (channel, district, expected_datetime, agency) keep their stored values. The department
+        follows the record's agency only when the source's own word changed since the ticket
+        was last read (`source_department`): a reassignment made at the desk meanwhile stands
+        until the source itself says otherwise. Before the source's word was kept (tickets
+        imported before migration 0011), a desk's reassignment outranks the feed.
         """
         category_id = self.refs.category(ticket.category, ticket.department)[0]
         department_id = old.department_id
-        if ticket.department and not history.reassigned_here:
-            department_id = self.refs.department(ticket.department)
+        said, said_before = ticket.department, old.source_department
+        if said and (said.casefold() != (said_before or "").casefold()) and not (
+                said_before is None and history.reassigned_here):
+            department_id = self.refs.department(said)
         t = ticket.instants
         values = {
             "channel_id": self.refs.channel(ticket.channel) if ticket.channel else old.channel_id,
@@ -708,11 +848,13 @@ class TicketWriter:
         if ticket.status_notes and ticket.status_notes not in {n.text for n in history.notes}:
             events.append(_event(old.id, "note", at, note=ticket.status_notes))
         events.sort(key=_event_order)
-        if not events and all(values[name] == getattr(old, name) for name in OWNED):
+        source = said if said else said_before
+        if not events and source == said_before and all(
+                values[name] == getattr(old, name) for name in OWNED):
             return None, []
         row = {f"b_{name}": value for name, value in values.items()}
-        row.update(b_id=old.id, b_updated_at=max(at, old.updated_at),
-                   b_reopen_count=old.reopen_count + reopened)
+        row.update(b_id=old.id, b_version=old.version, b_updated_at=max(at, old.updated_at),
+                   b_reopen_count=old.reopen_count + reopened, b_source_department=source)
         return row, events
 
 
@@ -758,22 +900,46 @@ def import_file(target: Engine | Connection, path: str | Path, tz: tzinfo | None
 
     A connection is used inside its caller's transaction. Raises ImportFileError when the file
     itself cannot be read; bad records are skipped and listed in the report. Instants without an
-    offset are read in `tz`, else in the mapping's zone, else in CITY_TZ.
+    offset are read in `tz`, else in the mapping's zone, else in CITY_TZ. With an engine, a
+    deadlock or a lock held too long by other writers retries the whole file on fresh state a
+    few times, then raises `db.transactions.Contention`.
     """
-    source = read_records(Path(path), mapping)
+    path = Path(path)
+    source = read_records(path, mapping)
     tz = tz or source.tz or city_tz()
-    if isinstance(target, Engine):
-        with target.begin() as conn:
-            return _import(conn, source, tz, progress)
-    return _import(target, source, tz, progress)
+    if not isinstance(target, Engine):
+        return _import(target, source, tz, progress)
+    sources = iter([source])
+
+    def work() -> ImportReport:
+        with write_transaction(target) as conn:
+            return _import(conn, next(sources, None) or read_records(path, mapping), tz, progress)
+
+    return retrying(work)
 
 
 def _import(conn: Connection, source: Source, tz: tzinfo, progress: bool) -> ImportReport:
+    """Read and check every record first, lock the file's stored tickets in id order, then write
+    in batches: the import never holds one ticket while it waits for another."""
     report = ImportReport(unit=source.unit)
-    writer = TicketWriter(conn)
     seen: dict[str, int] = {}
     batch: list[ImportedTicket] = []
-    bar = tqdm(total=source.total, unit=" requests", file=sys.stderr,
+    valid: list[ImportedTicket] = []
+    with tqdm(total=source.total, unit=" requests", file=sys.stderr, desc="reading",
+              disable=None if progress else True) as bar:
+        for position, ticket in _tickets(source.records, tz):
+            bar.update()
+            if isinstance(ticket, str):
+                report.skips.append((position, ticket))
+            elif ticket.external_id in seen:
+                report.skips.append((position, f"service_request_id {ticket.external_id!r} "
+                                               f"repeats {source.unit} {seen[ticket.external_id]}"))
+            else:
+                seen[ticket.external_id] = position
+                valid.append(ticket)
+    lock_existing(conn, seen)
+    writer = TicketWriter(conn)
+    bar = tqdm(total=len(valid), unit=" requests", file=sys.stderr, desc="writing",
                disable=None if progress else True)
 
     def flush() -> None:
@@ -781,23 +947,16 @@ def _import(conn: Connection, source: Source, tz: tzinfo, progress: bool) -> Imp
         report.inserted += inserted
         report.updated += updated
         report.unchanged += unchanged
+        bar.update(len(batch))
         batch.clear()
         bar.set_postfix_str(f"{report.inserted} inserted, {report.updated} updated, "
                             f"{report.unchanged} unchanged, {report.skipped} skipped",
                             refresh=False)
 
-    for position, ticket in _tickets(source.records, tz):
-        bar.update()
-        if isinstance(ticket, str):
-            report.skips.append((position, ticket))
-        elif ticket.external_id in seen:
-            report.skips.append((position, f"service_request_id {ticket.external_id!r} repeats "
-                                           f"{source.unit} {seen[ticket.external_id]}"))
-        else:
-            seen[ticket.external_id] = position
-            batch.append(ticket)
-            if len(batch) >= BATCH:
-                flush()
+    for ticket in valid:
+        batch.append(ticket)
+        if len(batch) >= BATCH:
+            flush()
     flush()
     bar.close()
     return report
@@ -832,6 +991,9 @@ def import_command(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         print(f"import: {args.file}: {exc}", file=sys.stderr)
         return 2
+    except (Contention, ConcurrentChange) as exc:
+        print(f"import: {args.file}: {exc}; nothing was written, run it again", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     for position, reason in report.skips:

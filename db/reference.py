@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.schema import categories, channels, departments, districts
+
+CREATE_ATTEMPTS = 5
 
 
 def slug(name: str) -> str:
@@ -42,14 +46,24 @@ def find_department(conn: Connection, key: str) -> int | None:
 
 
 def _find_or_create(conn: Connection, table: Table, name: str, **values) -> int:
-    """The row called `name` (or with that code) in `table`, created with `values` when unknown."""
-    found = _find(conn, table, name)
-    if found is not None:
-        return found
-    return conn.execute(
-        insert(table).values(code=_free_code(conn, table, name), name=name.strip(), **values)
-        .returning(table.c.id)
-    ).scalar_one()
+    """The row called `name` (or with that code) in `table`, created with `values` when unknown.
+
+    Two imports may create the same new name at once: the insert does nothing when the code is
+    taken meanwhile (it waits for the other transaction, then sees its row), and the name is
+    looked up again; a code taken by another name makes it try the next free code.
+    """
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    for _ in range(CREATE_ATTEMPTS):
+        found = _find(conn, table, name)
+        if found is not None:
+            return found
+        made = conn.execute(
+            insert_(table).values(code=_free_code(conn, table, name), name=name.strip(), **values)
+            .on_conflict_do_nothing(index_elements=[table.c.code]).returning(table.c.id)
+        ).scalar_one_or_none()
+        if made is not None:
+            return made
+    raise RuntimeError(f"could not create {table.name} {name!r}: its code kept being taken")
 
 
 def department_id(conn: Connection, name: str) -> int:

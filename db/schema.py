@@ -112,6 +112,9 @@ tickets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("reopen_count", SmallInteger, nullable=False, server_default=text("0")),
+    # The agency an import or sync last read for this ticket: it moves the ticket only when the
+    # source's own word changes, never back over a reassignment made at the desk (issue 18).
+    Column("source_department", String(200)),
     CheckConstraint(
         "status IN ('new', 'in_progress', 'resolved', 'closed', 'rejected')", name="status"
     ),
@@ -252,6 +255,19 @@ sign_in_sessions = Table(
     Column("ended_at", UTCDateTime),
 )
 Index("ix_sign_in_sessions_user_live", sign_in_sessions.c.user_id, sign_in_sessions.c.ended_at)
+
+# Failed sign-ins under names that are no user's, counted as a user's are (issue 18): an unknown
+# name then meets the same waits and the same lock, so the answers tell no name from another.
+# Only the SHA-256 of the folded name is kept; rows go once their lock and back-off are over.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("name_hash", String(64), primary_key=True),
+    Column("failed_count", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", UTCDateTime),
+    Column("last_failed_at", UTCDateTime),
+)
+Index("ix_sign_in_throttle_last_failed", sign_in_throttle.c.last_failed_at)
 
 # The audit page reads one kind of event, newest first.
 Index("ix_ticket_events_kind_at", ticket_events.c.kind, ticket_events.c.at)

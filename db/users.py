@@ -20,19 +20,39 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from db.config import lock_minutes, max_failures
 from db.engine import make_engine
 from db.permissions import Actor
 from db.reference import find_department
-from db.schema import USER_ROLES, departments, sign_in_sessions, users
+from db.schema import USER_ROLES, departments, sign_in_sessions, sign_in_throttle, users
+from db.tokens import digest
+from db.transactions import retrying, write_transaction
 
 log = logging.getLogger("citydesk.auth")
 MIN_PASSWORD = 8
 # After the n-th failure in a row the next attempt waits min(2 ** (n - 1), 30) seconds.
 MAX_DELAY_S = 30
+# Names the system's own writers put in the audit log: no user may take one, or the log and undo
+# could not tell a person from an import.
+SYSTEM_ACTORS = frozenset({"import", "simulator", "sync", "open311", "feed", "vk", "telegram",
+                           "intake", "system", "operator", "department", "resident", "seed",
+                           "unknown", "kiosk"})
 
 
 class UserError(ValueError):
@@ -146,6 +166,9 @@ def add_user(engine: Engine, name: str, role: str, password: str | None,
     name = name.strip()
     if not name:
         raise UserError("a user needs a name")
+    if name.casefold() in SYSTEM_ACTORS or name.casefold().startswith("kiosk:"):
+        raise UserError(f"{name!r} is the name the system writes its own actions under "
+                        "(imports, the simulation, feeds); choose another")
     if role not in USER_ROLES:
         raise UserError(f"unknown role {role!r}; one of {', '.join(USER_ROLES)} "
                         "(the meeting screen uses a kiosk token: python -m db kiosk issue)")
@@ -207,45 +230,93 @@ def authenticate(engine: Engine, name: str, password: str,
     Too soon after a failure the attempt is refused as `wait` without checking the password, and
     while locked as `locked`; neither counts as a failure. The failure that reaches
     `CITYDESK_MAX_FAILURES` locks the account for `CITYDESK_LOCK_MINUTES`.
+
+    The decision is taken with the user's row locked (SELECT … FOR UPDATE; on SQLite the write
+    lock), so parallel attempts are decided one after another and cannot slip past the back-off
+    or the lock. A name that is no user's is counted in `sign_in_throttle` the same way, and every
+    answer costs one argon2 verification: unknown and known names get the same answers in the
+    same time.
     """
     now = now or datetime.now(UTC)
-    with _secrets_hidden(), engine.begin() as conn:
-        row = conn.execute(_select().where(users.c.name == name.strip())).first()
-        if row is None:
-            _matches(None, password)
-            log.info("sign-in refused: unknown name")
-            return SignIn(None, "bad_credentials")
-        if row.locked_until is not None and now < row.locked_until:
-            return SignIn(None, "locked", row.locked_until)
-        if row.last_failed_at is not None and now < row.last_failed_at + _delay(row.failed_count):
-            return SignIn(None, "wait", row.last_failed_at + _delay(row.failed_count))
-        if not _matches(row.password_hash, password):
-            return _failed(conn, row, now)
+    with _secrets_hidden():
+        result, checked = retrying(lambda: _decide(engine, name.strip(), password, now))
+    if not checked:
+        _matches(None, password)  # as long as an answer that checked the password
+    return result
+
+
+def _decide(engine: Engine, name: str, password: str, now: datetime) -> tuple[SignIn, bool]:
+    """The attempt's answer, and whether the password was checked to give it."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(_select().where(users.c.name == name)
+                           .with_for_update(of=users)).first()
+        counter = _Counter(users, users.c.id == row.id) if row is not None \
+            else _Counter.for_unknown(conn, name, now)
+        state = row if row is not None else counter.read(conn)
+        if state.locked_until is not None and now < state.locked_until:
+            return SignIn(None, "locked", state.locked_until), False
+        if state.last_failed_at is not None and \
+                now < state.last_failed_at + _delay(state.failed_count):
+            return SignIn(None, "wait", state.last_failed_at + _delay(state.failed_count)), False
+        if row is None or not _matches(row.password_hash, password):
+            if row is None:
+                _matches(None, password)
+                log.info("sign-in refused: unknown name")
+            return counter.failed(conn, state, now, row.name if row is not None else None), True
         if row.disabled:
             log.info("sign-in refused: %s is disabled", row.name)
-            return SignIn(None, "disabled")
+            return SignIn(None, "disabled"), True
         values = {"failed_count": 0, "locked_until": None, "last_failed_at": None}
         if _hasher().check_needs_rehash(row.password_hash):
             values["password_hash"] = _hasher().hash(password)
         conn.execute(update(users).where(users.c.id == row.id).values(**values))
     log.info("signed in: %s (%s)", row.name, row.role)
-    return SignIn(_user(row))
+    return SignIn(_user(row)), True
 
 
-def _failed(conn: Connection, row, now: datetime) -> SignIn:
-    """Count a failure; lock the account when it is one too many."""
-    failures = row.failed_count + 1
-    if failures >= max_failures():
-        until = now + timedelta(minutes=lock_minutes())
-        conn.execute(update(users).where(users.c.id == row.id).values(
-            failed_count=0, locked_until=until, last_failed_at=now))
-        log.warning("sign-in: %s locked until %s after %d failures", row.name,
-                    until.isoformat(), failures)
-        return SignIn(None, "locked", until)
-    conn.execute(update(users).where(users.c.id == row.id).values(
-        failed_count=users.c.failed_count + 1, locked_until=None, last_failed_at=now))
-    log.info("sign-in refused: wrong password for %s (%d in a row)", row.name, failures)
-    return SignIn(None, "bad_credentials", now + _delay(failures))
+@dataclass(frozen=True)
+class _Counter:
+    """Where an attempt's failures in a row are kept: the user's row, or an unknown name's."""
+
+    table: Table
+    where: ColumnElement
+
+    @classmethod
+    def for_unknown(cls, conn: Connection, name: str, now: datetime) -> _Counter:
+        """The unknown name's counter, made when missing and locked; counters whose lock and
+        back-off are long over are dropped on the way."""
+        t = sign_in_throttle.c
+        key = digest(name.casefold())
+        stale = now - timedelta(minutes=lock_minutes()) - timedelta(seconds=MAX_DELAY_S)
+        conn.execute(delete(sign_in_throttle).where(
+            t.last_failed_at < stale, t.name_hash != key,
+            or_(t.locked_until.is_(None), t.locked_until < now)))
+        insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert_(sign_in_throttle).values(name_hash=key, failed_count=0)
+                     .on_conflict_do_nothing())
+        return cls(sign_in_throttle, t.name_hash == key)
+
+    def read(self, conn: Connection):
+        t = self.table.c
+        return conn.execute(select(t.failed_count, t.locked_until, t.last_failed_at)
+                            .where(self.where).with_for_update()).one()
+
+    def failed(self, conn: Connection, state, now: datetime, name: str | None) -> SignIn:
+        """Count a failure; lock the account (or the name) when it is one too many."""
+        failures = state.failed_count + 1
+        if failures >= max_failures():
+            until = now + timedelta(minutes=lock_minutes())
+            conn.execute(update(self.table).where(self.where).values(
+                failed_count=0, locked_until=until, last_failed_at=now))
+            if name is not None:
+                log.warning("sign-in: %s locked until %s after %d failures", name,
+                            until.isoformat(), failures)
+            return SignIn(None, "locked", until)
+        conn.execute(update(self.table).where(self.where).values(
+            failed_count=failures, locked_until=None, last_failed_at=now))
+        if name is not None:
+            log.info("sign-in refused: wrong password for %s (%d in a row)", name, failures)
+        return SignIn(None, "bad_credentials", now + _delay(failures))
 
 
 # ------------------------------------------------------------------------------------------------

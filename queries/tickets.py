@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select, true
 from sqlalchemy.orm import aliased
 
+from db.links import is_web_link
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 from db.types import seconds
 from queries.filters import Filters, row_clauses, status_at, subset_clause
@@ -166,6 +167,9 @@ def ticket_card(conn: Connection, external_id: str) -> TicketCard | None:
         return None
     fields = dict(row)
     photos = json.loads(fields["photo_urls"]) if fields.get("photo_urls") else []
+    photos = [link for link in photos if is_web_link(link)]  # never a file on the server
+    if not is_web_link(fields.get("source_url")):
+        fields["source_url"] = None
     return TicketCard(fields, photos, timeline(conn, fields["id"]))
 
 

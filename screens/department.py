@@ -9,6 +9,7 @@ from ui.actor import current_actor, may_act
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
 from ui.map import build_deck, ticket_view
+from ui.text import markdown_text
 
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
 # the department's open tickets the filters pick when they change, and keeps still through
@@ -40,7 +41,7 @@ st.query_params["dept"] = code
 view.init_from_url(reference)
 current = view.sidebar(reference, with_status=False, fixed_dept=code)
 
-st.title(names[code])
+st.title(markdown_text(names[code]))
 actions.show_result(departments)
 every = live.refresh_control()
 

@@ -8,7 +8,7 @@ import streamlit as st
 from db.actions import ActionResult, Refusal, reassign, undo_last
 from db.config import city_tz
 from db.permissions import Actor
-from ui import data, widgets
+from ui import auth, data, widgets
 from ui.format import instant
 from ui.i18n import current_language, name_of, t
 
@@ -100,13 +100,21 @@ def _reassign_form(selected: pd.DataFrame, departments: pd.DataFrame, actor: Act
     if left.button(t("action.confirm"), type="primary", disabled=not target or not reason.strip(),
                    key="reassign_confirm"):
         seen = dict(zip(selected["external_id"], selected["version"].astype(int), strict=True))
-        result = reassign(data.engine(), list(seen), target, reason, actor, seen_versions=seen)
+        result = reassign(data.engine(), list(seen), target, reason, actor, seen_versions=seen,
+                          **_signed_in())
         _finish("reassign", result, target)
     if right.button(t("action.cancel"), key="reassign_cancel"):
         _dismissed()
         st.rerun(scope="app")
 
 
+def _signed_in() -> dict:
+    """Who the page says is signed in, for the action to check again as it writes: dialogs and
+    fragments run without passing the sign-in gate."""
+    return {"user_id": st.session_state.get(auth.USER_ID),
+            "session_token": st.session_state.get(auth.TOKEN)}
+
+
 def undo(actor: Actor) -> None:
-    result = undo_last(data.engine(), actor)
+    result = undo_last(data.engine(), actor, **_signed_in())
     _finish("undo", result, None)

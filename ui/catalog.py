@@ -471,4 +471,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "feeds.count.updated": {"en": "changed", "ru": "изменено"},
     "feeds.count.unchanged": {"en": "unchanged", "ru": "без изменений"},
     "feeds.count.skipped": {"en": "skipped", "ru": "пропущено"},
+    # issue 18: hardening
+    "refusal.signed_out": {"en": "You are no longer signed in, or your account was disabled: "
+                                 "nothing was changed. Sign in again.",
+                           "ru": "Вы больше не в системе или ваша учётная запись отключена: "
+                                 "ничего не изменено. Войдите снова."},
+    "refusal.busy": {"en": "Other users were changing the same tickets at that moment "
+                           "({attempts} tries): nothing was changed. Try again.",
+                     "ru": "В этот момент те же обращения меняли другие пользователи "
+                           "(попыток: {attempts}): ничего не изменено. Попробуйте ещё раз."},
 }

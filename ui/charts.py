@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.i18n import name_of, translate
+from ui.text import plotly_text
 
 RED, ORANGE, BLUE, GREEN, GREY = "#d62728", "#ff8c00", "#1f77b4", "#2ca02c", "#8c8c8c"
 CONFIG = {"displayModeBar": False}  # the toolbar would cover the top bar
@@ -29,7 +30,7 @@ def workload_bars(frame: pd.DataFrame, lang: str, top: int = TOP_DEPARTMENTS,
     Each bar carries the department's code as customdata, for drill-down on click.
     """
     rows = frame.head(top).iloc[::-1]
-    names = [name_of(r, lang, "department") for r in rows.to_dict("records")]
+    names = [plotly_text(name_of(r, lang, "department")) for r in rows.to_dict("records")]
     on_track = rows["open"] - rows["overdue"] - rows["at_risk"]
     fig = go.Figure()
     for label, values, color in (
@@ -81,7 +82,7 @@ def channel_bars(frame: pd.DataFrame, lang: str, dark: bool = False,
                  height: int = 260) -> go.Figure:
     """Tickets received per channel over the last 7 days."""
     rows = frame.iloc[::-1]
-    names = [name_of(r, lang) for r in rows.to_dict("records")]
+    names = [plotly_text(name_of(r, lang)) for r in rows.to_dict("records")]
     fig = go.Figure()
     fig.add_bar(y=names, x=rows["received_7d"], orientation="h", marker_color=BLUE,
                 name=translate(lang, "chart.tickets"), customdata=rows["code"])

@@ -23,6 +23,7 @@ from queries import incidents as incident_query
 from queries import map as map_query
 from queries import spikes as spike_query
 from queries.filters import Filters
+from ui.export import csv_text
 
 TTL = refresh_seconds()
 OUTAGE_ERRORS = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
@@ -154,7 +155,7 @@ def audit_csv(f: audit.AuditFilters) -> str:
     """Not cached: an export is asked for rarely and may be large. Instants in ISO-8601 UTC."""
     rows = _read(audit.audit_rows, f)
     rows["at"] = [v.isoformat() for v in rows["at"]]
-    return rows.drop(columns="id").to_csv(index=False)
+    return csv_text(rows.drop(columns="id"))
 
 
 def load_ticket_rows(f: Filters, q: tickets.TicketQuery):

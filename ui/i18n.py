@@ -6,6 +6,7 @@ import streamlit as st
 
 from db.config import language
 from ui.catalog import CATALOG
+from ui.text import markdown_text
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
@@ -26,8 +27,17 @@ def translate(lang: str, key: str, **values) -> str:
 
 
 def t(key: str, **values) -> str:
-    """`translate` in the session's language."""
-    return translate(current_language(), key, **values)
+    """`translate` in the session's language, for Streamlit's elements, which read Markdown: the
+    text filled in (ids, names, what a URL said) is escaped, so it shows as it was written."""
+    return translate(current_language(), key, **{
+        k: _Escaped(markdown_text(v)) if isinstance(v, str) else v for k, v in values.items()})
+
+
+class _Escaped(str):
+    """Escaped text whose `{value!r}` in a template quotes it without undoing the escapes."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
 
 
 def name_of(row, lang: str | None = None, field: str = "name") -> str:

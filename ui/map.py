@@ -6,6 +6,7 @@ used only when one is configured.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from queries.incidents import Incident
 from queries.map import MapData
 from ui.format import duration
 from ui.i18n import name_of, translate
+from ui.text import inert
 
 OVERDUE = [214, 39, 40, 220]
 OPEN = [255, 140, 0, 210]
@@ -28,6 +30,7 @@ CELL = [200, 30, 30, 160]
 POINT_FIELDS = ["lon", "lat", "color", "external_id", "address", "category_text",
                 "department_text", "age_text", "status_text"]
 CELL_FIELDS = ["lon", "lat", "row", "col", "count", "tip"]
+TOOLTIP_FIELDS = ["external_id", "address", "category_text", "department_text", "status_text"]
 # District names on a page's map (pixels); how far in from the edges a framed ticket is drawn;
 # and how close a framed view may come (street scale).
 NAME_SIZE, TICKET_MARGIN, MAX_ZOOM = 13, (30, 30), 13
@@ -202,6 +205,8 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
     frame["status_text"] = [translate(lang, f"status.{s}") for s in frame["status"]]
     frame["age_text"] = [duration(s, lang) for s in frame["age_s"]]
     frame["address"] = frame["address"].fillna("")
+    for field in TOOLTIP_FIELDS:  # the tooltip is HTML: outside text must stay text
+        frame[field] = [html.escape(str(v)) for v in frame[field]]
     return frame
 
 
@@ -267,8 +272,11 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
         ]
         tooltip = {"html": "<b>{category_text}</b><br/>{address}<br/>{department_text}"
                            "<br/>{age_text} · {status_text}<br/><small>{external_id}</small>"}
+    layers += incident_layers(incidents, dark) + ([] if names is None else [names])
+    for layer in layers:  # no outside string may read as a deck.gl expression
+        layer.data = inert(layer.data)
     return pdk.Deck(
-        layers=layers + incident_layers(incidents, dark) + ([] if names is None else [names]),
+        layers=layers,
         initial_view_state=view,
         map_style=basemap,
         map_provider="carto" if basemap else None,

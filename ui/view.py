@@ -4,7 +4,7 @@ that a link reproduces what its sender saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
@@ -17,6 +17,7 @@ from ui.i18n import LANGUAGES, current_language, name_of, t
 STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
 OPEN_STATUSES = ("new", "in_progress")
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
+AS_OF_YEARS = (1900, 2200)  # an as-of outside these years is refused as unreadable
 DIMENSIONS = (  # URL parameter, reference table, catalog label
     ("dept", "departments", "filters.department"),
     ("district", "districts", "filters.district"),
@@ -60,9 +61,13 @@ def parse_as_of(text: str) -> datetime | None:
     """An ISO-8601 instant from the URL; without an offset, city-local time. None if unreadable."""
     try:
         value = datetime.fromisoformat(text.strip().replace(" ", "+").replace("Z", "+00:00"))
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=city_tz())
+        # Years 1 and 9999 overflow once moved to UTC or by a period: out of range is unreadable.
+        if not AS_OF_YEARS[0] <= value.astimezone(UTC).year <= AS_OF_YEARS[1]:
+            return None
+    except (ValueError, OverflowError):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=city_tz())
+    return value
 
 
 def parse_box(text: str) -> Box | None:

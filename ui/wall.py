@@ -7,7 +7,6 @@ app's chrome. Every builder here is data in, HTML out; the page only places them
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from db.config import city_tz
 from ui.data import Outage
 from ui.format import clock, number
 from ui.i18n import name_of, translate
+from ui.text import html_text
 
 PANELS = ("city", "departments", "flow", "latest")
 BACKGROUND, PANEL, TEXT, MUTED = "#0b0f14", "#161d26", "#f3f6f9", "#aab6c3"
@@ -126,7 +126,7 @@ def previous(panel: int, as_of: datetime, values: dict) -> dict:
 
 
 def _e(text) -> str:
-    return html.escape(str(text))
+    return html_text(text)
 
 
 def mark(now: float | None, before: float | None, lang: str) -> str:

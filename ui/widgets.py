@@ -10,8 +10,10 @@ from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
 from queries.tickets import TicketCard, TicketQuery
 from ui import data
+from ui.export import csv_text
 from ui.format import duration, hours_minutes, instant, number, percent
 from ui.i18n import current_language, name_of, t
+from ui.text import markdown_block, markdown_text
 
 DRILLABLE = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 PAGE_SIZE = 50
@@ -173,7 +175,7 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
     picked = steady_selection(_display(frame, lang), [str(i) for i in frame["external_id"]], key)
     st.download_button(
         t("table.export"),
-        data=lambda: export_frame(data.load_ticket_rows(f, query), lang).to_csv(index=False),
+        data=lambda: csv_text(export_frame(data.load_ticket_rows(f, query), lang)),
         file_name=f"citydesk-{subset}-{f.as_of:%Y%m%dT%H%M}.csv", mime="text/csv",
         icon=":material/download:", key=f"{key}_export",
     )
@@ -223,9 +225,10 @@ def ticket_card(card: TicketCard) -> None:
     st.subheader(t("section.card", id=fl["external_id"]))
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**{name_of(fl, lang, 'category')}** · {t('status.' + fl['status'])}")
+        st.markdown(f"**{markdown_text(name_of(fl, lang, 'category'))}** · "
+                    f"{t('status.' + fl['status'])}")
         if fl.get("description"):
-            st.write(fl["description"])
+            st.markdown(markdown_block(fl["description"]))
         facts = {
             t("field.department"): name_of(fl, lang, "department"),
             t("field.district"): name_of(fl, lang, "district") or "—",
@@ -234,7 +237,7 @@ def ticket_card(card: TicketCard) -> None:
             t("field.address"): fl.get("address") or "—",
             t("field.coordinates"): _coordinates(fl),
         }
-        st.table(pd.Series(facts, name=""))
+        st.table(pd.Series({k: markdown_text(v) for k, v in facts.items()}, name=""))
     with right:
         moments = {t(f"field.{k}"): instant(fl.get(k), tz, lang, True)
                    for k in ("created_at", "accepted_at", "resolved_at", "closed_at",

@@ -21,6 +21,14 @@ def write_report(outcomes: list[Outcome], path: Path) -> None:
             f.write(json.dumps(outcome.report(), ensure_ascii=False) + "\n")
 
 
+def read_lines(path: Path) -> list[str]:
+    """The file's lines, split at line feeds only: `str.splitlines` would also split at U+2028
+    and the like, which JSON allows inside a string, cutting one message in two."""
+    text = path.read_text(encoding="utf-8")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def intake_command(args: argparse.Namespace) -> int:
     if (args.file is None) == (args.source is None):
         print("intake: name a FILE or --from vk|telegram (one of the two)", file=sys.stderr)
@@ -30,8 +38,14 @@ def intake_command(args: argparse.Namespace) -> int:
 
         return connect_command(args)
     path = Path(args.file)
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
+    try:
+        lines = read_lines(path)
+    except UnicodeDecodeError:
+        print(f"intake: {path}: not UTF-8 text", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"intake: {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
     try:
         outcomes = intake(make_engine(args.database), lines, load_rules(args.rules),
                           progress=True, total=len(lines))

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+YEARS = (1900, 2200)
+# A post on VK holds at most 16,384 characters, on Telegram 4,096: a line far longer is not a
+# message, and reading its words would take minutes.
+MAX_LINE = 50_000
+
 
 @dataclass(frozen=True)
 class Message:
@@ -48,7 +53,8 @@ def _text(value: object) -> str | None:
 
 
 def _instant(value: object, tz: ZoneInfo, now: datetime) -> datetime:
-    """An ISO-8601 instant in UTC; one without an offset is the city's local time."""
+    """An ISO-8601 instant in UTC; one without an offset is the city's local time. Raises
+    ValueError when unreadable or outside the years a message can have been posted in."""
     if value is None or value == "":
         return now
     if not isinstance(value, str):
@@ -56,7 +62,27 @@ def _instant(value: object, tz: ZoneInfo, now: datetime) -> datetime:
     parsed = datetime.fromisoformat(value.strip())
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC).replace(microsecond=0)
+    try:
+        instant = parsed.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not YEARS[0] <= instant.year <= YEARS[1]:
+        raise ValueError("out of range")
+    return instant
+
+
+def _unusable(data: dict) -> str | None:
+    """Why a message's text fields cannot be stored (the same on both databases), or None."""
+    for key, value in data.items():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            return f"{key} holds a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{key} is not valid Unicode (a lone surrogate)"
+    return None
 
 
 def _coordinate(value: object, limit: float) -> float | None:
@@ -75,12 +101,18 @@ def parse_line(line: int, raw: str, tz: ZoneInfo, now: datetime) -> Message | Br
     """
     if not raw.strip():
         return Broken(line, "empty line")
+    if len(raw) > MAX_LINE:
+        return Broken(line, f"longer than {MAX_LINE:,} characters")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
         return Broken(line, f"not JSON: {error.msg} at column {error.colno}")
+    except RecursionError:
+        return Broken(line, "nested too deeply")
     if not isinstance(data, dict):
         return Broken(line, "not a JSON object")
+    if (why := _unusable(data)) is not None:
+        return Broken(line, why)
     text = _text(data.get("text"))
     if text is None:
         return Broken(line, "no text")

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import DataError, IntegrityError
 from tqdm import tqdm
 
 from db.config import city_tz
@@ -280,6 +281,10 @@ def intake(engine: Engine, lines: Iterable[str], rules: Rules | None = None,
         if isinstance(parsed, Broken):
             outcomes.append(Outcome(number, "broken", reason=parsed.reason))
             continue
-        with engine.begin() as conn:
-            outcomes.append(decide(conn, parsed, rules, ref, now))
+        try:
+            with engine.begin() as conn:
+                outcomes.append(decide(conn, parsed, rules, ref, now))
+        except (DataError, IntegrityError) as error:  # this message only; the next goes on
+            reason = (str(error.orig).strip().splitlines() or ["refused"])[0]
+            outcomes.append(Outcome(number, "broken", reason=f"not stored: {reason}"))
     return outcomes
