@@ -508,10 +508,15 @@ def category_keys(conn: Connection) -> dict[str, int]:
     return keys
 
 
+def load_calendar(conn: Connection) -> Calendar:
+    """The stored working calendar (none stored: no working time)."""
+    spec = conn.execute(select(sla_calendar.c.spec)).scalar()
+    return Calendar.from_json(spec) if spec else Calendar()
+
+
 def load(conn: Connection, tz: ZoneInfo) -> Sla:
     """The rules in force (none stored: every category on its own calendar hours)."""
-    spec = conn.execute(select(sla_calendar.c.spec)).scalar()
-    calendar = Calendar.from_json(spec) if spec else Calendar()
+    calendar = load_calendar(conn)
     names = dict(conn.execute(select(categories.c.id, categories.c.name)).all())
     rules = [Rule(r.category_id, names.get(r.category_id, str(r.category_id)), r.priority,
                   float(r.hours), r.clock)
