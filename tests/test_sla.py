@@ -1,8 +1,9 @@
 """SLA rules: the file, deadlines in working hours, and the figures that follow from them.
 
 Every deadline is checked against `stepped_due`, an independent count written here: it walks
-minute by minute from creation and counts a minute when the city's wall clock shows a working
-minute of that local day, reading the calendar straight from the file's text.
+minute by minute from creation (second by second off the minute) and counts the time when the
+city's wall clock shows a working minute of that local day, reading the calendar straight from
+the file's text.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tests import oracle
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 
 # Berlin, October 2026: a holiday with a short day before it (5-6 Oct), three transferred
 # Saturdays (one at Tuesday's hours, one at hours of its own, one at Friday's), a lunch break on
@@ -148,12 +150,13 @@ class SteppedCalendar:
 def stepped_due(created: datetime, hours: float, clock: str, cal: SteppedCalendar) -> datetime:
     if clock == "calendar":
         return created + timedelta(hours=hours)
-    left = round(hours * 60)
+    left = round(hours * 3600)  # seconds; whole minutes are walked a minute at a time
     at = created
     while left:
+        step = MINUTE if at.second == 0 and left >= 60 else SECOND
         if cal.works(at):
-            left -= 1
-        at += MINUTE
+            left -= int(step.total_seconds())
+        at += step
     return at
 
 
@@ -495,3 +498,50 @@ def test_show_prints_the_rules_in_force(engine, db_url, tmp_path, monkeypatch, c
            "2026-10-24 08:00-16:00" in out
     assert "  Water leak (urgent): 4 h calendar" in out
     assert "  Noise: 1.5 h working" in out
+
+
+def _demo_rule(rules: list[dict], code: str, priority: int, own_hours: float) -> tuple[float, str]:
+    """The demo file's rule for a category and priority, read from its text here."""
+    names = {"urgent": 1, "high": 1, "normal": 2, "low": 3}
+    mine = [r for r in rules if r["category"] == code]
+    for rule in mine:
+        if names.get(rule.get("priority")) == priority:
+            return rule["hours"], rule["clock"]
+    for rule in mine:
+        if "priority" not in rule:
+            return rule["hours"], rule["clock"]
+    return own_hours, "calendar"
+
+
+def test_the_seed_and_the_simulator_count_deadlines_by_the_demo_rules(engine):
+    from db.seed import load_demo_rules, seed
+    from db.simulate import Clock, load_city, tick
+
+    now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    moscow = ZoneInfo("Europe/Moscow")
+    assert load_demo_rules(engine, now)
+    assert not load_demo_rules(engine, now)  # the city's own rules stay
+    seed(engine, 300, 3, now, tz=moscow, progress=False, days=30)
+    with engine.begin() as conn:
+        city_now = load_city(conn, moscow)
+    rng = np.random.default_rng(5)
+    for k in range(20):
+        tick(engine, city_now, rng, now + k * MINUTE, now + (k + 1) * MINUTE,
+             Clock(now.timestamp(), 60.0))
+    text = (ROOT / "db/data/sla_demo.toml").read_text()
+    rules, cal = tomllib.loads(text)["rule"], SteppedCalendar(text, moscow)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(tickets.c.external_id, tickets.c.created_at, tickets.c.priority,
+                   tickets.c.due_at, tickets.c.due_basis, categories.c.code,
+                   categories.c.sla_hours)
+            .join(categories, categories.c.id == tickets.c.category_id)
+            .order_by(tickets.c.id)).all()
+    simulated = [r for r in rows if r.external_id.startswith("SIM-")]
+    assert simulated, "the simulator brought tickets"
+    checked = rows[::10] + simulated
+    for r in checked:
+        hours, clock = _demo_rule(rules, r.code, r.priority, r.sla_hours)
+        assert (r.due_at, r.due_basis) == (stepped_due(r.created_at, hours, clock, cal), clock), \
+            r.external_id
+    assert {r.due_basis for r in checked} == {"working", "calendar"}
