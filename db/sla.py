@@ -32,6 +32,7 @@ PRIORITY_NAMES = {1: "urgent", 2: "normal", 3: "low"}
 CLOCKS = ("working", "calendar")
 BASES = ("calendar", "working", "given")  # tickets.due_basis: how a ticket's due was decided
 MAX_HOURS = 24 * 366
+MAX_DAYS = 366 * 20  # how far ahead a working deadline is looked for
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 Span = tuple[int, int]  # minutes after local midnight: [start, end), end ≤ 1440
@@ -383,6 +384,8 @@ class WorkingClock:
 
     def _worked(self, at: np.ndarray) -> np.ndarray:
         """Working seconds from the start of the range to each instant."""
+        if not len(self.starts):  # a calendar with no working time
+            return np.zeros(len(at), dtype=np.int64)
         i = np.searchsorted(self.starts, at, side="right") - 1
         inside = i >= 0
         j = np.maximum(i, 0)
@@ -400,7 +403,7 @@ class WorkingClock:
         first = self._local_day(int(created.min())) - timedelta(days=1)
         reach = int(seconds.max())
         days = 14 + 7 * (reach // max(self._weekly_seconds(), 1) + 1)
-        for _ in range(12):
+        while days <= MAX_DAYS:
             last = self._local_day(int(created.max())) + timedelta(days=days)
             self._cover(first, last)
             target = self._worked(created) + seconds
