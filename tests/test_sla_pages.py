@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from db.importer import import_file
 from db.seed import load_demo_rules
 from tests.pages import app
+from ui.sla import rule_line, working_left
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Thursday 12:30 in Moscow
 
@@ -60,3 +61,14 @@ def test_card_names_the_rule_and_shows_the_due_instant(engine, db_url, tmp_path,
     assert shown["WORK"].loc["Due", ""] == "Nov 27, 2026, 11:00:00"
     assert "Deadline given by the source" in shown["GIVEN"].index
     assert shown["GIVEN"].loc["Due", ""] == "Nov 26, 2026, 15:00:00"
+
+
+def test_working_time_and_rule_texts():
+    assert working_left(3 * 3600, "en") == "3 working h left"
+    assert working_left(45 * 60 + 59, "en") == "45 working min left"
+    assert working_left(3 * 3600 + 20 * 60, "ru") == "осталось 3 раб. ч 20 мин"
+    # A ticket stored before the rules keeps its category's calendar hours.
+    assert rule_line({"due_basis": "calendar", "due_hours": None, "sla_hours": 24.0}, "en") == \
+        "Deadline rule: 24 h round the clock"
+    assert rule_line({"due_basis": "working", "due_hours": 1.5, "sla_hours": 24.0}, "ru") == \
+        "Норматив: 1,5 раб. ч (по рабочему календарю)"

@@ -4,9 +4,10 @@ card names the rule its due came from."""
 from __future__ import annotations
 
 import pandas as pd
+from babel.numbers import format_decimal
 
 from db.schema import OPEN_STATUSES
-from ui.format import missing, number
+from ui.format import missing
 from ui.i18n import translate
 
 
@@ -47,5 +48,5 @@ def rule_line(fields: dict, lang: str) -> str:
         return translate(lang, "sla.rule_given")
     hours = fields.get("due_hours")
     hours = fields.get("sla_hours") if missing(hours) else hours
-    return translate(lang, f"sla.rule_{basis}", hours=number(hours, lang, 0 if hours % 1 == 0
-                                                                else 1))
+    return translate(lang, f"sla.rule_{basis}",
+                     hours=format_decimal(hours, format="#,##0.##", locale=lang))
