@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import Connection, Engine, select
 from tqdm import tqdm
 
@@ -15,11 +16,14 @@ from bench import baseline
 from bench.cases import ALL_STATUSES, PAGE, cases, sample_ticket
 from bench.databases import NOW, BenchDatabase
 from bench.timing import Timing, clock, measure, timed
+from db import sla
 from db.actions import reassign, undo_last
-from db.config import ROOT
+from db.config import ROOT, city_tz
 from db.engine import make_engine
 from db.permissions import Actor
 from db.schema import departments, tickets
+from db.seed import DEMO_SLA
+from db.types import to_epoch
 from queries.map import map_points
 from queries.reference import district_list
 from ui.map import build_deck, payload_bytes
@@ -43,6 +47,7 @@ class Result:
 
 
 OURS = "ours: the same figures"
+DEADLINES = "deadlines of 100,000 tickets (demo SLA rules)"
 READ, FIGURES, BOTH = ("pandas: read the table", "pandas: figures from the frame",
                        "pandas: read + figures")
 
@@ -65,6 +70,8 @@ def measure_database(db: BenchDatabase, runs: int, baseline_runs: int, sessions:
                 result.payload[name] = payload_bytes(deck)
         result.writes = _writes(engine, ticket, runs)
         result.writes["summary command"] = _summary_command(db, baseline_runs)
+        with engine.connect() as conn:
+            result.writes[DEADLINES] = _deadlines(conn, runs)
         with engine.connect() as conn:
             result.pandas[OURS] = measure(lambda: baseline.ours(conn, PAGE), runs)
         if db.size <= pandas_max:
@@ -95,6 +102,20 @@ def _writes(engine: Engine, ticket: str, runs: int) -> dict[str, Timing]:
         moves.append(clock(lambda r=reason: _ok(reassign(engine, [ticket], target, r, ACTOR))))
         undos.append(clock(lambda: _ok(undo_last(engine, ACTOR))))
     return {"reassign (1 ticket)": Timing.of(moves), "undo": Timing.of(undos)}
+
+
+def _deadlines(conn: Connection, runs: int, n: int = 100_000) -> Timing:
+    """The seed's deadlines for `n` tickets over a year by the demo city's SLA file (db/sla.py,
+    many at a time): what `python -m db seed` adds per chunk of tickets."""
+    parsed = sla.parse(DEMO_SLA.read_text(encoding="utf-8"), sla.category_keys(conn))
+    ids = np.array(sorted({r.category_id for r in parsed.rules}))
+    rules = sla.Sla(parsed.calendar, parsed.rules, {}, city_tz())
+    rng = np.random.default_rng(17)
+    created = to_epoch(NOW) - rng.integers(0, 365 * 86400, size=n)
+    category = rng.choice(ids, size=n)
+    priority = rng.integers(1, 4, size=n)
+    return Timing.of([clock(lambda: rules.due_epochs(created, category, priority))
+                      for _ in range(runs)])
 
 
 def _ok(result) -> None:

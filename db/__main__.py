@@ -78,6 +78,12 @@ def _kiosk(args: argparse.Namespace) -> int:
     return kiosk_command(args)
 
 
+def _sla(args: argparse.Namespace) -> int:
+    from db.sla_cli import sla_command
+
+    return sla_command(args)
+
+
 def _add_actor_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--user", required=True,
                          help="who does it (recorded on the events); once users exist, one of "
@@ -191,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
         "which", metavar="ID|LABEL")
     kiosk_actions.add_parser("list", help="every token, without secrets")
     kiosk.set_defaults(handler=_kiosk)
+
+    rules = commands.add_parser("sla", help="the city's deadline rules: working hours, "
+                                            "holidays, hours per category and priority")
+    rule_actions = rules.add_subparsers(dest="action", required=True)
+    load = rule_actions.add_parser("load", help="replace the rules with a TOML file's")
+    load.add_argument("file", help="e.g. db/data/sla_demo.toml")
+    load.add_argument("--recompute", action="store_true",
+                      help="also recompute the due of open tickets that had no given deadline")
+    rule_actions.add_parser("show", help="print the rules in force")
+    rules.set_defaults(handler=_sla)
     return parser
 
 

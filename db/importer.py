@@ -33,11 +33,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Engine, Row, Table, bindparam, insert, select, update
 from tqdm import tqdm
 
-from db import import_profiles, reference
+from db import import_profiles, reference, sla
 from db.config import city_tz
 from db.engine import make_engine
 from db.import_profiles import Profile, profile_for
-from db.lifecycle import OPEN, Instants, due_at, ended_at, latest, status_at
+from db.lifecycle import OPEN, Instants, ended_at, latest, status_at
 from db.links import is_web_link
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 from db.transactions import Contention, retrying, write_transaction
@@ -621,7 +621,7 @@ class _References:
 # The columns an import owns: compared with the record and rewritten when it differs.
 OWNED = ("channel_id", "category_id", "department_id", "district_id", "status", "description",
          "address", "lat", "lon", "photo_urls", "created_at", "accepted_at", "resolved_at",
-         "closed_at", "rejected_at", "ended_at", "due_at")
+         "closed_at", "rejected_at", "ended_at", "due_at", "due_basis")
 _INSTANT_KINDS = ("accepted", "resolved", "closed", "rejected")
 
 _UPDATE = (
@@ -686,6 +686,7 @@ class TicketWriter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.refs = _References(conn)
+        self.sla = sla.load(conn, city_tz())
 
     def write(self, batch: Sequence[ImportedTicket]) -> tuple[int, int, int]:
         """(inserted, updated, unchanged) for a batch of tickets with distinct external ids."""
@@ -771,11 +772,12 @@ class TicketWriter:
         return history
 
     def _insert_row(self, ticket: ImportedTicket) -> dict[str, Any]:
-        category_id, category_department, sla = self.refs.category(
+        category_id, category_department, _ = self.refs.category(
             ticket.category, ticket.department)
         department_id = (self.refs.department(ticket.department) if ticket.department
                          else category_department)
         t = ticket.instants
+        due = self.sla.due(t.created, category_id, DEFAULT_PRIORITY, given=ticket.due)
         return {
             "external_id": ticket.external_id,
             "channel_id": self.refs.channel(ticket.channel or DEFAULT_CHANNEL),
@@ -791,7 +793,9 @@ class TicketWriter:
             "location_approx": False,
             "photo_urls": ticket.photo_urls,
             **_instant_columns(t),
-            "due_at": ticket.due or due_at(t.created, sla),
+            "due_at": due.at,
+            "due_basis": due.basis,
+            "due_hours": due.hours,
             "updated_at": ticket.updated,
             "version": 1,
             "reopen_count": 0,
@@ -830,6 +834,7 @@ class TicketWriter:
             "photo_urls": ticket.photo_urls,
             **_instant_columns(t),
             "due_at": ticket.due or old.due_at,
+            "due_basis": "given" if ticket.due else old.due_basis,
         }
         at = ticket.updated
         events = []

@@ -7,7 +7,7 @@ A rejected ticket (obscene, not a city matter) leaves open work at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 OPEN = ("new", "in_progress")
 
@@ -47,8 +47,3 @@ def ended_at(t: Instants) -> datetime | None:
 def latest(t: Instants) -> datetime:
     """The last instant the ticket changed at."""
     return max(i for i in (t.created, t.accepted, t.resolved, t.closed, t.rejected) if i)
-
-
-def due_at(created: datetime, sla_hours: float) -> datetime:
-    """The deadline: created + the category's SLA, to the whole second."""
-    return created + timedelta(seconds=round(sla_hours * 3600))

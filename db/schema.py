@@ -109,6 +109,10 @@ tickets = Table(
     # When the ticket left open work (resolved, rejected or closed): NULL while it is open.
     Column("ended_at", UTCDateTime),
     Column("due_at", UTCDateTime, nullable=False),
+    # How due_at was decided (db/sla.py): "calendar" or "working" hours of the rule in
+    # due_hours, or "given" by the source (then --recompute leaves it alone). Migration 0014.
+    Column("due_basis", String(16), nullable=False, server_default=text("'calendar'")),
+    Column("due_hours", Float),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("reopen_count", SmallInteger, nullable=False, server_default=text("0")),
@@ -302,4 +306,27 @@ feed_tickets = Table(
     metadata,
     Column("feed", String(200), ForeignKey("feeds.name"), primary_key=True),
     Column("ticket_id", BigId, ForeignKey("tickets.id"), primary_key=True),
+)
+
+# ------------------------------------------------------------------------------------------------
+# SLA rules (db/sla.py, migration 0014): the city's working calendar and its deadline rules, as
+# the last `python -m db sla load FILE.toml` stored them; replaced whole by each load.
+sla_calendar = Table(
+    "sla_calendar",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row
+    Column("spec", Text, nullable=False),  # JSON: weekly hours, holidays, short and working days
+    Column("source", String(300), nullable=False),  # the file it came from
+    Column("loaded_at", UTCDateTime, nullable=False),
+)
+
+sla_rules = Table(
+    "sla_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("category_id", Integer, ForeignKey("categories.id"), nullable=False),
+    Column("priority", SmallInteger),  # NULL: every priority of the category
+    Column("hours", Float, nullable=False),
+    Column("clock", String(16), nullable=False),
+    CheckConstraint("clock IN ('working', 'calendar')", name="clock"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -21,17 +21,27 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from tqdm import tqdm
 
-from db import city, kiosk, users
+from db import city, kiosk, sla, users
 from db.bulk import bulk_insert, reset_sequences
-from db.config import city_tz
+from db.config import ROOT, city_tz
 from db.engine import make_engine
 from db.geo import voronoi_outlines
-from db.schema import categories, channels, departments, districts, metadata, ticket_events, tickets
+from db.schema import (
+    categories,
+    channels,
+    departments,
+    districts,
+    metadata,
+    sla_calendar,
+    ticket_events,
+    tickets,
+)
 from db.types import to_epoch
 
 TICKETS_PER_WEEK = 2000
 HISTORY_DAYS = 365
 CHUNK = 100_000
+DEMO_SLA = ROOT / "db" / "data" / "sla_demo.toml"
 
 # Share of the day's tickets by local hour (dispatch 1563: quiet nights, a late-morning peak).
 HOUR_WEIGHTS = np.array([
@@ -149,19 +159,45 @@ def _locations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray
     return lat, lon, d2.argmin(axis=1)
 
 
+# Deadlines of tickets by (created epoch s, position in db.city.CATEGORIES, priority): (due epoch
+# s, whether counted in working hours, the rule's hours).
+Deadlines = Callable[[np.ndarray, np.ndarray, np.ndarray],
+                     tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def calendar_deadlines(created: np.ndarray, cat: np.ndarray,
+                       priority: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each category's own calendar hours (db.city), whatever the priority."""
+    hours = np.array([c.sla_hours for c in city.CATEGORIES])[cat]
+    return created + np.round(hours * 3600).astype(np.int64), np.zeros(len(cat), bool), hours
+
+
+def rule_deadlines(rules: sla.Sla, ref: Reference) -> Deadlines:
+    """Deadlines by the stored SLA rules, many at a time (see sla.WorkingClock)."""
+
+    def deadlines(created: np.ndarray, cat: np.ndarray,
+                  priority: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ids = ref.category_ids[cat]
+        hours, working = rules.rule_arrays(ids, priority)
+        return rules.due_epochs(created, ids, priority), working, hours
+
+    return deadlines
+
+
 def _masked(values: np.ndarray, now: int) -> np.ndarray:
     """Instants after `now` have not happened yet: NaN."""
     return np.where(values <= now, values, np.nan)
 
 
 def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
-             days: int = HISTORY_DAYS) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Yield (tickets, events) frames of at most CHUNK tickets each; ids start at `first_id`."""
+             days: int = HISTORY_DAYS, deadlines: Deadlines = calendar_deadlines,
+             ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Yield (tickets, events) frames of at most CHUNK tickets each; ids start at `first_id`.
+    Departments work at a pace set by each ticket's time to its deadline."""
     now_s = to_epoch(now)
     depts = city.DEPARTMENTS
     dept_index = {d.code: i for i, d in enumerate(depts)}
     cat_dept = np.array([dept_index[c.department] for c in city.CATEGORIES])
-    cat_sla = np.array([c.sla_hours for c in city.CATEGORIES]) * 3600
     cat_urgent = np.array([c.urgent for c in city.CATEGORIES])
     accept_median = np.array([d.accept_min * 60 for d in depts])
     pace = np.array([d.pace for d in depts])
@@ -177,8 +213,9 @@ def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
         created = _creation_instants(rng, m, now_s, tz, days)
         cat = _categories_by_month(rng, created, tz)
         dept = cat_dept[cat]
-        sla = cat_sla[cat]
-        due = created + np.round(sla).astype(np.int64)
+        priority = np.where(cat_urgent[cat], 1, np.where(rng.random(m) < 0.1, 3, 2))
+        due, working, rule_hours = deadlines(created, cat, priority)
+        sla = (due - created).astype(float)
         channel = rng.choice(len(channel_share), size=m, p=channel_share / channel_share.sum())
         lat, lon, district = _locations(rng, m)
         no_point = rng.random(m) < NO_COORDINATES_RATE
@@ -235,7 +272,6 @@ def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
         address = [f"{streets[d][s % len(streets[d])]}, {h}"
                    for d, s, h in zip(district, street_idx, house, strict=True)]
         cat_names = np.array([c.name_ru for c in city.CATEGORIES], dtype=object)[cat]
-        priority = np.where(cat_urgent[cat], 1, np.where(rng.random(m) < 0.1, 3, 2))
         is_social = np.array([channel_kind[c] == "social" for c in channel])
         channel_code = np.array([city.CHANNELS[c].code for c in channel], dtype=object)
 
@@ -263,6 +299,8 @@ def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
             "rejected_at": rej_now,
             "ended_at": ended,
             "due_at": due,
+            "due_basis": np.where(working, "working", "calendar"),
+            "due_hours": rule_hours,
             "updated_at": updated,
             "reopen_count": reopen_count,
         })
@@ -345,10 +383,12 @@ def seed(engine: Engine, n: int | None = None, seed_value: int = 1563,
     tz = tz or city_tz()
     with engine.begin() as conn:
         ref = load_reference(conn)
+        deadlines = rule_deadlines(sla.load(conn, tz), ref)
         first_id = (conn.execute(select(func.max(tickets.c.id))).scalar() or 0) + 1
         first_event = (conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0) + 1
     bar = tqdm(total=n, unit="tickets", desc="seeding", disable=not progress, file=sys.stderr)
-    for frame, events in generate(n, seed_value, now, tz, first_id=first_id, days=days):
+    for frame, events in generate(n, seed_value, now, tz, first_id=first_id, days=days,
+                                  deadlines=deadlines):
         _to_ids(frame, events, ref)
         events.insert(0, "id", np.arange(first_event, first_event + len(events)))
         first_event += len(events)
@@ -393,11 +433,24 @@ def seed_command(args: argparse.Namespace) -> int:
     if now is not None and now.tzinfo is None:
         print("--now needs a UTC offset, e.g. 2026-11-26T12:00:00+03:00", file=sys.stderr)
         return 2
+    if load_demo_rules(engine, now or datetime.now(UTC)):
+        print(f"loaded the demo city's SLA rules ({DEMO_SLA.relative_to(ROOT)})")
     n = seed(engine, args.tickets, args.seed, now, days=args.days)
     print(f"seeded {n:,} tickets")
     for line in demo_sign_ins(engine):
         print(line)
     return 0
+
+
+def load_demo_rules(engine: Engine, now: datetime) -> bool:
+    """Store the demo city's SLA rules when none are stored (the city's own stay)."""
+    with engine.begin() as conn:
+        if conn.execute(select(sla_calendar.c.id)).first() is not None:
+            return False
+        load_reference(conn)
+        parsed = sla.parse(DEMO_SLA.read_text(encoding="utf-8"), sla.category_keys(conn))
+        sla.store(conn, parsed, str(DEMO_SLA.relative_to(ROOT)), now.replace(microsecond=0))
+    return True
 
 
 DEMO_USERS = (("leader", "leadership", None), ("roads.head", "head", "ROADS"),

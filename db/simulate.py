@@ -25,11 +25,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from tqdm import tqdm
 
-from db import city
+from db import city, sla
 from db.actions import reassign
 from db.config import city_tz
 from db.engine import UNREACHABLE, make_engine
-from db.lifecycle import due_at
 from db.permissions import Actor
 from db.schema import categories, departments, ticket_events, tickets
 from db.seed import (
@@ -66,7 +65,8 @@ class City:
 
     tz: ZoneInfo
     ref: Reference
-    sla_s: dict[int, float]  # category → SLA in seconds
+    sla_s: dict[int, float]  # category → SLA in seconds (the pace of its work)
+    sla: sla.Sla  # the deadline rules in force when the simulation started
     home: dict[int, int]  # category → its own department
     urgent: dict[int, bool]  # category → accepted twice as fast
     accept_s: dict[int, float]  # department → median time to accept, seconds
@@ -297,6 +297,8 @@ def _arrival(c: City, number: int, cat: int, district: int, channel: int, dept: 
     address = f"{place.streets[street % len(place.streets)]}, {house}"
     chan = city.CHANNELS[channel]
     at = datetime.fromtimestamp(created, UTC)
+    priority = 1 if category.urgent else 3 if low else 2
+    due = c.sla.due(at, category_id, priority)
     row = {
         "external_id": f"{PREFIX}{number:08d}",
         "channel_id": int(c.ref.channel_ids[channel]),
@@ -304,7 +306,7 @@ def _arrival(c: City, number: int, cat: int, district: int, channel: int, dept: 
         "department_id": int(c.ref.department_ids[dept]),
         "district_id": int(c.ref.district_ids[district]),
         "status": "new",
-        "priority": 1 if category.urgent else 3 if low else 2,
+        "priority": priority,
         "description": f"{category.name_ru}: {address}",
         "address": address,
         "lat": None if point is None else round(float(point[0]), 6),
@@ -312,7 +314,9 @@ def _arrival(c: City, number: int, cat: int, district: int, channel: int, dept: 
         "source_url": (f"https://{chan.code}.example/post/sim{number}"
                        if chan.kind == "social" else None),
         "created_at": at,
-        "due_at": due_at(at, c.sla_s[category_id] / 3600),
+        "due_at": due.at,
+        "due_basis": due.basis,
+        "due_hours": due.hours,
         "updated_at": at,
         "version": 2,  # its two events: received, and assigned to a service
     }
@@ -398,6 +402,7 @@ def load_city(conn: Connection, tz: ZoneInfo) -> City:
     return City(
         tz=tz, ref=ref,
         sla_s={r.id: float(r.sla_hours) * 3600 for r in cat_rows},
+        sla=sla.load(conn, tz),
         home={r.id: r.department_id for r in cat_rows},
         urgent={r.id: urgent.get(r.code, False) for r in cat_rows},
         accept_s={r.id: by_code[r.code].accept_min * 60 for r in dept_rows if r.code in by_code},

@@ -15,6 +15,7 @@ from db.schema import categories, channels, departments, districts, ticket_event
 from db.types import seconds
 from queries.filters import Filters, row_clauses, status_at, subset_clause
 from queries.frames import frame_of
+from queries.sla import with_working_left
 
 T = tickets.c
 SORTS = {
@@ -79,6 +80,7 @@ def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) 
             T.source_url,
             T.version,
             seconds(T.due_at, f.as_of).label("time_left_s"),
+            T.due_basis,
         )
         .select_from(WITH_REFERENCES)
         .where(*row_clauses(f), subset_clause(q.subset, f), true() if where is None else where)
@@ -105,7 +107,7 @@ def ticket_page(conn: Connection, f: Filters, q: TicketQuery,
     descending = q.descending != (q.sort == "age")  # oldest first is "age descending"
     query = base.order_by(order.desc() if descending else order.asc(), T.id.desc())
     query = query.offset(max(q.page - 1, 0) * q.page_size).limit(q.page_size)
-    return frame_of(conn, query), total
+    return with_working_left(conn, frame_of(conn, query), f), total
 
 
 def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_000,
@@ -135,7 +137,7 @@ def queue(conn: Connection, f: Filters, search: str = "", limit: int = 500) -> p
         .order_by(T.due_at.asc(), T.id.asc())
         .limit(limit)
     )
-    return frame_of(conn, query)
+    return with_working_left(conn, frame_of(conn, query), f)
 
 
 @dataclass(frozen=True)

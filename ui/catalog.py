@@ -480,4 +480,13 @@ CATALOG: dict[str, dict[str, str]] = {
                            "({attempts} tries): nothing was changed. Try again.",
                      "ru": "В этот момент те же обращения меняли другие пользователи "
                            "(попыток: {attempts}): ничего не изменено. Попробуйте ещё раз."},
+    # issue 17: deadlines in working hours (ui/sla.py)
+    "sla.left_h": {"en": "{h} working h left", "ru": "осталось {h} раб. ч"},
+    "sla.left_hm": {"en": "{h} working h {m} min left", "ru": "осталось {h} раб. ч {m} мин"},
+    "sla.left_m": {"en": "{m} working min left", "ru": "осталось {m} раб. мин"},
+    "sla.rule_working": {"en": "Deadline rule: {hours} working h (city calendar)",
+                         "ru": "Норматив: {hours} раб. ч (по рабочему календарю)"},
+    "sla.rule_calendar": {"en": "Deadline rule: {hours} h round the clock",
+                          "ru": "Норматив: {hours} ч круглосуточно"},
+    "sla.rule_given": {"en": "Deadline given by the source", "ru": "Срок задан источником"},
 }

@@ -10,6 +10,7 @@ from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
 from queries.tickets import TicketCard, TicketQuery
 from ui import data
+from ui import sla as sla_ui
 from ui.export import csv_text
 from ui.format import duration, hours_minutes, instant, number, percent
 from ui.i18n import current_language, name_of, t
@@ -98,7 +99,7 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         else hours_minutes(s) if status in ("new", "in_progress") else ""
         for s, status in zip(frame["time_left_s"], frame["status"], strict=True)
     ]
-    return pd.DataFrame({
+    return sla_ui.working_time_left(frame, lang, pd.DataFrame({
         t("col.id"): frame["external_id"],
         t("col.created"): [instant(v, tz, lang) for v in frame["created_at"]],
         t("col.status"): [t(f"status.{s}") for s in frame["status"]],
@@ -108,13 +109,13 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.district"): [name_of(r, lang, "district") for r in records],
         t("col.channel"): [name_of(r, lang, "channel") for r in records],
         t("col.address"): frame["address"].fillna(""),
-    })
+    }))
 
 
 def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The queue as its head reads it: time left first, as h:mm or "overdue by …"."""
     records = frame.to_dict("records")
-    return pd.DataFrame({
+    return sla_ui.working_time_left(frame, lang, pd.DataFrame({
         t("col.time_left"): [t("left.overdue", d=hours_minutes(s)) if s < 0 else hours_minutes(s)
                              for s in frame["time_left_s"]],
         t("col.id"): frame["external_id"],
@@ -124,7 +125,7 @@ def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.address"): frame["address"].fillna(""),
         t("col.created"): [instant(v, city_tz(), lang) for v in frame["created_at"]],
         t("col.priority"): [t(f"priority.{p}") for p in frame["priority"]],
-    })
+    }))
 
 
 def export_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -242,7 +243,7 @@ def ticket_card(card: TicketCard) -> None:
         moments = {t(f"field.{k}"): instant(fl.get(k), tz, lang, True)
                    for k in ("created_at", "accepted_at", "resolved_at", "closed_at",
                              "rejected_at", "due_at")}
-        moments[t("card.sla", hours=number(fl["sla_hours"], lang))] = ""
+        moments[sla_ui.rule_line(fl, lang)] = ""
         if fl.get("reopen_count"):
             moments[t("card.reopened", n=fl["reopen_count"])] = ""
         st.table(pd.Series(moments, name=""))

@@ -18,16 +18,17 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from tqdm import tqdm
 
+from db import sla
 from db.config import city_tz
 from db.intake.classify import Verdict, classify
 from db.intake.messages import Broken, Message, parse_line
 from db.intake.places import Place, find_address, find_district, metres
 from db.intake.rules import Rules, Thresholds, load_rules
-from db.lifecycle import due_at
 from db.reference import channel_id
 from db.schema import categories, departments, districts, ticket_events, ticket_reports, tickets
 
 METRES_PER_DEGREE = 111_195.0
+DEFAULT_PRIORITY = 2  # the tickets table's default: a post says nothing of urgency
 
 
 class IntakeError(RuntimeError):
@@ -58,6 +59,7 @@ class Reference:
     department_codes: dict[int, str]
     districts: dict[str, tuple[int, float | None, float | None]]  # code -> (id, lat, lon)
     district_names: dict[str, tuple[str, str | None]]
+    sla: sla.Sla  # the deadline rules in force
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def read_reference(conn: Connection, rules: Rules) -> Reference:
         department_codes=dict(conn.execute(select(departments.c.id, departments.c.code)).all()),
         districts={r.code: (r.id, r.lat, r.lon) for r in rows},
         district_names={r.code: (r.name, r.name_ru) for r in rows},
+        sla=sla.load(conn, city_tz()),
     )
 
 
@@ -188,19 +191,21 @@ def _earlier(conn: Connection, message: Message, ref: Reference) -> Outcome | No
 def _create_ticket(conn: Connection, message: Message, category: str, ref: Reference,
                    where: Location, channel: int, now: datetime) -> tuple[int, str, int]:
     """A new ticket with its 'created' and 'assigned' events: (id, external id, department id)."""
-    category_id, department_id, sla_hours = ref.categories[category]
+    category_id, department_id, _ = ref.categories[category]
     external_id = "SOC-" + message.key[:12].upper()
     existing = conn.execute(select(tickets.c.id, tickets.c.department_id)
                             .where(tickets.c.external_id == external_id)).first()
     if existing:
         return existing.id, external_id, existing.department_id
     created = message.posted_at
+    due = ref.sla.due(created, category_id, DEFAULT_PRIORITY)
     ticket_id = conn.execute(insert(tickets).values(
         external_id=external_id, channel_id=channel, category_id=category_id,
         department_id=department_id, district_id=where.district_id, status="new",
         description=message.text, address=(where.place.address or "")[:300] or None,
         lat=where.lat, lon=where.lon, location_approx=where.approx, source_url=message.url,
-        created_at=created, due_at=due_at(created, sla_hours), updated_at=created, version=1,
+        created_at=created, due_at=due.at, due_basis=due.basis, due_hours=due.hours,
+        updated_at=created, version=1,
     ).returning(tickets.c.id)).scalar_one()
     actor = f"{message.network}:{message.author or 'unknown'}"[:100]
     conn.execute(insert(ticket_events), [
