@@ -1,6 +1,6 @@
 """Independent computations of every figure, in pandas over the raw rows.
 
-Written from the definitions in domain.md, sharing no code with queries/: when the two agree on
+Written from the definitions in docs/figures.md, sharing no code with queries/: when the two agree on
 both databases, the figures are right.
 """
 

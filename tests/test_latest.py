@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
 
 def _status_at(row, t: datetime) -> str:
-    """The status a row's instants give at t, written out from domain.md."""
+    """The status a row's instants give at t, written out from docs/figures.md."""
     for status, column in (("rejected", "rejected_at"), ("closed", "closed_at"),
                            ("resolved", "resolved_at"), ("in_progress", "accepted_at")):
         if pd.notna(row[column]) and row[column] <= pd.Timestamp(t):
