@@ -68,3 +68,15 @@ def lock_minutes() -> float:
 def idle_minutes() -> float:
     """`CITYDESK_IDLE_MINUTES`: a session left alone this long must sign in again."""
     return max(1.0, float(os.environ.get("CITYDESK_IDLE_MINUTES") or 30))
+
+
+def on_time_target() -> float:
+    """`CITYDESK_ON_TIME_TARGET`: the share (%) of tickets resolved by their deadline that the
+    city aims at; the overview colours its on-time figure against it."""
+    return min(100.0, max(0.0, float(os.environ.get("CITYDESK_ON_TIME_TARGET") or 90)))
+
+
+def overdue_target() -> float:
+    """`CITYDESK_OVERDUE_TARGET`: the most overdue tickets the city accepts, as a share (%) of
+    its open ones; the overview colours its overdue figure against it."""
+    return min(100.0, max(0.0, float(os.environ.get("CITYDESK_OVERDUE_TARGET") or 5)))
