@@ -331,4 +331,39 @@ CATALOG: dict[str, dict[str, str]] = {
                                "The rest of the page still works.",
                          "ru": "Не удалось показать эту часть ({kind}). "
                                "Остальная страница работает."},
+    # issue 12: the overview answers "what needs my attention now"
+    "kpi.vs_yesterday": {"en": "{delta} since this time yesterday",
+                         "ru": "{delta} с этого времени вчера"},
+    "kpi.vs_prev_week": {"en": "{delta} vs the previous 7 days", "ru": "{delta} к прошлым 7 дням"},
+    "kpi.target_on_time": {"en": "Target: at least {target}", "ru": "Цель: не меньше {target}"},
+    "kpi.target_overdue": {"en": "{share} of open · target: at most {target}",
+                           "ru": "{share} открытых · цель: не больше {target}"},
+    "kpi.at_risk_note": {"en": "Due within {hours} h: act now to keep them on time",
+                         "ru": "Срок в ближайшие {hours} ч: успеть вовремя"},
+    "counter.received_on": {"en": "Received on {day}", "ru": "Поступило {day}"},
+    "counter.resolved_on": {"en": "Resolved on {day}", "ru": "Выполнено {day}"},
+    "subset.received_on": {"en": "Received on {day}", "ru": "Поступившие {day}"},
+    "subset.resolved_on": {"en": "Resolved on {day}", "ru": "Выполненные {day}"},
+    "past.banner": {"en": "A past moment: figures as of {when}. This view does not refresh.",
+                    "ru": "Момент в прошлом: данные на {when}. Этот вид не обновляется."},
+    "past.back": {"en": "Back to live", "ru": "Вернуться к текущим данным"},
+    "drill.clear": {"en": "Clear", "ru": "Сбросить"},
+    "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
+    "drill.district": {"en": "district {name}", "ru": "район {name}"},
+    "filters.reset_done": {"en": "Filters cleared.", "ru": "Фильтры сброшены."},
+    "section.trends": {"en": "Trends", "ru": "Динамика"},
+    "chart.nothing_open": {"en": "No open tickets in this view.",
+                           "ru": "В этом виде нет открытых обращений."},
+    "map.legend_points": {"en": "Large red: overdue · orange: at risk · blue: open, on time · "
+                                "grey: done. Click a point for its card, a district for its list.",
+                          "ru": "Крупные красные — просрочено, оранжевые — под угрозой, синие — "
+                                "открыто в срок, серые — выполнено. Точка открывает карточку, "
+                                "район — список."},
+    "map.legend_cells": {"en": "Circles grow with the tickets in their cell. Click one for its "
+                               "list, a district for its list.",
+                         "ru": "Круг тем больше, чем больше обращений в ячейке. Круг или район "
+                               "открывает список."},
+    "sort.most_overdue": {"en": "Most overdue first", "ru": "Сначала самые просроченные"},
+    "map.age": {"en": "received {d} ago", "ru": "поступило {d} назад"},
+    "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
 }
