@@ -13,8 +13,9 @@ from ui.i18n import current_language, t
 # Less empty space above the title, so the counters and the top of the map and the workload
 # fit the first screen at 1366×768.
 CSS = """<style>
-.stMainBlockContainer { padding-top: 3.5rem; }
-.stMainBlockContainer h1 { padding-top: 0.5rem; padding-bottom: 0.25rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+[data-testid="stMainBlockContainer"] h1 { padding-top: 0.25rem; padding-bottom: 0; }
+[data-testid="stMainBlockContainer"] h3 { font-size: 1.35rem; padding-top: 0.25rem; }
 </style>"""
 
 lang = current_language()
@@ -41,8 +42,9 @@ if not current.live:
 def problem_map(f, box: Box | None) -> None:
     """The map: a point opens its card, a district or a cell its list."""
     st.subheader(t("section.map"))
-    basemap = basemap_url() if st.toggle(t("map.basemap"), key="basemap",
-                                         disabled=basemap_url() is None) else None
+    basemap = None
+    if basemap_url() is not None and st.toggle(t("map.basemap"), key="basemap"):
+        basemap = basemap_url()
     points = data.guarded(data.load_map, f, box)
     if points is None:
         return

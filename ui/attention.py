@@ -19,13 +19,13 @@ from ui.i18n import current_language, t
 
 # A tile's state colours its left edge and its background, readable in both themes.
 CSS = """<style>
-[class*="st-key-kpi-bad"] [data-testid="stMetric"] {
-  border-left: 6px solid #c62828; background: rgba(198, 40, 40, 0.09); }
-[class*="st-key-kpi-warn"] [data-testid="stMetric"] {
-  border-left: 6px solid #e65100; background: rgba(230, 81, 0, 0.09); }
-[class*="st-key-kpi-good"] [data-testid="stMetric"] {
-  border-left: 6px solid #2e7d32; background: rgba(46, 125, 50, 0.08); }
-[class*="st-key-kpi-"] [data-testid="stMetricValue"] { font-size: 2rem; }
+[class*="st-key-kpi-"] { gap: 0.2rem; padding: 0.6rem 0.8rem 0.3rem; min-height: 100%; }
+[data-testid="stColumn"]:has(> div > [class*="st-key-kpi-"]) > div { height: 100%; }
+[class*="st-key-kpi-bad"] { border-left: 6px solid #c62828; background: rgba(198, 40, 40, 0.09); }
+[class*="st-key-kpi-warn"] { border-left: 6px solid #e65100; background: rgba(230, 81, 0, 0.09); }
+[class*="st-key-kpi-good"] { border-left: 6px solid #2e7d32; background: rgba(46, 125, 50, 0.08); }
+[class*="st-key-kpi-"] [data-testid="stMetricValue"] { font-size: 2rem; line-height: 1.2; }
+[class*="st-key-kpi-"] [data-testid="stCaptionContainer"] { line-height: 1.3; }
 </style>"""
 
 
@@ -40,8 +40,9 @@ def day_label(f: Filters, today: str, other: str) -> str:
 
 
 def _signed(value: float, lang: str, digits: int = 0) -> str:
+    """+3, -3 or ±0: the sign Streamlit reads to point the delta's arrow."""
     text = number(abs(value), lang, digits)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+    return ("+" if value > 0 else "-" if value < 0 else "±") + text
 
 
 def _change(now: int, then: int, lang: str) -> tuple[str, str]:
@@ -53,8 +54,11 @@ def _change(now: int, then: int, lang: str) -> tuple[str, str]:
 def _tile(key: str, state: str, label: str, value: str, help_: str,
           delta: str | None = None, delta_color: str = "normal", note: str | None = None,
           on_list: Callable[[str], None] | None = None) -> None:
-    with st.container(key=f"kpi-{state}-{key}"):
-        st.metric(label, value, delta=delta, delta_color=delta_color, help=help_, border=True)
+    """One counter in a bordered tile coloured by `state`, with its list button and note."""
+    with st.container(key=f"kpi-{state}-{key}", border=True):
+        st.metric(label, value, delta=delta, delta_color=delta_color,
+                  help=help_ + ("\n\n" + t("kpi.help_changes") if delta else ""),
+                  delta_arrow="off" if delta and delta.startswith("±") else "auto")
         if note:
             st.caption(note)
         if on_list is not None:
@@ -88,7 +92,7 @@ def counters(c: Counters, base: Baseline | None, f: Filters,
         delta, color = vs("at_risk")
         _tile("at_risk", "warn" if c.at_risk else "good", t("counter.at_risk"),
               number(c.at_risk, lang), t("counter.help.at_risk", hours=hours), delta, color,
-              t("kpi.at_risk_note", hours=hours), on_list)
+              None, on_list)
     with first[2]:
         delta = None
         if on_time is not None and c.on_time_pct_prev_7d is not None:
@@ -124,7 +128,7 @@ def counters(c: Counters, base: Baseline | None, f: Filters,
             before = None if base is None else getattr(base, key)
             delta, color = None, "off"
             if value is not None and before is not None:
-                delta = t("kpi.vs_prev_week", delta=("+" if value >= before else "−")
+                delta = t("kpi.vs_prev_week", delta=("+" if value >= before else "-")
                           + duration(abs(value - before), lang))
                 color = "inverse" if value != before else "off"
             _tile(key, "plain", t(label), duration(value, lang), t("counter.help.median"),

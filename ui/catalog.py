@@ -332,14 +332,15 @@ CATALOG: dict[str, dict[str, str]] = {
                          "ru": "Не удалось показать эту часть ({kind}). "
                                "Остальная страница работает."},
     # issue 12: the overview answers "what needs my attention now"
-    "kpi.vs_yesterday": {"en": "{delta} since this time yesterday",
-                         "ru": "{delta} с этого времени вчера"},
-    "kpi.vs_prev_week": {"en": "{delta} vs the previous 7 days", "ru": "{delta} к прошлым 7 дням"},
-    "kpi.target_on_time": {"en": "Target: at least {target}", "ru": "Цель: не меньше {target}"},
-    "kpi.target_overdue": {"en": "{share} of open · target: at most {target}",
-                           "ru": "{share} открытых · цель: не больше {target}"},
-    "kpi.at_risk_note": {"en": "Due within {hours} h: act now to keep them on time",
-                         "ru": "Срок в ближайшие {hours} ч: успеть вовремя"},
+    "kpi.vs_yesterday": {"en": "{delta} vs yesterday", "ru": "{delta} за сутки"},
+    "kpi.vs_prev_week": {"en": "{delta} vs prior 7 d", "ru": "{delta} к пред. 7 дн."},
+    "kpi.target_on_time": {"en": "target ≥ {target}", "ru": "цель ≥ {target}"},
+    "kpi.target_overdue": {"en": "{share} of open, target ≤ {target}",
+                           "ru": "{share} открытых, цель ≤ {target}"},
+    "kpi.help_changes": {"en": "Changes: counts against the same time yesterday; the on-time "
+                               "share and the medians against the 7 days before the last 7.",
+                         "ru": "Изменения: количества — к тому же времени вчера; доля в срок и "
+                               "медианы — к 7 дням до последних 7."},
     "counter.received_on": {"en": "Received on {day}", "ru": "Поступило {day}"},
     "counter.resolved_on": {"en": "Resolved on {day}", "ru": "Выполнено {day}"},
     "subset.received_on": {"en": "Received on {day}", "ru": "Поступившие {day}"},
@@ -354,11 +355,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "section.trends": {"en": "Trends", "ru": "Динамика"},
     "chart.nothing_open": {"en": "No open tickets in this view.",
                            "ru": "В этом виде нет открытых обращений."},
-    "map.legend_points": {"en": "Large red: overdue · orange: at risk · blue: open, on time · "
-                                "grey: done. Click a point for its card, a district for its list.",
-                          "ru": "Крупные красные — просрочено, оранжевые — под угрозой, синие — "
-                                "открыто в срок, серые — выполнено. Точка открывает карточку, "
-                                "район — список."},
+    "map.legend_points": {"en": "Large red: overdue · blue: open · grey: done. A point opens "
+                                "its card, a district its list.",
+                          "ru": "Крупные красные — просрочено, синие — открыто, серые — "
+                                "выполнено. Точка открывает карточку, район — список."},
     "map.legend_cells": {"en": "Circles grow with the tickets in their cell. Click one for its "
                                "list, a district for its list.",
                          "ru": "Круг тем больше, чем больше обращений в ячейке. Круг или район "

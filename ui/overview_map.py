@@ -23,8 +23,10 @@ from ui.map import label_points, names_view, readable_names, ticket_view, two_li
 
 # The map's size on a 1366-pixel screen (its column, and the height it is drawn at): the frame
 # fits this, so a wider screen only shows more around the same tickets.
-SIZE = (560, 460)
+SIZE = (540, 460)
 NAME_SIZE = 14
+# Names are kept apart as if a fifth larger: room for their outline, accents (ё, й) and spacing.
+NAME_ROOM = NAME_SIZE * 1.2
 OVERDUE = [198, 40, 40, 240]
 OPEN = [33, 102, 172, 210]
 DONE = [140, 140, 140, 140]
@@ -117,7 +119,7 @@ def deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None,
                                 get_line_color=RING, line_width_min_pixels=1, pickable=True,
                                 auto_highlight=True))
     if labels is not None:
-        shown = readable_names(labels.to_dict("records"), data.frame, view, SIZE, NAME_SIZE)
+        shown = readable_names(labels.to_dict("records"), data.frame, view, SIZE, NAME_ROOM)
         layers.append(_names(shown))
     return pdk.Deck(layers=layers, initial_view_state=view, map_style=basemap,
                     map_provider="carto" if basemap else None, tooltip={"html": "{tip}"})
