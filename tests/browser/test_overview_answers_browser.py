@@ -180,7 +180,7 @@ def test_past_view_says_so_and_goes_back_to_live(server, page, lang):
     counters = page.locator(".st-key-kpi-plain-received_today").inner_text()
     assert CATALOG["counter.received_today"][lang] not in counters  # it names its day
     shot(page, f"{lang}-past")
-    page.locator(".st-key-back_to_live button").click()
+    page.get_by_role("button", name=CATALOG["past.back"][lang]).click()
     settle(page)
     expect(banner).to_have_count(0)
     assert "as_of=" not in page.url
@@ -188,7 +188,7 @@ def test_past_view_says_so_and_goes_back_to_live(server, page, lang):
 
 def test_filters_reset_with_one_click(server, page):
     open_overview(server, page, "en", (1366, 768), "/?district=balaklava&category=pothole")
-    reset = page.locator(".st-key-f_reset button")
+    reset = page.get_by_role("button", name="Clear filters")
     expect(reset).to_be_enabled()
     reset.click()
     settle(page)
