@@ -3,7 +3,7 @@ bad links and a dead database give messages, never tracebacks."""
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,7 @@ from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
 from tests.test_importer import DATA
+from ui.catalog import CATALOG
 from ui.format import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -182,3 +183,43 @@ def test_the_map_frames_what_the_filters_pick_and_keeps_still_between(city, db_u
     balaklava = _map_view(at)
     assert balaklava["zoom"] > city_wide["zoom"]  # closer in, on the district's tickets
     assert balaklava["latitude"] < city_wide["latitude"]  # Balaklava lies south of the centre
+
+
+def _english_words() -> set[str]:
+    """Words of the interface's English that its Russian never uses."""
+    russian = " ".join(v.get("ru", "") for v in CATALOG.values())
+    return {w for entry in CATALOG.values() if entry.get("ru") and entry["ru"] != entry["en"]
+            for w in re.findall(r"[A-Za-z]{3,}", entry["en"]) if w not in russian}
+
+
+def test_russian_overview_has_no_english_interface_word(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF, lang="ru", subset="overdue")
+    at.run()
+    assert not at.exception
+    texts = [e.value for kind in ("title", "subheader", "caption", "markdown", "warning")
+             for e in getattr(at, kind)]
+    texts += [m.label for m in at.metric] + [str(m.delta or "") for m in at.metric]
+    texts += [b.label for b in at.button] + [tg.label for tg in at.toggle]
+    for widget in [*at.selectbox, *at.multiselect]:
+        texts += [widget.label, widget.placeholder or "", *map(str, widget.options)]
+    texts += [d.label for d in at.date_input] if at.date_input else []
+    texts += list(at.dataframe[0].value.columns)
+    text = " ".join(texts)
+    found = sorted(w for w in _english_words() if re.search(rf"\b{w}\b", text))
+    assert not found, found
+    assert "Поступило 26 нояб." in [m.label for m in at.metric]  # the past view names its day
+    assert "(Москва)" in " ".join(c.value for c in at.caption)
+
+
+def test_counter_changes_equal_the_independent_computation(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    frame = oracle.raw(city)
+    now = oracle.counters(frame, NOW, "Europe/Moscow")
+    then = oracle.counters(frame, NOW - timedelta(days=1), "Europe/Moscow")
+    deltas = {m.label: m.delta for m in at.metric}
+    for label, key in (("Overdue", "overdue"), ("At risk", "at_risk"), ("Open", "open"),
+                       ("Received on 26 Nov", "received_today")):
+        change = now[key] - then[key]
+        sign = "+" if change > 0 else "-" if change < 0 else "±"
+        assert deltas[label] == f"{sign}{abs(change):,} vs yesterday", label
