@@ -113,6 +113,13 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     """The sidebar: language, as-of and filters. Returns the view they describe."""
     lang = current_language()
     st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    if st.session_state.get("_lang_drawn", lang) != lang:
+        # The browser keeps a widget's chosen options as it first wrote them ("New"): set them
+        # anew so that they are written in the new language at once, with no reload.
+        for key in ("f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period"):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state["_lang_drawn"] = lang
     st.sidebar.subheader(t("asof.label"))
     st.sidebar.toggle(t("asof.live"), key="f_live")
     tz = city_tz()
