@@ -86,9 +86,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "map.legend": {"en": "Red: overdue. Orange: open. Grey: done. Click a point for its card.",
                    "ru": "Красный — просрочено, оранжевый — открыто, серый — выполнено. Нажмите на точку, чтобы открыть карточку."},
     "map.cell": {"en": "{n} tickets here", "ru": "Здесь обращений: {n}"},
-    "map.area": {"en": "Showing tickets in the selected map cell.",
-                 "ru": "Показаны обращения выбранной ячейки карты."},
-    "map.clear_area": {"en": "Whole city", "ru": "Весь город"},
     "map.no_points": {"en": "No tickets with coordinates match.", "ru": "Нет обращений с координатами."},
     # charts
     "chart.open": {"en": "Open", "ru": "Открыто"},
@@ -351,7 +348,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "drill.clear": {"en": "Clear", "ru": "Сбросить"},
     "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
     "drill.district": {"en": "district {name}", "ru": "район {name}"},
-    "filters.reset_done": {"en": "Filters cleared.", "ru": "Фильтры сброшены."},
     "section.trends": {"en": "Trends", "ru": "Динамика"},
     "chart.nothing_open": {"en": "No open tickets in this view.",
                            "ru": "В этом виде нет открытых обращений."},
