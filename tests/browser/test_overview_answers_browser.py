@@ -159,9 +159,9 @@ def _targets(url: str) -> tuple[tuple[float, float], tuple[float, float]]:
     view = overview_map.ticket_view(points.frame, overview_map.SIZE)
     at = [on_screen(r.lat, r.lon, view, *overview_map.SIZE) for r in points.frame.itertuples()]
     late = [xy for xy, r in zip(at, points.frame.itertuples(), strict=True) if r.past_due]
+    # overdue points are drawn over the others: a click on one picks an overdue ticket
     inside = [xy for xy in late if 40 < xy[0] < overview_map.SIZE[0] - 60
-              and 40 < xy[1] < overview_map.SIZE[1] - 40
-              and sum(abs(xy[0] - o[0]) < 12 and abs(xy[1] - o[1]) < 12 for o in at) == 1]
+              and 40 < xy[1] < overview_map.SIZE[1] - 40]
     labels = label_points(districts)
     spots = []
     for row, (lat, lon) in zip(districts.to_dict("records"), labels.itertuples(index=False),
