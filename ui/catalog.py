@@ -359,7 +359,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                "list, a district for its list.",
                          "ru": "Круг тем больше, чем больше обращений в ячейке. Круг или район "
                                "открывает список."},
-    "sort.most_overdue": {"en": "Most overdue first", "ru": "Сначала самые просроченные"},
+    "sort.most_overdue": {"en": "Most overdue first", "ru": "По просрочке"},
     "map.age": {"en": "received {d} ago", "ru": "поступило {d} назад"},
     "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
 }
