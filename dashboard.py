@@ -8,7 +8,7 @@ import streamlit as st
 from ui import auth
 from ui.i18n import LANGUAGES, t
 
-st.set_page_config(page_title="Citydesk", page_icon="🏙️", layout="wide")
+st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
 
 if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
     st.session_state["lang"] = st.query_params["lang"]
@@ -36,7 +36,7 @@ if actor.role == "head":
     wall_view = False  # the meeting screen is not among a head's pages
 pages = auth.pages_for(actor, pages, audit, week)
 if not pages:  # a kiosk link, and no meeting screen in this installation
-    st.info(t("auth.no_wall"), icon="📺")
+    st.info(t("auth.no_wall"), icon=":material/tv:")
     st.stop()
 page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
 if wall_view and page is not wall:
@@ -48,4 +48,4 @@ except Exception as error:  # the last line of defence: never show users a trace
     if type(error).__module__.startswith("streamlit"):
         raise  # Streamlit's own control flow (rerun, stop, page switch)
     logging.getLogger("citydesk").exception("page failed")
-    st.error(t("error.unexpected", kind=type(error).__name__), icon="⚠️")
+    st.error(t("error.unexpected", kind=type(error).__name__), icon=":material/warning:")

@@ -111,3 +111,15 @@ def open311_url() -> str | None:
 def open311_every() -> int:
     """`CITYDESK_OPEN311_EVERY`: seconds between two syncs of the dispatch system."""
     return max(1, int(os.environ.get("CITYDESK_OPEN311_EVERY") or 60))
+
+
+def on_time_target() -> float:
+    """`CITYDESK_ON_TIME_TARGET`: the share (%) of tickets resolved by their deadline that the
+    city aims at; the overview colours its on-time figure against it."""
+    return min(100.0, max(0.0, float(os.environ.get("CITYDESK_ON_TIME_TARGET") or 90)))
+
+
+def overdue_target() -> float:
+    """`CITYDESK_OVERDUE_TARGET`: the most overdue tickets the city accepts, as a share (%) of
+    its open ones; the overview colours its overdue figure against it."""
+    return min(100.0, max(0.0, float(os.environ.get("CITYDESK_OVERDUE_TARGET") or 5)))

@@ -15,6 +15,7 @@ from db.schema import categories, channels, departments, districts, ticket_event
 from db.types import seconds
 from queries.filters import Filters, row_clauses, status_at, subset_clause
 from queries.frames import frame_of
+from queries.map import Box
 from queries.sla import with_working_left
 
 T = tickets.c
@@ -60,6 +61,7 @@ class TicketQuery:
     descending: bool = True
     page: int = 1
     page_size: int = 50
+    box: Box | None = None  # a part of the map: only the tickets with coordinates inside
 
 
 def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) -> Select:
@@ -85,6 +87,9 @@ def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) 
         .select_from(WITH_REFERENCES)
         .where(*row_clauses(f), subset_clause(q.subset, f), true() if where is None else where)
     )
+    if q.box is not None:
+        query = query.where(T.lat.between(q.box.south, q.box.north),
+                            T.lon.between(q.box.west, q.box.east))
     if q.search.strip():
         needle = f"%{q.search.strip().lower()}%"
         query = query.where(

@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 
 if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
-    st.error(t("audit.forbidden"), icon="⛔")
+    st.error(t("audit.forbidden"), icon=":material/block:")
     st.stop()
 
 lang = current_language()

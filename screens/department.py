@@ -24,15 +24,16 @@ actor = current_actor()
 asked = st.query_params.get("dept")
 if actor.role == "head":
     if asked and asked != actor.department:
-        st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)), icon="🔒")
+        st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)),
+                icon=":material/lock:")
     asked = actor.department
 if asked and asked not in names:
-    st.warning(t("dept.unknown", code=asked), icon="🔗")
+    st.warning(t("dept.unknown", code=asked), icon=":material/link_off:")
     asked = None
 if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
     st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)
 if not names:
-    st.info(t("db.empty"), icon="📭")
+    st.info(t("db.empty"), icon=":material/inbox:")
     st.stop()
 code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page",
                             disabled=actor.role == "head")
@@ -67,7 +68,7 @@ def draw() -> None:
     queue = data.guarded(data.load_queue, f, search)
     chosen = None
     if queue is not None and queue.empty:
-        st.success(t("dept.queue_empty"), icon="✅")
+        st.success(t("dept.queue_empty"), icon=":material/check_circle:")
     elif queue is not None:
         total = mine.open if mine is not None else len(queue)
         if len(queue) < total and not search:

@@ -1,7 +1,7 @@
 """Independent computations of every figure, in pandas over the raw rows.
 
-Written from the definitions in docs/figures.md, sharing no code with queries/: when the two agree on
-both databases, the figures are right.
+Written from the definitions in docs/figures.md, sharing no code with queries/: when the two agree
+on both databases, the figures are right.
 """
 
 from __future__ import annotations

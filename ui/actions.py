@@ -49,10 +49,11 @@ def show_result(departments: pd.DataFrame) -> None:
     kind, result, target = outcome
     if result.ok:
         key = "action.undone" if kind == "undo" else "action.done"
-        st.success(t(key, n=len(result.applied), dept=_dept_name(target, departments)), icon="✅")
+        st.success(t(key, n=len(result.applied), dept=_dept_name(target, departments)),
+                   icon=":material/check_circle:")
     else:
         st.error(t("action.refused") + "\n" + "\n".join(
-            f"- {refusal_text(r, departments)}" for r in result.refusals), icon="⛔")
+            f"- {refusal_text(r, departments)}" for r in result.refusals), icon=":material/block:")
 
 
 def _finish(kind: str, result: ActionResult, target: str | None) -> None:

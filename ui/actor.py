@@ -17,7 +17,7 @@ def current_actor() -> Actor:
     if actor is None:
         from ui.i18n import t
 
-        st.warning(t("auth.required"), icon="🔒")
+        st.warning(t("auth.required"), icon=":material/lock:")
         st.stop()
     return actor
 

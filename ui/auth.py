@@ -265,13 +265,13 @@ def _kiosk(token: str | None) -> Actor:
     except data.OUTAGE_ERRORS:
         live = st.session_state.get(KIOSK_ID) is not None  # keep showing the last figures
         if not live:
-            st.error(t("auth.db_down"), icon="⚠️")
+            st.error(t("auth.db_down"), icon=":material/warning:")
             st.stop()
     if not live:
         log.warning("a kiosk link was refused (unknown or revoked token)")
         sign_out()
         st.title(t("app.title"))
-        st.error(t("auth.kiosk_refused"), icon="⛔")
+        st.error(t("auth.kiosk_refused"), icon=":material/block:")
         st.stop()
     return Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
 
@@ -279,7 +279,7 @@ def _kiosk(token: str | None) -> Actor:
 def _notice() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.info(notice, icon="🔒")
+        st.info(notice, icon=":material/lock:")
 
 
 def _form() -> None:
@@ -297,24 +297,24 @@ def _form() -> None:
     if not submitted:
         return
     if not name.strip() or not password:
-        st.error(t("auth.missing"), icon="⛔")
+        st.error(t("auth.missing"), icon=":material/block:")
         return
     try:
         result = users.authenticate(data.engine(), name, password)
     except data.OUTAGE_ERRORS:
-        st.error(t("auth.db_down"), icon="⚠️")
+        st.error(t("auth.db_down"), icon=":material/warning:")
         return
     if result.ok:
         try:
             token = sessions.start(data.engine(), result.user.id)
         except data.OUTAGE_ERRORS:
-            st.error(t("auth.db_down"), icon="⚠️")
+            st.error(t("auth.db_down"), icon=":material/warning:")
             return
         _signed_in(result.user, token)
         st.session_state[COOKIE_WRITE] = token
         st.rerun()
     st.session_state["_auth_name"] = name.strip()
-    st.error(_refusal_text(result), icon="⛔")
+    st.error(_refusal_text(result), icon=":material/block:")
 
 
 def _refusal_text(result: users.SignIn) -> str:
@@ -345,11 +345,11 @@ def _single_sign_on() -> None:
         with data.engine().connect() as conn:
             user = users.find_by_email(conn, email) if email else None
     except data.OUTAGE_ERRORS:
-        st.error(t("auth.db_down"), icon="⚠️")
+        st.error(t("auth.db_down"), icon=":material/warning:")
         return
     if user is None or user.disabled:
         log.warning("single sign-on: %s is not an enabled user", email or "(no e-mail)")
-        st.error(t("auth.sso_unknown", email=email or "—"), icon="⛔")
+        st.error(t("auth.sso_unknown", email=email or "—"), icon=":material/block:")
         st.button(t("auth.sign_out"), icon=":material/logout:", on_click=st.logout)
         return
     _signed_in(user)

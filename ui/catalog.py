@@ -86,9 +86,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "map.legend": {"en": "Red: overdue. Orange: open. Grey: done. Click a point for its card.",
                    "ru": "Красный — просрочено, оранжевый — открыто, серый — выполнено. Нажмите на точку, чтобы открыть карточку."},
     "map.cell": {"en": "{n} tickets here", "ru": "Здесь обращений: {n}"},
-    "map.area": {"en": "Showing tickets in the selected map cell.",
-                 "ru": "Показаны обращения выбранной ячейки карты."},
-    "map.clear_area": {"en": "Whole city", "ru": "Весь город"},
     "map.no_points": {"en": "No tickets with coordinates match.", "ru": "Нет обращений с координатами."},
     # charts
     "chart.open": {"en": "Open", "ru": "Открыто"},
@@ -489,4 +486,38 @@ CATALOG: dict[str, dict[str, str]] = {
     "sla.rule_calendar": {"en": "Deadline rule: {hours} h round the clock",
                           "ru": "Норматив: {hours} ч круглосуточно"},
     "sla.rule_given": {"en": "Deadline given by the source", "ru": "Срок задан источником"},
+    # issue 12: the overview answers "what needs my attention now"
+    "kpi.vs_yesterday": {"en": "{delta} vs yesterday", "ru": "{delta} за сутки"},
+    "kpi.vs_prev_week": {"en": "{delta} vs prior 7 d", "ru": "{delta} к пред. 7 дн."},
+    "kpi.target_on_time": {"en": "target ≥ {target}", "ru": "цель ≥ {target}"},
+    "kpi.target_overdue": {"en": "{share} of open, target ≤ {target}",
+                           "ru": "{share} открытых, цель ≤ {target}"},
+    "kpi.help_changes": {"en": "Changes: counts against the same time yesterday; the on-time "
+                               "share and the medians against the 7 days before the last 7.",
+                         "ru": "Изменения: количества — к тому же времени вчера; доля в срок и "
+                               "медианы — к 7 дням до последних 7."},
+    "counter.received_on": {"en": "Received on {day}", "ru": "Поступило {day}"},
+    "counter.resolved_on": {"en": "Resolved on {day}", "ru": "Выполнено {day}"},
+    "subset.received_on": {"en": "Received on {day}", "ru": "Поступившие {day}"},
+    "subset.resolved_on": {"en": "Resolved on {day}", "ru": "Выполненные {day}"},
+    "past.banner": {"en": "A past moment: figures as of {when}. This view does not refresh.",
+                    "ru": "Момент в прошлом: данные на {when}. Этот вид не обновляется."},
+    "past.back": {"en": "Back to live", "ru": "Вернуться к текущим данным"},
+    "drill.clear": {"en": "Clear", "ru": "Сбросить"},
+    "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
+    "drill.district": {"en": "district {name}", "ru": "район {name}"},
+    "section.trends": {"en": "Trends", "ru": "Динамика"},
+    "chart.nothing_open": {"en": "No open tickets in this view.",
+                           "ru": "В этом виде нет открытых обращений."},
+    "map.legend_points": {"en": "Large red: overdue · blue: open · grey: done. A point opens "
+                                "its card, a district its list.",
+                          "ru": "Крупные красные — просрочено, синие — открыто, серые — "
+                                "выполнено. Точка открывает карточку, район — список."},
+    "map.legend_cells": {"en": "Circles grow with the tickets in their cell. Click one for its "
+                               "list, a district for its list.",
+                         "ru": "Круг тем больше, чем больше обращений в ячейке. Круг или район "
+                               "открывает список."},
+    "sort.most_overdue": {"en": "Most overdue first", "ru": "По просрочке"},
+    "map.age": {"en": "received {d} ago", "ru": "поступило {d} назад"},
+    "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
 }

@@ -18,7 +18,18 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
-from queries import audit, channels, counters, feeds, reference, tickets, trend, week, workload
+from queries import (
+    audit,
+    changes,
+    channels,
+    counters,
+    feeds,
+    reference,
+    tickets,
+    trend,
+    week,
+    workload,
+)
 from queries import incidents as incident_query
 from queries import map as map_query
 from queries import spikes as spike_query
@@ -254,3 +265,9 @@ def clear_after_write() -> None:
     while (see `reads_primary`)."""
     st.session_state["_wrote_at"] = time.time()
     st.cache_data.clear()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_baseline(f: Filters):
+    """The overview counters' comparison: the same time yesterday, the previous 7 days."""
+    return _read(changes.baseline, f)

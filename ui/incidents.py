@@ -76,7 +76,7 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     try:
         hours = load_rules().spikes.hours
     except RulesError as error:
-        st.error(str(error), icon="⚠️")
+        st.error(str(error), icon=":material/error:")
         return []
     found, jumps = load(f)
     found, jumps = found or [], jumps or []
@@ -87,21 +87,21 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     if found:
         st.caption(translate(lang, "map.incidents", n=number(len(found), lang)))
     for i in found:
-        with st.expander("🚨 " + inert(incident_title(i, lang))):
+        with st.expander(inert(incident_title(i, lang)), icon=":material/emergency:"):
             st.dataframe(tickets_frame(i, lang), hide_index=True, column_config={
                 translate(lang, "incidents.ticket"): st.column_config.LinkColumn(
                     display_text=r"id=(.*)$")})
     for s in jumps:
-        st.warning(inert(spike_text(s, lang, hours)), icon="📈")
+        st.warning(inert(spike_text(s, lang, hours)), icon=":material/trending_up:")
     return found
 
 
 def wall_markup(found: list[Incident], jumps: list[Spike], lang: str, hours: float) -> str:
     """The meeting screen's block: the largest incidents and spikes in its own large type."""
     rows = [f'<div class="row incident" data-incident="{html.escape(i.tickets[0])}">'
-            f'<span class="name red">🚨 {html.escape(incident_title(i, lang))}</span></div>'
+            f'<span class="name red">◉ {html.escape(incident_title(i, lang))}</span></div>'
             for i in found[:LIMIT]]
-    rows += [f'<div class="row spike"><span class="name orange">📈 '
+    rows += [f'<div class="row spike"><span class="name orange">▲ '
              f'{html.escape(spike_text(s, lang, hours))}</span></div>' for s in jumps[:LIMIT - 1]]
     return f'<div class="wall rows incidents">{"".join(rows)}</div>' if rows else ""
 

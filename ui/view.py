@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
+from babel.dates import get_timezone_name
 
 from db.config import at_risk_window, city_tz
 from queries.filters import Filters, local_midnight
@@ -117,6 +118,13 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     """The sidebar: language, as-of and filters. Returns the view they describe."""
     lang = current_language()
     st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    if st.session_state.get("_lang_drawn", lang) != lang:
+        # The browser keeps a widget's chosen options as it first wrote them ("New"): set them
+        # anew so that they are written in the new language at once, with no reload.
+        for key in ("f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period"):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state["_lang_drawn"] = lang
     st.sidebar.subheader(t("asof.label"))
     st.sidebar.toggle(t("asof.live"), key="f_live")
     tz = city_tz()
@@ -126,7 +134,8 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
         now_local = datetime.now(tz)
         st.session_state.setdefault("f_date", now_local.date())
         st.session_state.setdefault("f_time", now_local.time().replace(second=0, microsecond=0))
-        day = st.sidebar.date_input(t("asof.date"), key="f_date")
+        day = st.sidebar.date_input(t("asof.date"), key="f_date",
+                                    format="DD.MM.YYYY" if lang == "ru" else "YYYY/MM/DD")
         clock = st.sidebar.time_input(t("asof.time"), key="f_time", step=timedelta(minutes=15))
         as_of = datetime.combine(day, clock if isinstance(clock, time) else time(0), tzinfo=tz)
     st.sidebar.subheader(t("filters.title"))
@@ -142,9 +151,13 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     statuses: list[str] = []
     if with_status:
         statuses = st.sidebar.multiselect(t("filters.status"), list(STATUSES), key="f_status",
+                                          placeholder=t("filters.any"),
                                           format_func=lambda s: t(f"status.{s}"))
         st.sidebar.selectbox(t("filters.period"), list(PERIODS), key="f_period",
                              format_func=lambda p: t(f"filters.period.{p}"))
+    st.sidebar.button(t("filters.reset"), key="f_reset", icon=":material/filter_alt_off:",
+                      on_click=reset_filters, args=(fixed_dept is None, with_status),
+                      disabled=not _filtered(with_status, fixed_dept is None), width="stretch")
     filters = Filters(
         as_of=as_of.replace(microsecond=0), tz=tz.key, at_risk=at_risk_window(),
         departments=tuple(chosen["dept"]), districts=tuple(chosen["district"]),
@@ -156,6 +169,36 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     view = View(filters, st.session_state["f_live"], st.session_state.get("_box"), period)
     write_url(view, fixed_dept)
     return view
+
+
+def _filtered(with_status: bool, with_dept: bool) -> bool:
+    """Whether any filter differs from the view's default (all of the city, open tickets)."""
+    dims = any(st.session_state.get(f"f_{p}") for p, _, _ in DIMENSIONS
+               if with_dept or p != "dept")
+    return dims or (with_status and (
+        tuple(st.session_state.get("f_status", OPEN_STATUSES)) != OPEN_STATUSES
+        or st.session_state.get("f_period", "any") != "any"))
+
+
+def reset_filters(with_dept: bool = True, with_status: bool = True) -> None:
+    """Every filter back to its default (a button's callback: it runs before the widgets)."""
+    for param, _, _ in DIMENSIONS:
+        if with_dept or param != "dept":
+            st.session_state[f"f_{param}"] = []
+    if with_status:
+        st.session_state["f_status"] = list(OPEN_STATUSES)
+        st.session_state["f_period"] = "any"
+
+
+def go_live() -> None:
+    """Leave a past moment for the live view (a button's callback)."""
+    st.session_state["f_live"] = True
+    st.query_params.pop("as_of", None)
+
+
+def zone_name(lang: str) -> str:
+    """The city's zone as the language names it ("Moscow Time", "Москва")."""
+    return get_timezone_name(city_tz(), locale=lang)
 
 
 def _with_period(f: Filters, period: str) -> Filters:
@@ -185,7 +228,8 @@ def write_url(view: View, fixed_dept: str | None = None) -> None:
     if view.box is not None:
         b = view.box
         params["box"] = f"{b.south:.5f},{b.west:.5f},{b.north:.5f},{b.east:.5f}"
-    for key in ("subset", "ticket", "drill_dept", "id", "view", "embed", "refresh"):
+    for key in ("subset", "ticket", "drill_dept", "drill_district", "id", "view", "embed",
+                "refresh"):
         if key in st.query_params:
             params[key] = st.query_params[key]
     if fixed_dept:

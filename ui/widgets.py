@@ -8,9 +8,11 @@ import streamlit as st
 from db.config import city_tz
 from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
+from queries.map import Box
 from queries.tickets import TicketCard, TicketQuery
 from ui import data
 from ui import sla as sla_ui
+from ui.attention import day_label
 from ui.export import csv_text
 from ui.format import duration, hours_minutes, instant, number, percent
 from ui.i18n import current_language, name_of, t
@@ -27,10 +29,10 @@ def outage_banner(slot) -> None:
         slot.empty()
         return
     if down.since is None:
-        slot.error(t("db.down_nothing", every=data.TTL), icon="⚠️")
+        slot.error(t("db.down_nothing", every=data.TTL), icon=":material/cloud_off:")
     else:
         slot.warning(t("db.down", when=instant(down.since, city_tz(), current_language(), True),
-                       every=data.TTL), icon="⚠️")
+                       every=data.TTL), icon=":material/cloud_off:")
 
 
 def counter_row(c: Counters, f: Filters, drill: bool = True,
@@ -138,22 +140,33 @@ def export_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
-    """A server-side paged table of the tickets behind `subset`; returns the selected id."""
+def subset_label(subset: str, f: Filters) -> str:
+    """A subset's name; "today" ones name the view's day when it is not today."""
+    if subset in ("received_today", "resolved_today"):
+        return day_label(f, f"subset.{subset}", f"subset.{subset.split('_')[0]}_on")
+    return t(f"subset.{subset}")
+
+
+def ticket_table(f: Filters, subset: str, key: str = "tickets",
+                 box: Box | None = None) -> str | None:
+    """A server-side paged table of the tickets behind `subset` (within `box` on the map, if
+    given); returns the selected id."""
     lang = current_language()
     top = st.columns([2, 3, 2, 1])
     st.session_state.setdefault(f"{key}_subset", subset)
-    subset = top[0].selectbox(t("table.subset"), SUBSETS, format_func=lambda s: t(f"subset.{s}"),
-                              key=f"{key}_subset")
+    subset = top[0].selectbox(t("table.subset"), SUBSETS,
+                              format_func=lambda s: subset_label(s, f), key=f"{key}_subset")
     if subset != st.query_params.get("subset", "all"):
         st.query_params["subset"] = subset
     search = top[1].text_input(t("table.search"), value=st.query_params.get("q", ""),
                                key=f"{key}_search")
     sorts = ["created", "age", "due", "department"]
-    sort = top[2].selectbox(t("table.sort"), sorts, format_func=lambda s: t(f"sort.{s}"),
-                            key=f"{key}_sort")
+    late = subset in ("open", "overdue", "at_risk")  # the earliest deadline is the most overdue
+    sort = top[2].selectbox(
+        t("table.sort"), sorts, key=f"{key}_sort",
+        format_func=lambda s: t("sort.most_overdue" if s == "due" and late else f"sort.{s}"))
     query = TicketQuery(subset=subset, search=search, sort=sort, descending=sort != "due",
-                        page=1, page_size=PAGE_SIZE)
+                        page=1, page_size=PAGE_SIZE, box=box)
     result = data.guarded(data.load_ticket_page, f, query)
     total = result[1] if result else 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -164,7 +177,7 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
     if page != 1:
         result = data.guarded(data.load_ticket_page, f, TicketQuery(
             subset=subset, search=search, sort=sort, descending=sort != "due", page=page,
-            page_size=PAGE_SIZE))
+            page_size=PAGE_SIZE, box=box))
     if result is None:
         return None
     frame, total = result
