@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.browser:
         from bench.browser import run
 
-        table = run(3 if args.quick else min(args.runs, 7))
+        table = run(2 if args.quick else min(args.runs, 7))
         print(table)
         if args.out:
             args.out.write_text(table)
