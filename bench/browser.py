@@ -83,6 +83,7 @@ class Samples:
     """Every measured run of one thing, in ms."""
 
     values: dict[str, list[float]] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)  # tabs with no figure in LIMIT_MS
 
     def add(self, key: str, value: float | None) -> None:
         if value is not None:
@@ -196,9 +197,13 @@ def _open(browser: Browser, base: str, target: Target, cookie: str | None,
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
     try:
-        page.goto(base + target.path, wait_until="commit", timeout=LIMIT_MS)
-        page.wait_for_function("() => window.__bench && window.__bench.first !== null",
-                               timeout=LIMIT_MS, polling=50)
+        try:
+            page.goto(base + target.path, wait_until="commit", timeout=LIMIT_MS)
+            page.wait_for_function("() => window.__bench && window.__bench.first !== null",
+                                   timeout=LIMIT_MS, polling=50)
+        except PlaywrightError:
+            samples.missed[target.name] = samples.missed.get(target.name, 0) + 1
+            return
         samples.add(f"{target.name}|first figures", page.evaluate("() => window.__bench.first"))
         try:
             samples.add(f"{target.name}|settled", _settle(page, 0.0))
@@ -285,6 +290,8 @@ def table(samples: Samples, runs: int) -> str:
         ratio = f"{value / against:.1f}×" if value is not None and against else ""
         lines.append(f"| {page} | {what} | {value:,.0f} | "
                      f"{'' if against is None else f'{against:,.0f}'} | {ratio} |")
+    lines += [f"\n{page}: {n} of {runs} tabs showed no figure within {LIMIT_MS // 1000} s."
+              for page, n in samples.missed.items()]
     return "\n".join(lines)
 
 

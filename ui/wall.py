@@ -92,9 +92,9 @@ footer {{ display: none !important; }}
   padding: calc(.7 * var(--u)) calc(1.2 * var(--u)); border: calc(.2 * var(--u)) solid transparent;
   display: flex; flex-direction: column; justify-content: space-between; min-height: 0;
   overflow: hidden; }}
-.tile .top {{ display: flex; justify-content: space-between; align-items: baseline;
-  gap: calc(.6 * var(--u)); }}
-.tile .label {{ font-size: calc(1.6 * var(--u)); color: {MUTED}; }}
+.tile .top {{ display: flex; flex-wrap: wrap; justify-content: space-between;
+  align-items: baseline; column-gap: calc(.6 * var(--u)); }}
+.tile .label {{ font-size: calc(1.6 * var(--u)); color: {MUTED}; white-space: nowrap; }}
 .tile .value {{ font-size: calc(var(--value, 4.6) * var(--u)); font-weight: 800; line-height: 1.0;
   font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .tile .note {{ font-size: calc(1.3 * var(--u)); color: {MUTED}; white-space: nowrap; }}
@@ -291,8 +291,11 @@ def tile_grid(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) 
     out = []
     for item in items:
         digits = 1 if item.percent else 0
-        moved = mark(item.value, before.get(item.key), lang, item.up_is, digits)
-        kind = verdict(item.value, before.get(item.key), item.up_is)
+        was = before.get(item.key)
+        if item.percent and item.value is not None and was is not None:
+            was = item.value if round(was, 1) == round(item.value, 1) else was  # as shown
+        moved = mark(item.value, was, lang, item.up_is, digits)
+        kind = verdict(item.value, was, item.up_is)
         shown = percent(item.value, lang) if item.percent else number(item.value, lang)
         colour = "zero" if item.value == 0 else item.colour
         note = f'<div class="note">{_e(item.note)}</div>' if item.note else ""
