@@ -304,7 +304,7 @@ def _form() -> None:
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
     until = st.session_state.get(RETRY_AT)
-    if until is not None and until > datetime.now(UTC):
+    if until is not None:
         _countdown(until)
 
 
@@ -346,7 +346,7 @@ def _try() -> None:
 
 def _countdown(until: datetime) -> None:
     """"Next try in N s", counted down in the browser, with the sign-in button off until then."""
-    left = max(1, int((until - datetime.now(UTC)).total_seconds() + 0.999))
+    left = max(0, int((until - datetime.now(UTC)).total_seconds() + 0.999))
     wait, ready = (json.dumps(t(key, seconds="§")) for key in ("auth.wait", "auth.ready"))
     st.html(f"""<p class="signin-wait" role="status" data-left="{left}"></p><script>
 (() => {{
