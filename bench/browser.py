@@ -74,7 +74,7 @@ TARGETS = [
     Target("overview", f"/?as_of={AS_OF}", '[data-testid="stMetricValue"]'),
     Target("department", f"/department?dept={DEPARTMENT}&as_of={AS_OF}",
            '[data-testid="stMetricValue"]'),
-    Target("meeting screen", "/?view=wall&panel=1", ".tile .figure"),
+    Target("meeting screen", "/?view=wall&panel=1&refresh=off", ".tile .figure"),
 ]
 
 
