@@ -112,6 +112,7 @@ footer {{ display: none !important; }}
   column-gap: calc(1.4 * var(--u)); background: {PANEL}; border-radius: calc(.7 * var(--u));
   padding: 0 calc(1.2 * var(--u)); border: calc(.2 * var(--u)) solid transparent; min-height: 0;
   overflow: hidden; }}
+.rows.depts .row {{ background-origin: border-box; }}
 .row.head {{ background: none; font-size: calc(1.6 * var(--u)); color: {MUTED};
   white-space: nowrap; padding-bottom: calc(.2 * var(--u)); }}
 .row.head span {{ text-align: right; }}
@@ -340,7 +341,7 @@ def departments(load: pd.DataFrame, before: dict, lang: str, top: int = 10) -> s
         moved = mark(r["overdue"], before.get(r["code"]), lang, "bad")
         kind = verdict(r["overdue"], before.get(r["code"]), "bad")
         width = 100 * r["overdue"] / most
-        bar = f"background: linear-gradient(90deg, {BAR} {width:.0f}%, {PANEL} {width:.0f}%)"
+        bar = f"background-image: linear-gradient(90deg, {BAR} {width:.0f}%, {PANEL} {width:.0f}%)"
         out.append(
             f'<div class="row{f" changed {kind}" if moved else ""}" data-dept="{_e(r["code"])}"'
             f' style="{bar}"><span class="rank">{rank}</span>'
