@@ -36,7 +36,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 10,000 tickets on each database, few runs")
     parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument("--browser", action="store_true",
+                        help="the pages in Chromium instead: first figures, settled page and "
+                             "each click's answer, beside an empty Streamlit page (100,000 "
+                             "tickets on SQLite)")
     args = parser.parse_args(argv)
+    if args.browser:
+        from bench.browser import run
+
+        table = run(2 if args.quick else min(args.runs, 7))
+        print(table)
+        if args.out:
+            args.out.write_text(table)
+        return 0
     if args.quick:
         args.sizes, args.sqlite_sizes = [10_000], [10_000]
         args.runs, args.baseline_runs, args.sessions = 3, 2, 5

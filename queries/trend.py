@@ -108,3 +108,45 @@ def weekly_on_time(conn: Connection, f: Filters, weeks: int = 12) -> pd.DataFram
         frame["resolved"] > 0
     )
     return frame
+
+
+DAY = timedelta(hours=24)
+
+
+def last_day_starts(f: Filters) -> list[datetime]:
+    """The buckets of the last 24 hours, (as_of − 24 h, as_of]: the window's own start, then each
+    local hour that begins inside it (the first and the last bucket are partial hours). Hours are
+    stepped in UTC, so a daylight-saving change gives its true number of buckets."""
+    local = f.as_of.astimezone(f.zone)
+    hour = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    start = f.as_of - DAY
+    starts = []
+    while hour > start:
+        starts.append(hour)
+        hour -= timedelta(hours=1)
+    return [start, *reversed(starts)]
+
+
+def last_day_flow(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Received and resolved in each local hour of the last 24 hours, (as_of − 24 h, as_of]:
+    the meeting screen's flow, which is never near-empty just after midnight. `hour` is the
+    local hour each bucket belongs to."""
+    starts = last_day_starts(f)
+    received, resolved = (_window_counts(conn, f, column, starts)
+                          for column in (T.created_at, T.resolved_at))
+    hours = [s.astimezone(f.zone).replace(minute=0, second=0, microsecond=0) for s in starts]
+    return pd.DataFrame({"hour": hours, "received": received, "resolved": resolved})
+
+
+def _window_counts(conn: Connection, f: Filters, column, starts: list[datetime]) -> list[int]:
+    """Counts per bucket of `column` in (starts[0], as_of]: the window's start is excluded."""
+    bucket = _bucket(column, starts).label("bucket")
+    rows = conn.execute(
+        select(bucket, func.count())
+        .where(column > at(starts[0]), column <= at(f.as_of), *dimension_clauses(f))
+        .group_by(bucket)
+    ).all()
+    counts = [0] * len(starts)
+    for index, n in rows:
+        counts[int(index)] = int(n)
+    return counts

@@ -1,9 +1,10 @@
-"""The meeting screen: the city on the situation room's projector, read from five metres.
+"""The meeting screen: the city on the situation room's display, read from five metres.
 
-Four panels take turns every `CITYDESK_WALL_SECONDS` (`?panel=N` pins one): the city's counters
-with the map, the departments by overdue tickets, today's flow by hour, the latest tickets. It
-refreshes by itself (`?refresh=N` seconds, or `off`); a figure that moved since the panel's
-previous refresh is marked.
+Panels take turns every `CITYDESK_WALL_SECONDS` (`?panel=N` pins one): the city's counters with
+the map, the departments with overdue or at-risk work, the last 24 hours by hour, the latest
+tickets. It refreshes by itself (`?refresh=N` seconds, or `off`); a figure that moved since the
+panel's previous refresh is marked, green for good news and red for bad. A new panel is a
+function here, its key in `ui.wall.PANELS` and its title in the catalog.
 """
 
 import streamlit as st
@@ -11,7 +12,7 @@ import streamlit as st
 from db.config import at_risk_window, city_tz
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import charts, data, feeds, incidents, live, wall, week
+from ui import data, feeds, incidents, live, wall, week
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
@@ -33,25 +34,28 @@ def city_panel(f: Filters) -> None:
     points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
     reference = data.guarded(data.load_reference)
     found = incidents.wall_block(f, lang)
-    figures, map_column = st.columns([2, 3], gap="large")
+    figures, map_column = st.columns([9, 11])
     if counts is not None:
-        items = [wall.Tile("open", t("counter.open"), counts.open),
-                 wall.Tile("overdue", t("counter.overdue"), counts.overdue, "red"),
-                 wall.Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange"),
+        items = [wall.Tile("overdue", t("counter.overdue"), counts.overdue, "red", "bad"),
+                 wall.Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange", "bad"),
+                 wall.Tile("open", t("counter.open"), counts.open, "", "bad"),
+                 wall.Tile("on_time", t("wall.on_time"), counts.on_time_pct_7d, "green", "good",
+                           percent=True),
                  wall.Tile("received_today", t("counter.received_today"),
                            counts.received_today, "blue"),
                  wall.Tile("resolved_today", t("counter.resolved_today"),
-                           counts.resolved_today, "green")]
+                           counts.resolved_today, "green", "good")]
         before = wall.previous(1, f.as_of, {i.key: i.value for i in items})
         with figures:
             html(wall.tiles(items, before, lang))
     if points is not None and reference is not None:
         with map_column:
+            html(wall.map_legend(lang))
             st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
                                        size=wall.MAP_SIZE, name_size=wall.NAME_SIZE,
                                        view=ticket_view(points.frame, wall.MAP_SIZE),
-                                       incidents=found),
-                            height=wall.MAP_SIZE[1])
+                                       big_points=True, incidents=found),
+                            width=wall.MAP_SIZE[0], height=wall.MAP_SIZE[1])
 
 
 def departments_panel(f: Filters) -> None:
@@ -63,21 +67,15 @@ def departments_panel(f: Filters) -> None:
 
 def flow_panel(f: Filters) -> None:
     counts = data.guarded(data.load_counters, f)
-    hourly = data.guarded(data.load_hourly_flow, f)
-    figures, chart_column = st.columns([1, 3], gap="large")
-    if counts is not None:
-        items = [wall.Tile("received_today", t("counter.received_today"),
-                           counts.received_today, "blue"),
-                 wall.Tile("resolved_today", t("counter.resolved_today"),
-                           counts.resolved_today, "green"),
-                 wall.Tile("open", t("counter.open"), counts.open)]
+    hours = data.guarded(data.load_last_day_flow, f)
+    if counts is not None and hours is not None:
+        items = [wall.Tile("received_24h", t("wall.received_24h"), int(hours["received"].sum()),
+                           "blue"),
+                 wall.Tile("resolved_24h", t("wall.resolved_24h"), int(hours["resolved"].sum()),
+                           "green", "good"),
+                 wall.Tile("open", t("counter.open"), counts.open, "", "bad")]
         before = wall.previous(3, f.as_of, {i.key: i.value for i in items})
-        with figures:
-            html(wall.tiles(items, before, lang))
-    if hourly is not None:
-        with chart_column:
-            figure = wall.chart(charts.flow_lines(hourly, "hour", lang, dark=True, height=860))
-            st.plotly_chart(figure, width="stretch", config=charts.CONFIG, theme=None)
+        html(wall.flow(hours, items, before, lang))
 
 
 def latest_panel(f: Filters) -> None:
@@ -88,7 +86,8 @@ def latest_panel(f: Filters) -> None:
         html(wall.tickets(frame, set(before.get("ids", ())), lang))
 
 
-PANELS = {1: city_panel, 2: departments_panel, 3: flow_panel, 4: latest_panel}
+PANELS = {"city": city_panel, "departments": departments_panel, "flow": flow_panel,
+          "latest": latest_panel}
 
 
 def week_panel() -> None:
@@ -107,7 +106,7 @@ def draw() -> None:
     panel = pinned or wall.next_panel(seconds)
     head = st.empty()
     feeds.wall(lang)
-    PANELS[panel](f)
+    PANELS[wall.PANELS[panel - 1]](f)
     down = data.outage()
     shown = down.since if down is not None and down.since is not None else f.as_of
     with head:

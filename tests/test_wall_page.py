@@ -12,10 +12,11 @@ from queries.counters import counters
 from queries.filters import Filters
 from queries.tickets import latest
 from queries.workload import workload
+from tests import oracle
 from tests.factory import add_ticket
 from tests.pages import app
 from ui import data, wall
-from ui.format import number
+from ui.format import number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # 12:30:00 in Moscow
 LATER = NOW + timedelta(seconds=30)
@@ -45,9 +46,10 @@ def test_wall_opens_with_the_citys_counters_and_the_time(city, db_url, monkeypat
         c = counters(conn, Filters(as_of=NOW))
     assert tiles(at) == {"open": number(c.open, "en"), "overdue": number(c.overdue, "en"),
                          "at_risk": number(c.at_risk, "en"),
+                         "on_time": percent(c.on_time_pct_7d, "en"),
                          "received_today": number(c.received_today, "en"),
                          "resolved_today": number(c.resolved_today, "en")}
-    assert "as of 12:30:00" in markup(at)
+    assert "as of 12:30:00" in markup(at) and "Thursday, 26 November 2026" in markup(at)
     assert "The city now" in markup(at)
     assert at.get("deck_gl_json_chart"), "the map is beside the counters"
 
@@ -59,17 +61,30 @@ def test_departments_panel_ranks_by_overdue(city, db_url, monkeypatch):
     with city.connect() as conn:
         load = workload(conn, Filters(as_of=NOW))
     shown = re.findall(r'data-dept="(\w+)"', markup(at))
-    assert shown == load[load["open"] > 0]["code"].head(10).tolist()
-    assert load.iloc[0]["overdue"] > 0
+    needing = [r for r in load.to_dict("records") if r["overdue"] or r["at_risk"]]
+    needing.sort(key=lambda r: (-r["overdue"], -r["at_risk"], -r["open"]))
+    assert shown == [r["code"] for r in needing][:10]
+    assert len(shown) < len(load[load["open"] > 0]), "departments with nothing late are left out"
+    assert load["overdue"].max() > 0
 
 
-def test_flow_panel_charts_today_by_hour(city, db_url, monkeypatch):
+def test_flow_panel_charts_the_last_24_hours(city, db_url, monkeypatch):
     at = app(monkeypatch, db_url, view="wall", panel="3")
     at.run()
     assert not at.exception
-    assert "Today, hour by hour" in markup(at)
-    assert set(tiles(at)) == {"received_today", "resolved_today", "open"}
-    assert at.get("plotly_chart")
+    assert "The last 24 hours" in markup(at)
+    frame = oracle.raw(city)
+    day = (NOW - timedelta(hours=24), NOW)
+
+    def within(column: str) -> int:
+        return int(((frame[column] > day[0]) & (frame[column] <= day[1])).sum())
+
+    with city.connect() as conn:
+        c = counters(conn, Filters(as_of=NOW))
+    assert tiles(at) == {"received_24h": number(within("created_at"), "en"),
+                         "resolved_24h": number(within("resolved_at"), "en"),
+                         "open": number(c.open, "en")}
+    assert 'data-hours="25"' in markup(at) and not at.get("plotly_chart")
 
 
 def test_latest_panel_lists_the_newest_tickets_first(city, db_url, monkeypatch):
@@ -91,8 +106,8 @@ def test_a_figure_that_moved_since_the_last_refresh_is_marked(city, db_url, monk
     at.run()
     assert not at.exception
     page = markup(at)
-    assert re.search(r'tile changed" data-figure="received_today".*?▲ \+2', page)
-    assert re.search(r'tile changed" data-figure="open".*?▲ \+2', page)
+    assert re.search(r'tile changed neutral" data-figure="received_today".*?▲ \+2', page)
+    assert re.search(r'tile changed bad" data-figure="open".*?mark bad">▲ \+2', page)
     assert 'tile" data-figure="resolved_today"' in page, "what did not move is not marked"
     at.run()  # a rerun within the same refresh keeps the marks
     assert "▲ +2" in markup(at)
@@ -105,7 +120,7 @@ def test_new_tickets_are_marked_on_the_ticker(city, db_url, monkeypatch):
     fresh = add_ticket(city, NOW + timedelta(seconds=5))
     monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: LATER)
     at.run()
-    assert re.search(rf'row changed" data-ticket="{fresh}".*?>just in<', markup(at))
+    assert re.search(rf'row changed neutral" data-ticket="{fresh}".*?>just in<', markup(at))
     assert markup(at).count(">just in<") == 1
 
 
@@ -119,7 +134,7 @@ def test_panels_take_turns(city, db_url, monkeypatch):
         clock[0] += 20 if turn else 0
         at.run()
         titles.append(re.search(r'class="wall-title">([^<]+)<', markup(at)).group(1))
-    assert titles == ["The city now", "Departments by overdue tickets", "Today, hour by hour",
+    assert titles == ["The city now", "Departments by overdue tickets", "The last 24 hours",
                       "Latest tickets", "The city now"]
     clock[0] += 5
     at.run()  # a data refresh between two turns keeps the panel

@@ -12,6 +12,7 @@ sign-in also outlives a reload or a new tab: the browser keeps its session token
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from db.permissions import Actor
 from ui import data
 from ui.actor import SESSION_KEY
 from ui.format import instant
-from ui.i18n import current_language, t
+from ui.i18n import LANGUAGES, current_language, t
 
 log = logging.getLogger("citydesk.auth")
 USER_ID = "_auth_user_id"  # the users row behind the actor (absent: put there by other code)
@@ -38,6 +39,12 @@ SSO_EXPIRED = "_auth_sso_expired"  # idle expiry under single sign-on: leave the
 SEEN = "_auth_seen"  # epoch seconds of the last full run: idle expiry
 NOTICE = "_auth_notice"  # why the user was signed out, shown once above the sign-in
 KEPT = ("lang", COOKIE_WRITE)  # what survives signing out
+# The sign-in form: its boxes, the last refusal (shown once), the instant the next try may come.
+NAME, PASSWORD, LANG = "_auth_name", "_auth_password", "_auth_lang"
+REFUSAL, RETRY_AT = "_auth_refusal", "_auth_retry_at"
+# Streamlit's own "Press Enter to submit form" is English in every language: the button says it.
+FORM_STYLE = ('<style>[data-testid="InputInstructions"] {display: none}'
+              '.signin-wait {font-size: 1rem; margin: .5rem 0}</style>')
 WATCH_SECONDS = 30  # how often a session is checked between full runs
 # The script's element stays, empty, once the script has gone: take it out of the layout, with
 # the gap the sidebar leaves between elements.
@@ -283,38 +290,83 @@ def _notice() -> None:
 
 
 def _form() -> None:
-    """The built-in sign-in: name and password. The form is cleared after every attempt, so a
-    password never stays in a widget."""
+    """The built-in sign-in: name and password, in the language the user picks here. After a
+    failure the name stays and the password box is emptied (a password never stays in a
+    widget); a wait before the next try is counted down, with the button off until it ends."""
+    st.html(FORM_STYLE)
     st.title(t("auth.title"))
+    _language_switch()
     _write_cookie()
     _notice()
-    with st.form("sign_in", clear_on_submit=True, width=420):
-        name = st.text_input(t("auth.name"), value=st.session_state.get("_auth_name", ""),
-                             autocomplete="username")
-        password = st.text_input(t("auth.password"), type="password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(t("auth.submit"), type="primary")
-    if not submitted:
-        return
-    if not name.strip() or not password:
-        st.error(t("auth.missing"), icon=":material/block:")
+    with st.form("sign_in", width=420):
+        st.text_input(t("auth.name"), key=NAME, autocomplete="username")
+        st.text_input(t("auth.password"), type="password", key=PASSWORD,
+                      autocomplete="current-password")
+        st.form_submit_button(t("auth.submit"), type="primary", on_click=_try)
+    refusal = st.session_state.pop(REFUSAL, None)
+    if refusal is not None:
+        st.error(refusal, icon=":material/block:")
+    until = st.session_state.get(RETRY_AT)
+    if until is not None:
+        _countdown(until)
+
+
+def _language_switch() -> None:
+    """EN | RU above the form: the sign-in page in the user's language before anything else."""
+    st.session_state.setdefault(LANG, current_language())
+    st.segmented_control(t("lang.label"), list(LANGUAGES), key=LANG, label_visibility="collapsed",
+                         format_func=str.upper, on_change=_chosen_language)
+
+
+def _chosen_language() -> None:
+    if st.session_state.get(LANG) in LANGUAGES:
+        st.session_state["lang"] = st.session_state[LANG]
+    else:  # a click on the chosen one unselects it: keep the language
+        st.session_state[LANG] = current_language()
+
+
+def _try() -> None:
+    """The form's submit: check the name and password before the page is drawn again."""
+    name = str(st.session_state.get(NAME) or "").strip()
+    password = str(st.session_state.get(PASSWORD) or "")
+    st.session_state[PASSWORD] = ""
+    if not name or not password:
+        st.session_state[REFUSAL] = t("auth.missing")
         return
     try:
         result = users.authenticate(data.engine(), name, password)
+        token = sessions.start(data.engine(), result.user.id) if result.ok else None
     except data.OUTAGE_ERRORS:
-        st.error(t("auth.db_down"), icon=":material/warning:")
+        st.session_state[REFUSAL] = t("auth.db_down")
         return
     if result.ok:
-        try:
-            token = sessions.start(data.engine(), result.user.id)
-        except data.OUTAGE_ERRORS:
-            st.error(t("auth.db_down"), icon=":material/warning:")
-            return
         _signed_in(result.user, token)
         st.session_state[COOKIE_WRITE] = token
-        st.rerun()
-    st.session_state["_auth_name"] = name.strip()
-    st.error(_refusal_text(result), icon=":material/block:")
+        return
+    st.session_state[REFUSAL] = _refusal_text(result)
+    st.session_state[RETRY_AT] = result.retry_at if result.refusal != "locked" else None
+
+
+def _countdown(until: datetime) -> None:
+    """"Next try in N s", counted down in the browser, with the sign-in button off until then."""
+    left = max(0, int((until - datetime.now(UTC)).total_seconds() + 0.999))
+    wait, ready = (json.dumps(t(key, seconds="§")) for key in ("auth.wait", "auth.ready"))
+    st.html(f"""<p class="signin-wait" role="status" data-left="{left}"></p><script>
+(() => {{
+  const end = Date.now() + {left} * 1000, box = document.querySelector(".signin-wait");
+  const button = () => document.querySelector('[data-testid="stFormSubmitButton"] button');
+  const tick = () => {{
+    const left = Math.ceil((end - Date.now()) / 1000), b = button();
+    if (!box.isConnected) return clearInterval(timer);
+    box.textContent = left > 0 ? {wait}.replace("§", left) : {ready};
+    box.dataset.left = Math.max(left, 0);
+    if (b) b.disabled = left > 0;
+    if (left <= 0) clearInterval(timer);
+  }};
+  const timer = setInterval(tick, 250);
+  tick();
+}})();
+</script>""", unsafe_allow_javascript=True)
 
 
 def _refusal_text(result: users.SignIn) -> str:
@@ -324,11 +376,10 @@ def _refusal_text(result: users.SignIn) -> str:
         return t("auth.locked", when=when)
     if result.refusal == "disabled":
         return t("auth.disabled")
-    text = t("auth.bad_credentials") if result.refusal == "bad_credentials" else ""
-    if result.retry_at is not None and result.retry_at > now:
-        seconds = int((result.retry_at - now).total_seconds() + 0.999)
-        text = (text + " " + t("auth.wait", seconds=seconds)).strip()
-    return text
+    if result.refusal == "bad_credentials":
+        return t("auth.bad_credentials")
+    seconds = int((result.retry_at - now).total_seconds() + 0.999)
+    return t("auth.wait", seconds=seconds)
 
 
 def _single_sign_on() -> None:

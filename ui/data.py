@@ -97,8 +97,8 @@ def load_daily_flow(f: Filters, days: int = 30):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_hourly_flow(f: Filters):
-    return _read(trend.hourly_flow, f)
+def load_last_day_flow(f: Filters):
+    return _read(trend.last_day_flow, f)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -23,6 +23,10 @@ from ui.i18n import name_of, translate
 from ui.text import inert
 
 OVERDUE = [214, 39, 40, 220]
+# The meeting screen's markers, read from five metres: overdue tickets as big bright red discs
+# ringed in white, drawn over small amber dots for the rest of the open work (pixels at 1920).
+WALL_OVERDUE, WALL_RING, WALL_OPEN = [255, 59, 48, 255], [255, 255, 255, 255], [255, 181, 71, 200]
+WALL_OVERDUE_PX, WALL_OPEN_PX = 11, 4
 OPEN = [255, 140, 0, 210]
 DONE = [120, 120, 120, 150]
 CELL = [200, 30, 30, 160]
@@ -231,13 +235,15 @@ def incident_layers(incidents: Sequence[Incident], dark: bool = False) -> list[p
 def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None = None,
                dark: bool = False, size: tuple[int, int] | None = None,
                name_size: int = NAME_SIZE, view: pdk.ViewState | None = None,
-               incidents: Sequence[Incident] = ()) -> pdk.Deck:
+               incidents: Sequence[Incident] = (), big_points: bool = False) -> pdk.Deck:
     """Districts, a heat layer, and pickable points (or cells when there are too many), and a
     ring round each of the `incidents`.
 
     Given the map's `size` in pixels, the view (unless one is given) frames every district's
     name whole, and only the names that fit whole and apart are drawn; otherwise the view fits
-    the districts' centres or the tickets."""
+    the districts' centres or the tickets. `big_points` (the meeting screen) draws open tickets
+    as markers alone, overdue ones big on top, with no heat, no tooltip and only their places
+    in the payload."""
     outlines, names = ((None, None) if basemap
                        else _districts_layers(districts, lang, dark, name_size))
     if view is None and size is not None and names is not None:
@@ -260,6 +266,9 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
                       opacity=0.05, pickable=True, auto_highlight=True),
         ]
         tooltip = {"text": "{tip}"}
+    elif big_points:
+        layers += _big_points(data.frame)
+        tooltip = False
     else:
         points = point_records(data, lang)
         layers += [
@@ -282,6 +291,23 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
         map_provider="carto" if basemap else None,
         tooltip=tooltip,
     )
+
+
+def _big_points(frame: pd.DataFrame) -> list[pdk.Layer]:
+    """Open tickets as amber dots and overdue ones as big red discs over them; each layer ships
+    only the places it draws."""
+    places = frame.round({"lat": 5, "lon": 5})
+    late = places["past_due"].astype(bool) if len(places) else pd.Series(dtype=bool)
+    return [
+        pdk.Layer("ScatterplotLayer", places.loc[~late, ["lon", "lat"]], id="open",
+                  get_position=["lon", "lat"], get_fill_color=WALL_OPEN, get_radius=1,
+                  radius_min_pixels=WALL_OPEN_PX, radius_max_pixels=WALL_OPEN_PX),
+        pdk.Layer("ScatterplotLayer", places.loc[late, ["lon", "lat"]], id="overdue",
+                  get_position=["lon", "lat"], get_fill_color=WALL_OVERDUE,
+                  get_line_color=WALL_RING, stroked=True, line_width_min_pixels=2,
+                  get_radius=1, radius_min_pixels=WALL_OVERDUE_PX,
+                  radius_max_pixels=WALL_OVERDUE_PX),
+    ]
 
 
 def _view(data: MapData, districts: pd.DataFrame) -> pdk.ViewState:

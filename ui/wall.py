@@ -1,5 +1,11 @@
-"""The meeting screen's look: a dark, large-type screen drawn as HTML from data, so it reads from
-five metres on a 1920×1080 projector whatever the app's own theme is.
+"""The meeting screen's look: a dark, large-type screen drawn as HTML from data, read from five
+metres on any screen from 1366×768 to 3840×2160.
+
+Every length is in `--u`, a hundredth of the screen's width (or of 16/9 of its height, when the
+screen is wider than 16:9), so the whole screen scales with the display and always fits it: the
+header takes a fixed share of the height and each panel the rest, its rows sharing that height
+equally. Words never break inside (`word-break: keep-all`, no hyphens). The map is drawn at its
+size on a 1920-pixel screen and zoomed with the rest.
 
 Streamlit's theme is one for the whole app, so the wall brings its own style sheet and hides the
 app's chrome. Every builder here is data in, HTML out; the page only places them.
@@ -14,76 +20,151 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from db.config import city_tz
 from ui.data import Outage
-from ui.format import clock, number
+from ui.format import clock, number, percent
 from ui.i18n import name_of, translate
 from ui.text import html_text
 
+# The panels in the order they take turns; a panel added here needs its title in the catalog
+# (`wall.panel.<key>`) and its drawing function in screens/wall.py.
 PANELS = ("city", "departments", "flow", "latest")
 BACKGROUND, PANEL, TEXT, MUTED = "#0b0f14", "#161d26", "#f3f6f9", "#aab6c3"
-# The city panel's map (its column's width at 1920 pixels, and its height) and the size of the
-# districts' names on it.
-MAP_SIZE, NAME_SIZE = (1060, 880), 22
+GOOD, BAD, NEUTRAL = "#5fe08a", "#ff6161", "#8fc9ff"
+BAR = "#4a2227"  # a department's share of the worst overdue count, behind its row
+# The city panel's map at 1920 pixels wide (its column's width, the panel's height), the size of
+# the districts' names on it, and the screen width it is drawn for; other screens zoom it.
+MAP_SIZE, NAME_SIZE, DESIGN_WIDTH = (960, 790), 24, 1920
 STATUS_COLOURS = {"new": "#6cb8ff", "in_progress": "#ffb547", "resolved": "#5fe08a",
                   "closed": "#8d99a6", "rejected": "#8d99a6"}
+# The header's share of the height (in --u), so that a panel knows what is left for it.
+HEAD_U, PAD_U = 8.6, 1.2
 
 STYLE = f"""<style>
+:root {{ --u: min(1vw, 1.7778vh); }}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
 footer {{ display: none !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
-  background: {BACKGROUND} !important; color: {TEXT}; }}
-[data-testid="stMainBlockContainer"] {{ padding: 20px 40px 0 40px !important; max-width: none; }}
-.wall {{ color: {TEXT}; font-family: "DejaVu Sans", Arial, sans-serif; line-height: 1.15; }}
+  background: {BACKGROUND} !important; color: {TEXT}; overflow: hidden !important; }}
+[data-testid="stMainBlockContainer"] {{ max-width: none;
+  padding: calc({PAD_U} * var(--u)) calc(2 * var(--u)) 0 calc(2 * var(--u)) !important; }}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0; }}
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > style:only-child),
+[data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] .wall-empty-slot) {{
+  display: none; }}
+[data-testid="stElementContainer"]:has([data-testid="stDeckGlJsonChart"]) {{
+  zoom: calc(var(--u) / {DESIGN_WIDTH / 100}px); }}
+[data-testid="stDeckGlJsonChart"] button, [data-testid="stElementToolbar"],
+.mapboxgl-ctrl, .maplibregl-ctrl {{ display: none !important; }}
+.wall {{ color: {TEXT}; font-family: "DejaVu Sans", Arial, sans-serif; line-height: 1.15;
+  word-break: keep-all; overflow-wrap: normal; hyphens: none; }}
+.wall-top {{ height: calc({HEAD_U} * var(--u)); overflow: hidden; }}
 .wall-head {{ display: flex; align-items: center; justify-content: space-between;
-  border-bottom: 2px solid #2a3542; padding-bottom: 10px; margin-bottom: 8px; }}
-.wall-title {{ font-size: 40px; font-weight: 700; }}
-.wall-title small {{ font-size: 30px; color: {MUTED}; font-weight: 400; margin-left: 18px; }}
-.wall-asof {{ font-size: 48px; font-weight: 800; font-variant-numeric: tabular-nums; }}
-.wall-asof small {{ font-size: 28px; color: {MUTED}; font-weight: 400; margin-left: 12px; }}
-.wall-dots span {{ display: inline-block; width: 22px; height: 22px; border-radius: 50%;
-  background: #33404e; margin: 0 7px; }}
+  gap: calc(1.5 * var(--u)); border-bottom: calc(.12 * var(--u)) solid #2a3542;
+  height: calc(5.4 * var(--u)); }}
+.wall-title {{ font-size: calc(2.2 * var(--u)); font-weight: 700; white-space: nowrap; }}
+.wall-title small {{ font-size: calc(1.5 * var(--u)); color: {MUTED}; font-weight: 400;
+  margin-left: calc(.9 * var(--u)); }}
+.wall-when {{ text-align: right; white-space: nowrap; }}
+.wall-date {{ font-size: calc(1.4 * var(--u)); color: {MUTED}; }}
+.wall-asof {{ font-size: calc(2.4 * var(--u)); font-weight: 800;
+  font-variant-numeric: tabular-nums; }}
+.wall-asof small {{ font-size: calc(1.4 * var(--u)); color: {MUTED}; font-weight: 400;
+  margin-left: calc(.6 * var(--u)); }}
+.wall-dots {{ white-space: nowrap; }}
+.wall-dots span {{ display: inline-block; width: calc(1.1 * var(--u)); height: calc(1.1 * var(--u));
+  border-radius: 50%; background: #33404e; margin: 0 calc(.35 * var(--u)); }}
 .wall-dots span.on {{ background: {TEXT}; }}
-.wall-legend {{ font-size: 28px; color: {MUTED}; margin: 4px 0 12px 0; }}
-.wall-banner {{ background: #c62828; color: #fff; font-size: 44px; font-weight: 800;
-  padding: 14px 28px; border-radius: 12px; margin-bottom: 12px; }}
-.tile {{ background: {PANEL}; border-radius: 16px; padding: 12px 28px 14px 28px;
-  margin-bottom: 16px; border: 4px solid transparent; }}
-.tile.changed, .row.changed {{ border-color: #ffd54f; box-shadow: 0 0 28px rgba(255,213,79,.35); }}
-.tile .label {{ font-size: 32px; color: {MUTED}; }}
-.tile .value {{ font-size: 100px; font-weight: 800; line-height: 1.0;
-  font-variant-numeric: tabular-nums; }}
-.mark {{ font-size: 44px; font-weight: 800; color: #ffd54f; margin-left: 18px;
-  vertical-align: middle; }}
+.wall-legend {{ font-size: calc(1.4 * var(--u)); color: {MUTED}; white-space: nowrap;
+  padding-top: calc(.6 * var(--u)); }}
+.wall-legend .good {{ color: {GOOD}; }} .wall-legend .bad {{ color: {BAD}; }}
+.wall-banner {{ background: #c62828; color: #fff; font-size: calc(2.2 * var(--u));
+  font-weight: 800; padding: calc(.6 * var(--u)) calc(1.4 * var(--u));
+  border-radius: calc(.6 * var(--u)); margin-bottom: calc(.6 * var(--u)); }}
+.wall-body {{ height: calc(100vh - {HEAD_U + PAD_U + 1.2} * var(--u)); overflow: hidden;
+  display: flex; flex-direction: column; }}
+.tiles {{ display: grid; grid-template-columns: repeat(var(--cols, 2), minmax(0, 1fr));
+  grid-auto-rows: minmax(0, 1fr); gap: calc(1 * var(--u)); height: 100%; }}
+.tile {{ background: {PANEL}; border-radius: calc(.8 * var(--u));
+  padding: calc(.7 * var(--u)) calc(1.2 * var(--u)); border: calc(.2 * var(--u)) solid transparent;
+  display: flex; flex-direction: column; justify-content: space-between; min-height: 0;
+  overflow: hidden; }}
+.tile .top {{ display: flex; flex-wrap: wrap; justify-content: space-between;
+  align-items: baseline; column-gap: calc(.6 * var(--u)); }}
+.tile .label {{ font-size: calc(1.6 * var(--u)); color: {MUTED}; white-space: nowrap; }}
+.tile .value {{ font-size: calc(var(--value, 4.6) * var(--u)); font-weight: 800; line-height: 1.0;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.tile .note {{ font-size: calc(1.3 * var(--u)); color: {MUTED}; white-space: nowrap; }}
+.changed.good {{ border-color: {GOOD}; }} .changed.bad {{ border-color: {BAD}; }}
+.changed.neutral {{ border-color: {NEUTRAL}; }}
+.mark {{ font-size: calc(1.9 * var(--u)); font-weight: 800; white-space: nowrap; }}
+.mark.good {{ color: {GOOD}; }} .mark.bad {{ color: {BAD}; }} .mark.neutral {{ color: {NEUTRAL}; }}
 .red {{ color: #ff6161; }} .orange {{ color: #ffb547; }} .green {{ color: #5fe08a; }}
-.blue {{ color: #6cb8ff; }}
-.rows {{ display: grid; gap: 10px; }}
-.row {{ display: grid; align-items: center; background: {PANEL}; border-radius: 14px;
-  padding: 6px 24px; border: 4px solid transparent; min-height: 70px; }}
-.rows.depts .row {{ grid-template-columns: 60px 1fr 380px 190px 150px 150px; }}
-.rows.tickets .row {{ grid-template-columns: 170px 1fr 480px 300px; min-height: 76px; }}
-.row.head {{ background: none; min-height: 0; padding-top: 0; padding-bottom: 0;
-  font-size: 32px; color: {MUTED}; }}
-.row .rank {{ font-size: 34px; color: {MUTED}; }}
-.row .name {{ font-size: 40px; font-weight: 700; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }}
-.row .num {{ font-size: 52px; font-weight: 800; text-align: right;
-  font-variant-numeric: tabular-nums; }}
-.row .num .mark {{ font-size: 32px; margin-left: 8px; }}
-.row .time {{ font-size: 46px; font-weight: 800; font-variant-numeric: tabular-nums;
-  white-space: nowrap; }}
-.row .where {{ font-size: 36px; color: {MUTED}; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }}
-.bar {{ height: 30px; background: #ff6161; border-radius: 6px; }}
-.chip {{ font-size: 32px; font-weight: 800; padding: 6px 18px; border-radius: 28px;
+.blue {{ color: #6cb8ff; }} .zero {{ color: #6b7785; }}
+.rows {{ display: grid; grid-template-rows: auto; grid-auto-rows: minmax(0, 1fr);
+  row-gap: calc(.4 * var(--u)); height: 100%; }}
+.rows.depts {{ grid-template-columns: calc(2.6 * var(--u)) minmax(0, 1fr) repeat(3, max-content); }}
+.rows.tickets {{ grid-template-columns: max-content minmax(0, 1fr) max-content max-content; }}
+.row {{ grid-column: 1 / -1; display: grid; grid-template-columns: subgrid; align-items: center;
+  column-gap: calc(1.4 * var(--u)); background: {PANEL}; border-radius: calc(.7 * var(--u));
+  padding: 0 calc(1.2 * var(--u)); border: calc(.2 * var(--u)) solid transparent; min-height: 0;
+  overflow: hidden; }}
+.rows.depts .row {{ background-origin: border-box; }}
+.row.head {{ background: none; font-size: calc(1.6 * var(--u)); color: {MUTED};
+  white-space: nowrap; padding-bottom: calc(.2 * var(--u)); }}
+.row.head span {{ text-align: right; }}
+.row .rank {{ font-size: calc(1.7 * var(--u)); color: {MUTED}; }}
+.row .name {{ font-size: calc(2.1 * var(--u)); font-weight: 700; line-height: 1.0;
+  min-width: 0; }}
+.row .num {{ font-size: calc(2.6 * var(--u)); font-weight: 800; text-align: right;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.row .num .mark {{ font-size: calc(1.5 * var(--u)); margin-left: calc(.4 * var(--u)); }}
+.row .time {{ font-size: calc(2.3 * var(--u)); font-weight: 800;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }}
+.row .where {{ font-size: calc(1.8 * var(--u)); color: {MUTED}; white-space: nowrap; }}
+.chip {{ font-size: calc(1.6 * var(--u)); font-weight: 800; white-space: nowrap;
+  padding: calc(.3 * var(--u)) calc(.9 * var(--u)); border-radius: calc(1.4 * var(--u));
   color: {BACKGROUND}; text-align: center; }}
-.badge {{ font-size: 28px; font-weight: 800; background: #ffd54f; color: {BACKGROUND};
-  padding: 2px 12px; border-radius: 8px; margin-left: 14px; vertical-align: middle; }}
-.empty {{ font-size: 44px; color: {MUTED}; padding: 40px 0; }}
+.badge {{ font-size: calc(1.4 * var(--u)); font-weight: 800; background: {NEUTRAL};
+  color: {BACKGROUND}; padding: calc(.1 * var(--u)) calc(.6 * var(--u));
+  border-radius: calc(.4 * var(--u)); margin-left: calc(.7 * var(--u)); white-space: nowrap;
+  vertical-align: middle; }}
+.empty {{ font-size: calc(2.2 * var(--u)); color: {MUTED}; padding: calc(2 * var(--u)) 0; }}
+.flow {{ display: grid; grid-template-columns: calc(26 * var(--u)) minmax(0, 1fr);
+  gap: calc(1.6 * var(--u)); height: 100%; }}
+.flow .tiles {{ --cols: 1; --value: 5.4; }}
+.chart {{ display: flex; flex-direction: column; min-height: 0; height: 100%; }}
+.chart .legend {{ font-size: calc(1.6 * var(--u)); white-space: nowrap;
+  padding-bottom: calc(.6 * var(--u)); }}
+.chart .legend i {{ display: inline-block; width: calc(1.4 * var(--u));
+  height: calc(1.4 * var(--u)); border-radius: calc(.2 * var(--u));
+  margin: 0 calc(.5 * var(--u)) 0 calc(1.6 * var(--u)); vertical-align: middle; }}
+.chart .legend i:first-child {{ margin-left: 0; }}
+.chart .plot {{ flex: 1; min-height: 0; display: grid; grid-auto-flow: column;
+  grid-auto-columns: minmax(0, 1fr); align-items: end; gap: calc(.3 * var(--u));
+  border-bottom: calc(.15 * var(--u)) solid #3a4654; position: relative; }}
+.chart .hour {{ display: flex; align-items: flex-end; justify-content: center; height: 100%;
+  gap: calc(.1 * var(--u)); }}
+.chart .hour b {{ display: block; width: 45%; border-radius: calc(.2 * var(--u))
+  calc(.2 * var(--u)) 0 0; min-height: 1px; }}
+.chart .hour b.received {{ background: #6cb8ff; }} .chart .hour b.resolved {{ background: {GOOD}; }}
+.chart .axis {{ display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
+  gap: calc(.3 * var(--u)); font-size: calc(1.35 * var(--u)); color: {MUTED};
+  padding-top: calc(.4 * var(--u)); font-variant-numeric: tabular-nums; }}
+.chart .axis span {{ text-align: center; white-space: nowrap; overflow: visible; }}
+.map-legend {{ font-size: calc(1.6 * var(--u)); color: {MUTED}; white-space: nowrap;
+  height: calc(2.6 * var(--u)); }}
+.map-legend i {{ display: inline-block; border-radius: 50%; vertical-align: middle;
+  margin: 0 calc(.5 * var(--u)) 0 calc(1.6 * var(--u)); }}
+.map-legend i.late {{ width: calc(1.3 * var(--u)); height: calc(1.3 * var(--u));
+  margin-left: 0; background: rgb(255, 59, 48); border: calc(.12 * var(--u)) solid #fff; }}
+.map-legend i.open {{ width: calc(.6 * var(--u)); height: calc(.6 * var(--u));
+  background: rgb(255, 181, 71); }}
+.chart .scale {{ position: absolute; left: 0; top: 0; font-size: calc(1.35 * var(--u));
+  color: {MUTED}; }}
 </style>"""
 
 
@@ -129,26 +210,53 @@ def _e(text) -> str:
     return html_text(text)
 
 
-def mark(now: float | None, before: float | None, lang: str) -> str:
-    """▲ +3 or ▼ 2 when a figure moved since the previous refresh, else nothing."""
+def verdict(now: float | None, before: float | None, up_is: str) -> str:
+    """"good", "bad" or "neutral" for a figure that moved (`up_is` says what a rise means), or
+    "" when it did not move."""
     if now is None or before is None or now == before:
         return ""
+    if up_is == "neutral":
+        return "neutral"
+    rose = now > before
+    return "good" if rose == (up_is == "good") else "bad"
+
+
+def mark(now: float | None, before: float | None, lang: str, up_is: str = "neutral",
+         digits: int = 0) -> str:
+    """▲ +3 or ▼ −2 when a figure moved since the previous refresh, coloured by whether that is
+    good or bad news; else nothing."""
+    kind = verdict(now, before, up_is)
+    if not kind:
+        return ""
     arrow = "▲ +" if now > before else "▼ −"
-    return f'<span class="mark">{arrow}{number(abs(now - before), lang)}</span>'
+    return f'<span class="mark {kind}">{arrow}{number(abs(now - before), lang, digits)}</span>'
+
+
+def local_date(value: datetime, lang: str) -> str:
+    """The city's date in words: "Thursday, 26 November 2026" / "четверг, 26 ноября 2026"."""
+    local = value.astimezone(city_tz())
+    return translate(lang, "wall.date", weekday=translate(lang, f"wall.weekday.{local.weekday()}"),
+                     day=local.day, month=translate(lang, f"wall.month.{local.month}"),
+                     year=local.year)
 
 
 def header(lang: str, panel: int, as_of: datetime, paused: bool) -> str:
-    """The top line: what this is, which panel, and "as of HH:MM:SS" (always visible)."""
+    """The top line: what this is, which panel, the date and "as of HH:MM:SS" (always
+    visible), and what the change marks mean."""
     title = translate(lang, f"wall.panel.{PANELS[panel - 1]}")
     dots = "".join(f'<span class="{"on" if k == panel else ""}"></span>'
                    for k in range(1, len(PANELS) + 1))
     asof = translate(lang, "wall.as_of", time=clock(as_of, city_tz()))
     note = f"<small>{_e(translate(lang, 'wall.paused'))}</small>" if paused else ""
-    return (f'<div class="wall wall-head"><div class="wall-title">{_e(title)}'
-            f'<small>{_e(translate(lang, "wall.title"))}</small></div>'
-            f'<div class="wall-dots">{dots}</div>'
-            f'<div class="wall-asof" data-asof="{as_of.isoformat()}">{_e(asof)}{note}</div></div>'
-            f'<div class="wall wall-legend">{_e(translate(lang, "wall.changed"))}</div>')
+    good, bad = (f'<span class="{k}">{_e(translate(lang, "wall." + k))}</span>'
+                 for k in ("good", "bad"))
+    legend = translate(lang, "wall.changed", good=good, bad=bad)
+    return (f'<div class="wall wall-top"><div class="wall-head"><div class="wall-title">'
+            f'{_e(title)}<small>{_e(translate(lang, "wall.title"))}</small></div>'
+            f'<div class="wall-dots">{dots}</div><div class="wall-when">'
+            f'<div class="wall-date">{_e(local_date(as_of, lang))}</div>'
+            f'<div class="wall-asof" data-asof="{as_of.isoformat()}">{_e(asof)}{note}</div>'
+            f'</div></div><div class="wall-legend">{legend}</div></div>')
 
 
 def banner(down: Outage | None, lang: str) -> str:
@@ -162,53 +270,94 @@ def banner(down: Outage | None, lang: str) -> str:
 
 @dataclass(frozen=True)
 class Tile:
+    """One big figure: `up_is` says whether its rise is "good", "bad" or "neutral" news;
+    `percent` figures are shares shown with one decimal."""
     key: str
     label: str
     value: float | None
     colour: str = ""
+    up_is: str = "neutral"
+    percent: bool = False
+    note: str = ""
 
 
-def tiles(items: Sequence[Tile], before: dict, lang: str) -> str:
-    """Big counters, each marked when it changed since the previous refresh."""
+def tiles(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) -> str:
+    """Big counters filling the panel's height."""
+    return f'<div class="wall wall-body">{tile_grid(items, before, lang, columns)}</div>'
+
+
+def tile_grid(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) -> str:
+    """Big counters in a grid that fills its box, each marked when it changed since the
+    previous refresh; a zero is drawn quiet, never in an alarm colour."""
     out = []
     for item in items:
-        moved = mark(item.value, before.get(item.key), lang)
-        out.append(f'<div class="tile{" changed" if moved else ""}" data-figure="{item.key}">'
-                   f'<div class="label">{_e(item.label)}</div>'
-                   f'<div class="value {item.colour}"><span class="figure">'
-                   f'{number(item.value, lang)}</span>{moved}</div></div>')
-    return f'<div class="wall">{"".join(out)}</div>'
+        digits = 1 if item.percent else 0
+        was = before.get(item.key)
+        if item.percent and item.value is not None and was is not None:
+            was = item.value if round(was, 1) == round(item.value, 1) else was  # as shown
+        moved = mark(item.value, was, lang, item.up_is, digits)
+        kind = verdict(item.value, was, item.up_is)
+        shown = percent(item.value, lang) if item.percent else number(item.value, lang)
+        colour = "zero" if item.value == 0 else item.colour
+        note = f'<div class="note">{_e(item.note)}</div>' if item.note else ""
+        out.append(f'<div class="tile{f" changed {kind}" if moved else ""}" '
+                   f'data-figure="{item.key}"><div class="top"><span class="label">'
+                   f'{_e(item.label)}</span>{moved}</div>{note}<div class="value {colour}">'
+                   f'<span class="figure">{shown}</span></div></div>')
+    return f'<div class="tiles" style="--cols:{columns}">{"".join(out)}</div>'
+
+
+def ranked(load: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The departments the meeting should talk about: those with overdue or at-risk work, the
+    most overdue first (then the most at risk), at most `top`."""
+    rows = load[(load["overdue"] > 0) | (load["at_risk"] > 0)]
+    order = ["overdue", "at_risk", "open"]
+    return rows.sort_values(order, ascending=False, kind="stable").head(top)
+
+
+def _name(text: str, after: str = "") -> str:
+    return f'<span class="name">{_e(text)}{after}</span>'
+
+
+def _count(value, colour: str, lang: str, moved: str = "") -> str:
+    return (f'<span class="num {colour if value else "zero"}">'
+            f'{number(value, lang)}{moved}</span>')
 
 
 def departments(load: pd.DataFrame, before: dict, lang: str, top: int = 10) -> str:
-    """Departments ranked by overdue tickets: the worst on top, a bar for scale."""
-    rows = load[load["open"] > 0].head(top)
-    if rows.empty or not rows["overdue"].any():
-        return f'<div class="wall empty">{_e(translate(lang, "wall.nothing_overdue"))}</div>'
+    """Departments with overdue or at-risk work, the worst on top; each row's background is a
+    bar of its overdue count against the worst one's."""
+    rows = ranked(load, top)
+    if rows.empty:
+        return (f'<div class="wall wall-body"><div class="empty">'
+                f'{_e(translate(lang, "wall.nothing_overdue"))}</div></div>')
     most = max(int(rows["overdue"].max()), 1)
-    head = (f'<div class="row head"><span></span><span></span><span></span>'
-            f'<span style="text-align:right">{_e(translate(lang, "counter.overdue"))}</span>'
-            f'<span style="text-align:right">{_e(translate(lang, "counter.at_risk"))}</span>'
-            f'<span style="text-align:right">{_e(translate(lang, "counter.open"))}</span></div>')
+    head = (f'<div class="row head"><span></span><span></span>'
+            f'<span>{_e(translate(lang, "wall.col.overdue"))}</span>'
+            f'<span>{_e(translate(lang, "wall.col.at_risk"))}</span>'
+            f'<span>{_e(translate(lang, "wall.col.open"))}</span></div>')
     out = [head]
     for rank, r in enumerate(rows.to_dict("records"), start=1):
-        moved = mark(r["overdue"], before.get(r["code"]), lang)
+        moved = mark(r["overdue"], before.get(r["code"]), lang, "bad")
+        kind = verdict(r["overdue"], before.get(r["code"]), "bad")
         width = 100 * r["overdue"] / most
+        bar = f"background-image: linear-gradient(90deg, {BAR} {width:.0f}%, {PANEL} {width:.0f}%)"
         out.append(
-            f'<div class="row{" changed" if moved else ""}" data-dept="{_e(r["code"])}">'
-            f'<span class="rank">{rank}</span>'
-            f'<span class="name">{_e(name_of(r, lang, "department"))}</span>'
-            f'<span><div class="bar" style="width:{width:.0f}%"></div></span>'
-            f'<span class="num red">{number(r["overdue"], lang)}{moved}</span>'
-            f'<span class="num orange">{number(r["at_risk"], lang)}</span>'
-            f'<span class="num">{number(r["open"], lang)}</span></div>')
-    return f'<div class="wall rows depts">{"".join(out)}</div>'
+            f'<div class="row{f" changed {kind}" if moved else ""}" data-dept="{_e(r["code"])}"'
+            f' style="{bar}"><span class="rank">{rank}</span>'
+            f'{_name(name_of(r, lang, "department"))}'
+            f'{_count(r["overdue"], "red", lang, moved)}{_count(r["at_risk"], "orange", lang)}'
+            f'{_count(r["open"], "", lang)}</div>')
+    return (f'<div class="wall wall-body"><div class="rows depts" '
+            f'style="grid-template-rows: auto repeat({top}, minmax(0, 1fr))">'
+            f'{"".join(out)}</div></div>')
 
 
-def tickets(frame: pd.DataFrame, seen: set[str], lang: str) -> str:
+def tickets(frame: pd.DataFrame, seen: set[str], lang: str, top: int = 10) -> str:
     """The newest tickets, newest first; those not on screen at the previous refresh are new."""
     if frame.empty:
-        return f'<div class="wall empty">{_e(translate(lang, "wall.no_tickets"))}</div>'
+        return (f'<div class="wall wall-body"><div class="empty">'
+                f'{_e(translate(lang, "wall.no_tickets"))}</div></div>')
     tz = city_tz()
     out = []
     for r in frame.to_dict("records"):
@@ -216,25 +365,43 @@ def tickets(frame: pd.DataFrame, seen: set[str], lang: str) -> str:
         badge = f'<span class="badge">{_e(translate(lang, "wall.new"))}</span>' if fresh else ""
         colour = STATUS_COLOURS.get(r["status"], MUTED)
         out.append(
-            f'<div class="row{" changed" if fresh else ""}" data-ticket="{_e(r["external_id"])}">'
+            f'<div class="row{" changed neutral" if fresh else ""}" '
+            f'data-ticket="{_e(r["external_id"])}">'
             f'<span class="time">{r["created_at"].astimezone(tz):%H:%M}</span>'
-            f'<span class="name">{_e(name_of(r, lang, "category"))}{badge}</span>'
+            f'{_name(name_of(r, lang, "category"), badge)}'
             f'<span class="where">{_e(name_of(r, lang, "district") or "—")}</span>'
             f'<span class="chip" style="background:{colour}">'
             f'{_e(translate(lang, "status." + r["status"]))}</span></div>')
-    return f'<div class="wall rows tickets">{"".join(out)}</div>'
+    return (f'<div class="wall wall-body"><div class="rows tickets" '
+            f'style="grid-template-rows: repeat({top}, minmax(0, 1fr))">'
+            f'{"".join(out)}</div></div>')
 
 
-def chart(fig: go.Figure) -> go.Figure:
-    """A figure restyled for the wall: large type on the wall's own background."""
-    fig.update_layout(
-        font={"size": 28, "color": TEXT}, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND,
-        legend={"orientation": "h", "y": 1.08, "x": 0, "font": {"size": 32}},
-        margin={"l": 20, "r": 20, "t": 70, "b": 20},
-    )
-    fig.update_xaxes(tickformat="%H:%M", gridcolor="#26313d", tickfont={"size": 26})
-    fig.update_yaxes(gridcolor="#26313d", tickfont={"size": 26})
-    fig.update_traces(selector={"type": "bar"}, marker_color="#6cb8ff")
-    fig.update_traces(selector={"type": "scatter"}, line={"width": 6, "color": "#5fe08a"},
-                      marker={"size": 14, "color": "#5fe08a"})
-    return fig
+def flow(hours: pd.DataFrame, items: Sequence[Tile], before: dict, lang: str) -> str:
+    """The last 24 hours: its totals beside bars of received and resolved per local hour
+    (drawn as HTML, so they scale with the screen and cost the browser nothing to draw)."""
+    top = max(int(hours[["received", "resolved"]].to_numpy().max()), 1)
+    bars, axis = [], []
+    for k, r in enumerate(hours.to_dict("records")):
+        title = translate(lang, "wall.hour_tip", hour=f"{r['hour']:%H:00}",
+                          received=r["received"], resolved=r["resolved"])
+        bars.append(f'<div class="hour" title="{_e(title)}">'
+                    f'<b class="received" style="height:{100 * r["received"] / top:.1f}%"></b>'
+                    f'<b class="resolved" style="height:{100 * r["resolved"] / top:.1f}%"></b>'
+                    f'</div>')
+        label = f"{r['hour']:%H}" if k % 3 == 1 else ""
+        axis.append(f"<span>{label}</span>")
+    legend = (f'<i style="background:#6cb8ff"></i>{_e(translate(lang, "chart.received"))}'
+              f'<i style="background:{GOOD}"></i>{_e(translate(lang, "chart.resolved"))}')
+    chart = (f'<div class="chart" data-hours="{len(hours)}"><div class="legend">{legend}</div>'
+             f'<div class="plot"><span class="scale">{number(top, lang)}</span>{"".join(bars)}'
+             f'</div><div class="axis">{"".join(axis)}</div></div>')
+    figures = tile_grid(items, before, lang, columns=1)
+    return f'<div class="wall wall-body"><div class="flow">{figures}{chart}</div></div>'
+
+
+def map_legend(lang: str) -> str:
+    """What the map's two markers mean."""
+    return (f'<div class="wall map-legend"><i class="late"></i>'
+            f'{_e(translate(lang, "wall.map_overdue"))}<i class="open"></i>'
+            f'{_e(translate(lang, "wall.map_open"))}</div>')

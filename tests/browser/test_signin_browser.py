@@ -3,16 +3,18 @@ way to move another department's ticket — on the page, and in the action code 
 sign-in outlives a reload and a new tab, until signing out in any of them. A kiosk link opens the
 meeting screen alone, until it is revoked. No secret reaches the server log."""
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
-from db import kiosk
+from db import kiosk, users
 from db.actions import reassign
 from db.schema import OPEN_STATUSES, departments, tickets
 from db.users import actor_for, find_user
 from tests.browser.conftest import PASSWORD, grid_column, shoot, wait_idle
+from tests.browser.test_wall_fit_browser import english_words
 
 
 def _department_tickets(url: str, code: str) -> set[str]:
@@ -107,3 +109,46 @@ def test_a_kiosk_link_opens_the_meeting_screen_alone_until_revoked(server, demo_
     page.get_by_text("This meeting-screen link is not valid").wait_for()
     expect(page.locator(".wall")).to_have_count(0)
     assert token not in Path(server.log.name).read_text()
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_sign_in_keeps_the_name_counts_the_wait_down_and_speaks_russian(server, demo_db, page):
+    engine = create_engine(demo_db)
+    if users.find_user(engine.connect(), "countdown") is None:
+        users.add_user(engine, "countdown", "viewer", PASSWORD)
+    page.context.clear_cookies()
+    page.goto(f"{server.url}/")
+    wait_idle(page)
+    button = page.get_by_role("button", name="Sign in")
+    page.get_by_label("User name", exact=True).fill("countdown")
+    wait = page.locator(".signin-wait")
+    counted = []
+    for _ in range(4):  # waits of 1, 2, 4, 8 s: a loaded machine may spend the first drawing it
+        page.get_by_label("Password", exact=True).fill("a wrong guess")
+        button.click()
+        expect(page.get_by_label("Password", exact=True)).to_have_value("")  # tried
+        page.get_by_text("Wrong user name or password.").wait_for()
+        expect(page.get_by_label("User name", exact=True)).to_have_value("countdown")
+        wait.wait_for()
+        if re.fullmatch(r"Wait \d+ s before the next try\.", wait.inner_text()):
+            counted.append(button.is_disabled())
+        expect(wait).to_have_text("You can try again now.", timeout=20_000)
+        expect(button).to_be_enabled()
+        if counted:
+            break
+    assert counted == [True], "the wait is counted down with the button off"
+
+    page.get_by_text("RU", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Citydesk: вход")).to_be_visible()
+    assert page.get_by_label("Имя пользователя", exact=True).input_value() == "countdown"
+    expect(page.locator(".signin-wait")).to_have_text("Можно попробовать снова.", timeout=40_000)
+    shoot(page, "sign-in-ru")
+    english = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", _main_text(page))} - {"citydesk"}
+    assert not english & english_words(), english
+    page.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("heading", name="Citydesk: вход").wait_for(state="detached")

@@ -108,7 +108,7 @@ def test_each_panel_reads_from_across_the_room(wall_server, city_url, token, pag
             if panel == 1:
                 page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for()
             if panel == 3:
-                page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
+                page.locator(".chart .hour").first.wait_for()
             sizes = page.evaluate("""() => [...document.querySelectorAll(
                 '.tile .value, .row .num, .row .name, .row .time')].map(
                 e => parseFloat(getComputedStyle(e).fontSize))""")
