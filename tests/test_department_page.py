@@ -88,7 +88,8 @@ def test_queue_puts_overdue_first_then_least_time_left(engine, db_url, monkeypat
     assert not at.exception
     queue = at.dataframe[0].value
     assert queue["Ticket"].tolist() == ["LATE", "JUST-LATE", "SOON", "LATER"]
-    assert queue["Time left"].tolist() == ["overdue by 6:00", "overdue by 0:30", "1:05", "20:00"]
+    assert queue["Time left"].tolist() == ["overdue by 6 h", "overdue by 30 min",
+                                           "1 h 5 min left", "20 h left"]
 
 
 def test_unknown_department_in_a_link(city, db_url, monkeypatch):
@@ -120,7 +121,7 @@ def test_a_dispatcher_sees_the_actions(city, db_url, monkeypatch):
     at = _department(monkeypatch, db_url, dept="ROADS")
     at.run()
     labels = [b.label for b in at.button]
-    assert "Reassign 0 selected…" in labels and "Undo my last reassignment" in labels
+    assert "Reassign 0 selected…" in labels and "Nothing to undo" in labels
 
 
 def test_russian_department_page(city, db_url, monkeypatch):

@@ -331,4 +331,46 @@ CATALOG: dict[str, dict[str, str]] = {
                                "The rest of the page still works.",
                          "ru": "Не удалось показать эту часть ({kind}). "
                                "Остальная страница работает."},
+    # issue 12 (department page, durations, Russian, CSV): the head's flow, one way to write a
+    # duration, a card's and an export's words
+    "left.remaining": {"en": "{d} left", "ru": "осталось {d}"},
+    "map.age": {"en": "received {d} ago", "ru": "поступило {d} назад"},
+    "actor.operator": {"en": "operator", "ru": "оператор"},
+    "actor.department": {"en": "department", "ru": "служба"},
+    "actor.resident": {"en": "resident", "ru": "заявитель"},
+    "actor.dispatcher": {"en": "dispatcher", "ru": "диспетчер"},
+    "actor.import": {"en": "import", "ru": "импорт"},
+    "actor.intake": {"en": "intake", "ru": "приём сообщений"},
+    "actor.simulator": {"en": "simulator", "ru": "симулятор"},
+    "export.hours_left": {"en": "Time left, hours (negative: overdue)",
+                          "ru": "Осталось, часов (меньше нуля — просрочено)"},
+    "export.at": {"en": "{what} ({zone} time)", "ru": "{what} (время: {zone})"},
+    "dept.card": {"en": "Card", "ru": "Карточка"},
+    "dept.card_help": {"en": "Select one ticket to open its card.",
+                       "ru": "Выберите одно обращение, чтобы открыть его карточку."},
+    "dept.received_from_others": {"en": "Received from others, 7 days",
+                                  "ru": "Получено от других, 7 дней"},
+    "dept.received_from_others_help": {
+        "en": "Tickets other departments passed to this one in the last 7 days (an undo counts "
+              "as a move).",
+        "ru": "Обращения, переданные сюда другими службами за 7 дней (отмена тоже считается "
+              "передачей)."},
+    "dept.passed_on": {"en": "Passed on, 7 days", "ru": "Передано другим, 7 дней"},
+    "dept.passed_on_help": {
+        "en": "Tickets this department passed to others in the last 7 days, overdue ones "
+              "included: they no longer count in its queue.",
+        "ru": "Обращения, которые служба передала другим за 7 дней, в том числе просроченные: "
+              "в её очереди их больше нет."},
+    "action.selected": {"en": "**{n} selected:**", "ru": "**Выбрано: {n}**"},
+    "action.choose": {"en": "Choose a department", "ru": "Выберите службу"},
+    "action.usual_help": {"en": "Where tickets of these categories usually go:",
+                          "ru": "Куда обычно передают обращения этих категорий:"},
+    "action.usual": {"en": "{dept} ({n})", "ru": "{dept} ({n})"},
+    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить: {n} в «{dept}»"},
+    "action.undo_help": {"en": "Bring back the tickets of your last reassignment ({when}).",
+                         "ru": "Вернуть обращения вашего последнего переназначения ({when})."},
+    "action.nothing_to_undo": {"en": "Nothing to undo", "ru": "Отменять нечего"},
+    "action.nothing_to_undo_help": {"en": "You have no reassignment to undo.",
+                                    "ru": "У вас нет переназначения, которое можно отменить."},
+    "action.dismiss": {"en": "Dismiss", "ru": "Скрыть"},
 }

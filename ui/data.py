@@ -16,9 +16,11 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.actions import Undoable, undoable
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
-from queries import audit, channels, counters, reference, tickets, trend, workload
+from db.permissions import Actor
+from queries import audit, channels, counters, handoffs, reference, tickets, trend, workload
 from queries import map as map_query
 from queries.filters import Filters
 
@@ -118,6 +120,17 @@ def load_queue(f: Filters, search: str = ""):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def load_usual_targets(category_codes: tuple[str, ...], as_of: datetime):
+    return _read(handoffs.usual_targets, category_codes, Filters(as_of=as_of))
+
+
+def load_undoable(actor: Actor) -> Undoable | None:
+    """Not cached, and from the primary: the user's own last write, which they just made."""
+    with engine().connect() as conn:
+        return undoable(conn, actor)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
     return _read(audit.audit_page, f, page, page_size)
 
@@ -125,18 +138,6 @@ def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_actors(kinds: tuple[str, ...]):
     return _read(audit.audit_actors, kinds)
-
-
-def audit_csv(f: audit.AuditFilters) -> str:
-    """Not cached: an export is asked for rarely and may be large. Instants in ISO-8601 UTC."""
-    rows = _read(audit.audit_rows, f)
-    rows["at"] = [v.isoformat() for v in rows["at"]]
-    return rows.drop(columns="id").to_csv(index=False)
-
-
-def load_ticket_rows(f: Filters, q: tickets.TicketQuery):
-    """Not cached: an export is asked for rarely and may be large."""
-    return _read(tickets.ticket_rows, f, q)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
