@@ -10,7 +10,7 @@ import streamlit as st
 from db.config import city_tz
 from ui import actions, charts, data, live, queue, view
 from ui.actor import current_actor
-from ui.department import headline, week_row
+from ui.department import compact, headline, week_row
 from ui.export import zone_name
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
@@ -47,6 +47,7 @@ st.query_params["dept"] = code
 view.init_from_url(reference)
 current = view.sidebar(reference, with_status=False, fixed_dept=code)
 
+compact()
 st.title(names[code], anchor=False)
 actions.show_result(departments)
 every = live.refresh_control()

@@ -206,7 +206,6 @@ CATALOG: dict[str, dict[str, str]] = {
                         "ru": "Показаны {n} самых срочных из {total}."},
     "dept.map": {"en": "Open tickets on the map", "ru": "Открытые обращения на карте"},
     "dept.trend": {"en": "Received and resolved per day, 30 days", "ru": "Поступило и выполнено по дням, 30 дней"},
-    "action.reassign": {"en": "Reassign {n} selected…", "ru": "Переназначить выбранные ({n})…"},
     "action.reassign_title": {"en": "Reassign tickets", "ru": "Переназначение обращений"},
     "action.tickets": {"en": "Tickets: {ids}", "ru": "Обращения: {ids}"},
     "action.to": {"en": "To department", "ru": "В службу"},
@@ -373,4 +372,5 @@ CATALOG: dict[str, dict[str, str]] = {
     "action.nothing_to_undo_help": {"en": "You have no reassignment to undo.",
                                     "ru": "У вас нет переназначения, которое можно отменить."},
     "action.dismiss": {"en": "Dismiss", "ru": "Скрыть"},
+    "queue.reassign": {"en": "Reassign {n} selected…", "ru": "Переназначить ({n})…"},
 }

@@ -45,34 +45,40 @@ def _columns(lang: str) -> dict:
 
 def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
          open_total: int | None) -> None:
-    """The toolbar (search, reassign, card, undo, export) over the queue, most urgent first."""
+    """The toolbar (search, reassign, card, export; undo under it) over the queue, most urgent
+    first. The toolbar sticks to the top of the window while the queue is in view."""
     st.subheader(t("dept.queue"), anchor=False)
-    bar = st.columns([3, 3, 2, 3, 2], vertical_alignment="bottom")
-    search = bar[0].text_input(t("table.search"), key="queue_search")
+    toolbar = st.container(key="queue_bar")
+    bar = toolbar.columns([3, 3, 2, 1.4], vertical_alignment="bottom")
+    search = bar[0].text_input(t("table.search"), key="queue_search", label_visibility="collapsed",
+                               placeholder=t("table.search"))
     queue = data.guarded(data.load_queue, f, search)
     chosen = queue.iloc[0:0] if queue is not None else None
+    note, undo = toolbar.columns([3, 2], vertical_alignment="center")
     actions.show_inline_error()
     if queue is not None and queue.empty:
         st.success(t("dept.queue_empty"), icon=":material/task_alt:")
     elif queue is not None:
         ids = [str(i) for i in queue["external_id"]]
         shown = mark_overdue(queue_frame(queue, lang), widgets.overdue_flags(queue))
-        note = t("dept.queue_help")
+        help_ = t("dept.queue_help")
         if open_total is not None and len(queue) < open_total and not search:
-            note = t("dept.queue_more", n=number(len(queue), lang),
-                     total=number(open_total, lang)) + " " + note
-        st.caption(note)
+            help_ = t("dept.queue_more", n=number(len(queue), lang),
+                      total=number(open_total, lang)) + " " + help_
+        note.caption(help_)
         picked = widgets.steady_selection(shown, ids, actions.QUEUE_KEY, multi=True,
                                           height=HEIGHT, column_config=_columns(lang))
         chosen = queue[queue["external_id"].astype(str).isin(picked)]
-    _toolbar(bar, chosen, actor, departments, f, search, lang)
+    _toolbar(bar, chosen, actor, f, search, lang)
+    if may_act(actor):
+        actions.undo_button(undo, actor, departments)
 
 
-def _toolbar(bar, chosen: pd.DataFrame | None, actor: Actor, departments: pd.DataFrame,
-             f: Filters, search: str, lang: str) -> None:
+def _toolbar(bar, chosen: pd.DataFrame | None, actor: Actor, f: Filters, search: str,
+             lang: str) -> None:
     nothing = chosen is None or chosen.empty
     if may_act(actor):
-        if bar[1].button(t("action.reassign", n=0 if nothing else len(chosen)), type="primary",
+        if bar[1].button(t("queue.reassign", n=0 if nothing else len(chosen)), type="primary",
                          disabled=nothing, icon=":material/swap_horiz:", width="stretch"):
             actions.open_reassign(chosen)
     else:
@@ -81,11 +87,9 @@ def _toolbar(bar, chosen: pd.DataFrame | None, actor: Actor, departments: pd.Dat
     if bar[2].button(t("dept.card"), disabled=not one, icon=":material/receipt_long:",
                      width="stretch", help=t("dept.card_help")):
         actions.open_card(str(chosen.iloc[0]["external_id"]))
-    if may_act(actor):
-        actions.undo_button(bar[3], actor, departments)
-    bar[4].download_button(
-        t("table.export"), data=export.queue_csv(data.read_engine(), f, search, lang, city_tz()),
+    bar[3].download_button(
+        "CSV", data=export.queue_csv(data.read_engine(), f, search, lang, city_tz()),
         file_name=export.file_name("queue-" + (f.departments[0] if f.departments else "all"),
-                                   f.as_of, city_tz()),
+                                   f.as_of, city_tz()), help=t("table.export"),
         mime="text/csv", icon=":material/download:", key="queue_export", on_click="ignore",
         width="stretch")
