@@ -16,11 +16,13 @@ from ui.i18n import t
 NOW = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 # Streamlit leaves 6rem above a page's title; the head's queue needs that room on a 768-pixel
 # screen, and the header bar above needs only 3.75rem. The queue's toolbar sticks under that
-# bar while the queue is in view; counter labels wrap rather than end in "…".
+# bar while the queue is in view (wider than a phone); counter labels wrap rather than end in "…".
 COMPACT = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
-.st-key-queue_bar {position: sticky; top: 3.75rem; z-index: 5; background: #fff;
-                   padding-bottom: 0.75rem}
+@media (min-width: 700px) {  /* on a phone the stacked toolbar would cover the queue */
+  .st-key-queue_bar {position: sticky; top: 3.75rem; z-index: 5; background: #fff;
+                     padding-bottom: 0.75rem}
+}
 [data-testid='stMetricLabel'] p {white-space: normal}
 </style>"""
 
