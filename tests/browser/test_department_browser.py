@@ -112,8 +112,15 @@ def _as_head(server: Server, browser, size: tuple[int, int], lang: str) -> Page:
     if lang == "ru":
         page.goto(server.url + "/department?dept=ROADS&lang=ru")
         wait_idle(page)
-    page.locator('[data-testid="stDataFrame"]').first.wait_for()
     return page
+
+
+def _grid_box(page: Page) -> dict:
+    """Where the queue's grid is, once the page has settled (a refresh may redraw it)."""
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
+    return grid.bounding_box(timeout=60_000)
 
 
 def _in_view(page: Page, locator) -> bool:
@@ -128,8 +135,7 @@ def _in_view(page: Page, locator) -> bool:
 def test_the_heads_queue_and_its_actions_stay_in_view(head_server, browser, size, lang):
     words = WORDS[lang]
     page = _as_head(head_server, browser, size, lang)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    box = grid.bounding_box()
+    box = _grid_box(page)
     assert box["y"] + 35 * 4 <= size[1], "the queue's first rows are above the fold"
     undo = page.get_by_role("button", name=words["nothing"])
     assert undo.is_disabled()
@@ -184,8 +190,7 @@ def test_the_russian_csv_opens_in_a_russian_excel(head_server, browser):
 def test_a_reassignment_answers_with_a_toast_in_view_and_undo_says_what(head_server, browser):
     words = WORDS["en"]
     page = _as_head(head_server, browser, (1366, 768), "en")
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    box = grid.bounding_box()
+    box = _grid_box(page)
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
     page.get_by_role("button", name=words["reassign"].format(n=1)).click()
     dialog = page.get_by_role("dialog")
