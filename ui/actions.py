@@ -135,11 +135,10 @@ def _reassign_form(selected: pd.DataFrame, departments: pd.DataFrame, actor: Act
     lang = current_language()
     records = selected.to_dict("records")
     st.markdown(t("action.selected", n=number(len(selected), lang)))
-    st.dataframe(pd.DataFrame({
-        t("col.id"): selected["external_id"],
-        t("col.category"): [name_of(r, lang, "category") for r in records],
-        t("col.address"): selected["address"].fillna("—"),
-    }), hide_index=True, width="stretch", height=min(36 + 35 * len(selected), 220))
+    listed = st.container(height=min(40 + 28 * len(selected), 200), border=True)
+    listed.markdown("\n".join(
+        f"- **{r['external_id']}** · {name_of(r, lang, 'category')} · {r['address'] or '—'}"
+        for r in records))
     here = set(selected["department_code"])
     options = {code: name for code, name in sorted_departments(departments, lang).items()
                if code not in here or len(here) > 1}
