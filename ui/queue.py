@@ -16,7 +16,7 @@ from ui import actions, data, export, widgets
 from ui.actor import may_act
 from ui.format import instant, number, time_left
 from ui.i18n import name_of, t
-from ui.tables import mark_overdue
+from ui.tables import mark_overdue, time_left_column
 
 HEIGHT = 386  # ten rows and the header: with the toolbar, the queue fits a 768-pixel screen
 
@@ -35,12 +35,6 @@ def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.created"): [instant(v, city_tz(), lang) for v in frame["created_at"]],
         t("col.priority"): [t(f"priority.{p}") for p in frame["priority"]],
     })
-
-
-def _columns(lang: str) -> dict:
-    """Widths that keep "Time left" whole in either language."""
-    return {t("col.time_left"): st.column_config.TextColumn(width=190 if lang == "ru" else 170),
-            t("col.id"): st.column_config.TextColumn(width=110)}
 
 
 def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
@@ -67,7 +61,7 @@ def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
                       total=number(open_total, lang)) + " " + help_
         note.caption(help_)
         picked = widgets.steady_selection(shown, ids, actions.QUEUE_KEY, multi=True,
-                                          height=HEIGHT, column_config=_columns(lang))
+                                          height=HEIGHT, column_config=time_left_column(t("col.time_left"), lang))
         chosen = queue[queue["external_id"].astype(str).isin(picked)]
     _toolbar(bar, chosen, actor, f, search, lang)
     if may_act(actor):

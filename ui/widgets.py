@@ -15,7 +15,7 @@ from queries.tickets import TicketCard, TicketQuery
 from ui import data, export
 from ui.format import actor_label, duration, instant, number, percent, time_left
 from ui.i18n import current_language, name_of, t
-from ui.tables import mark_overdue
+from ui.tables import mark_overdue, time_left_column
 
 DRILLABLE = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 PAGE_SIZE = 50
@@ -152,7 +152,8 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets") -> str | None:
     st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
                + " · " + t("table.pick"))
     picked = steady_selection(mark_overdue(_display(frame, lang), overdue_flags(frame)),
-                              [str(i) for i in frame["external_id"]], key)
+                              [str(i) for i in frame["external_id"]], key,
+                              column_config=time_left_column(t("col.time_left"), lang))
     st.download_button(
         t("table.export"), data=export.tickets_csv(data.read_engine(), f, query, lang, city_tz()),
         file_name=export.file_name(subset, f.as_of, city_tz()), mime="text/csv",
