@@ -60,8 +60,9 @@ def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
             help_ = t("dept.queue_more", n=number(len(queue), lang),
                       total=number(open_total, lang)) + " " + help_
         note.caption(help_)
+        widths = time_left_column(t("col.time_left"), lang)
         picked = widgets.steady_selection(shown, ids, actions.QUEUE_KEY, multi=True,
-                                          height=HEIGHT, column_config=time_left_column(t("col.time_left"), lang))
+                                          height=HEIGHT, column_config=widths)
         chosen = queue[queue["external_id"].astype(str).isin(picked)]
     _toolbar(bar, chosen, actor, f, search, lang)
     if may_act(actor):
