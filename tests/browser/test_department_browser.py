@@ -174,8 +174,10 @@ def test_the_heads_queue_and_its_actions_stay_in_view(head_server, browser, size
 
 def test_the_russian_csv_opens_in_a_russian_excel(head_server, browser):
     page = _as_head(head_server, browser, (1366, 768), "ru")
-    with page.expect_download() as download:
-        page.get_by_test_id("stDownloadButton").get_by_role("button", name="CSV").click()
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="CSV")
+    button.wait_for(timeout=90_000)
+    with page.expect_download(timeout=90_000) as download:
+        button.click()
     content = Path(download.value.path()).read_bytes()
     assert download.value.suggested_filename.startswith("citydesk-queue-ROADS-")
     assert content.startswith(b"\xef\xbb\xbf")
