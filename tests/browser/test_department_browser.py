@@ -174,7 +174,7 @@ def test_the_heads_queue_and_its_actions_stay_in_view(head_server, browser, size
 
 def test_the_russian_csv_opens_in_a_russian_excel(head_server, browser):
     page = _as_head(head_server, browser, (1366, 768), "ru")
-    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="CSV")
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text="CSV").first
     button.wait_for(timeout=90_000)
     with page.expect_download(timeout=90_000) as download:
         button.click()
