@@ -204,6 +204,7 @@ def test_a_reassignment_answers_with_a_toast_in_view_and_undo_says_what(head_ser
     dialog.get_by_role("button", name="Reassign", exact=True).click()
     toast = page.locator('[data-testid="stToast"]').filter(has_text=words["done"])
     toast.wait_for()
+    page.wait_for_timeout(1000)  # a toast slides in from below the window's edge
     assert _in_view(page, toast)
     shoot(page, "head-1366-en-toast")
     undo = page.get_by_role("button", name=words["undo"])
