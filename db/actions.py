@@ -276,6 +276,25 @@ def _last_reassignment(conn: Connection, actor: Actor) -> list[Row]:
     ).all())
 
 
+@dataclass(frozen=True)
+class Undoable:
+    """What `undo_last` would reverse now: that many tickets, moved to `to_department` (code)
+    at `at`; the page words its Undo button from it."""
+
+    tickets: int
+    to_department: str
+    at: datetime
+
+
+def undoable(conn: Connection, actor: Actor) -> Undoable | None:
+    """The actor's last reassignment if there is one to undo (the one `undo_last` takes)."""
+    try:
+        batch = _last_reassignment(conn, actor)
+    except _Refused:
+        return None
+    return Undoable(len(batch), _department_codes(conn)[batch[0].to_department_id], batch[0].at)
+
+
 def _tickets(conn: Connection, *where) -> list[Row]:
     """The tickets' rows, locked until the transaction ends, in the order of their ids: every
     writer locks in that order, so two bulk actions on the same tickets cannot deadlock."""

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, case, func, select
 from db.schema import departments, tickets
 from db.types import seconds
 from queries.filters import Filters, at, dimension_clauses, in_last_week, is_open
+from queries.handoffs import handoffs
 
 T = tickets.c
 COLUMNS = [
@@ -20,12 +21,15 @@ COLUMNS = [
     "oldest_open_age_s",
     "received_7d",
     "resolved_7d",
+    "received_from_others_7d",
+    "passed_on_7d",
 ]
 
 
 def workload(conn: Connection, f: Filters) -> pd.DataFrame:
     """One row per department (also those with nothing to do), sorted by what needs attention:
-    overdue, then at risk, then open, then name."""
+    overdue, then at risk, then open, then name. With the tickets it received from other
+    departments and passed on to them in the last 7 days (`queries.handoffs`)."""
     now, horizon = at(f.as_of), at(f.as_of + f.at_risk)
     dims = dimension_clauses(f)
     open_rows = conn.execute(
@@ -65,7 +69,9 @@ def workload(conn: Connection, f: Filters) -> pd.DataFrame:
     frame = frame.join(opened)
     frame["received_7d"] = pd.Series(dict(received), dtype="float64")
     frame["resolved_7d"] = pd.Series(dict(resolved), dtype="float64")
-    for name in ("open", "overdue", "at_risk", "received_7d", "resolved_7d"):
+    frame = frame.join(handoffs(conn, f).astype("float64"))
+    for name in ("open", "overdue", "at_risk", "received_7d", "resolved_7d",
+                 "received_from_others_7d", "passed_on_7d"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
     frame["oldest_open_age_s"] = pd.to_numeric(frame["oldest_open_age_s"]).astype("float64")
     frame = frame.sort_values(

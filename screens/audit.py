@@ -8,9 +8,9 @@ import streamlit as st
 from db.config import city_tz
 from db.schema import EVENT_KINDS
 from queries.audit import AuditFilters
-from ui import data, widgets
+from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.format import instant, number
+from ui.format import actor_label, date_format, instant, number
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 PAGE_SIZE = 50
@@ -47,8 +47,8 @@ who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audi
 department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
                               index=None, placeholder=t("audit.any_department"),
                               key="audit_department")
-since = top[3].date_input(t("audit.since"), value=None, key="audit_since")
-until = top[4].date_input(t("audit.until"), value=None, key="audit_until")
+since = top[3].date_input(t("audit.since"), value=None, key="audit_since", format=date_format())
+until = top[4].date_input(t("audit.until"), value=None, key="audit_until", format=date_format())
 
 f = AuditFilters(
     kinds=tuple(kinds), actor=who, department=department,
@@ -70,14 +70,15 @@ if first is not None:
         st.caption(t("audit.count", shown=number(len(frame), lang), total=number(total, lang)))
         st.dataframe(pd.DataFrame({
             t("ev.when"): [instant(v, tz, lang, True) for v in frame["at"]],
-            t("ev.who"): frame["actor"].fillna("—"),
+            t("ev.who"): [actor_label(a, lang) for a in frame["actor"]],
             t("ev.what"): [t(f"event.{k}") for k in frame["kind"]],
             t("col.id"): frame["ticket"],
             t("ev.from"): [department_name(c) for c in frame["from_department"]],
             t("ev.to"): [department_name(c) for c in frame["to_department"]],
             t("audit.why"): frame["note"].fillna(""),
         }), hide_index=True, width="stretch")
-        st.download_button(t("table.export"), data=lambda: data.audit_csv(f), mime="text/csv",
-                           file_name=f"citydesk-audit-{datetime.now(tz):%Y%m%dT%H%M}.csv",
+        st.download_button(t("table.export"), mime="text/csv", on_click="ignore",
+                           data=export.audit_csv(data.read_engine(), f, lang, tz, department_name),
+                           file_name=export.file_name("audit", datetime.now(tz), tz),
                            icon=":material/download:", key="audit_export")
 widgets.outage_banner(banner)

@@ -1,11 +1,17 @@
-"""A department's page: what its head keeps open all day — its figures against the city's, its
-queue by urgency, its map and trend, and the actions that move work."""
+"""A department's page: what its head keeps open all day. Its queue comes first, with the actions
+right above it; the counters that say how urgent it is stand over it; how the week went (on-time
+share, medians, work received from and passed on to other departments), the map and the trend
+follow below.
+
+Three self-refreshing parts: a tick in the queue reruns the queue alone."""
 
 import streamlit as st
 
 from db.config import city_tz
-from ui import actions, charts, data, live, view, widgets
-from ui.actor import current_actor, may_act
+from ui import actions, charts, data, live, queue, view
+from ui.actor import current_actor
+from ui.department import compact, headline, week_row
+from ui.export import zone_name
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
 from ui.map import build_deck, ticket_view
@@ -42,60 +48,42 @@ st.query_params["dept"] = code
 view.init_from_url(reference)
 current = view.sidebar(reference, with_status=False, fixed_dept=code)
 
-st.title(markdown_text(names[code]))
+compact()
+st.title(markdown_text(names[code]), anchor=False)
 actions.show_result(departments)
 every = live.refresh_control()
 
 
-def draw() -> None:
-    """The figures, the queue and its actions, the map and the trend: redrawn at each refresh."""
+def figures() -> None:
+    """When the figures are from, who acts, and the counters that say how urgent the queue is."""
     f = current.at_now().filters
     st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
-                 tz=city_tz().key) + " · " + t("action.acting_as", name=actor.name,
-                                                role=t(f"role.{actor.role}")))
-
-    # Counters, and how they compare with the city
+                 tz=zone_name(city_tz(), lang)) + " · "
+               + t("action.acting_as", name=actor.name, role=t(f"role.{actor.role}")))
     mine = data.guarded(data.load_counters, f)
     theirs = data.guarded(data.load_counters, f.with_(departments=()))
     if mine is not None:
-        widgets.counter_row(mine, f, drill=False,
-                            notes=None if theirs is None else widgets.city_comparison(mine, theirs))
+        headline(mine, theirs, f, lang)
 
-    # The queue, and the actions on it
-    st.subheader(t("dept.queue"))
-    st.caption(t("dept.queue_help"))
-    search = st.text_input(t("table.search"), key="queue_search")
-    queue = data.guarded(data.load_queue, f, search)
-    chosen = None
-    if queue is not None and queue.empty:
-        st.success(t("dept.queue_empty"), icon=":material/check_circle:")
-    elif queue is not None:
-        total = mine.open if mine is not None else len(queue)
-        if len(queue) < total and not search:
-            st.caption(t("dept.queue_more", n=number(len(queue), lang),
-                         total=number(total, lang)))
-        ids = [str(i) for i in queue["external_id"]]
-        picked = widgets.steady_selection(widgets.queue_frame(queue, lang), ids,
-                                          actions.QUEUE_KEY, multi=True, height=420)
-        chosen = queue[queue["external_id"].astype(str).isin(picked)]
-        buttons = st.columns([2, 2, 5])
-        if may_act(actor):
-            if buttons[0].button(t("action.reassign", n=len(chosen)), type="primary",
-                                 disabled=chosen.empty, icon=":material/swap_horiz:"):
-                actions.open_reassign(chosen)
-            if buttons[1].button(t("action.undo"), icon=":material/undo:"):
-                actions.undo(actor)
-        else:
-            buttons[0].caption(t("action.no_permission", role=t(f"role.{actor.role}")))
-    if chosen is not None and len(chosen) == 1:
-        card = data.guarded(data.load_card, str(chosen.iloc[0]["external_id"]))
-        if card is not None:
-            widgets.ticket_card(card)
 
-    # Its map and its trend
+def work() -> None:
+    """The queue and its actions (a fragment of its own: see ui/queue.py)."""
+    f = current.at_now().filters
+    mine = data.guarded(data.load_counters, f)
+    queue.draw(f, actor, departments, lang, None if mine is None else mine.open)
+
+
+def week_map_trend() -> None:
+    """How the week went, where the open tickets are, and the last 30 days."""
+    f = current.at_now().filters
+    mine = data.guarded(data.load_counters, f)
+    theirs = data.guarded(data.load_counters, f.with_(departments=()))
+    load = data.guarded(data.load_workload, f)
+    if mine is not None:
+        week_row(mine, theirs, None if load is None or load.empty else load.iloc[0], lang)
     map_column, trend_column = st.columns([3, 2])
     with map_column:
-        st.subheader(t("dept.map"))
+        st.subheader(t("dept.map"), anchor=False)
         points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
         if points is not None:
             st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
@@ -103,12 +91,14 @@ def draw() -> None:
             st.pydeck_chart(build_deck(points, reference["districts"], lang, size=MAP_SIZE,
                                        view=framed), height=MAP_SIZE[1])
     with trend_column:
-        st.subheader(t("dept.trend"))
+        st.subheader(t("dept.trend"), anchor=False)
         flow = data.guarded(data.load_daily_flow, f)
         if flow is not None:
             st.plotly_chart(charts.flow_lines(flow, "day", lang), width="stretch",
                             config=charts.CONFIG)
 
 
-live.section(draw, every)
+live.section(figures, every)
+live.section(work, every, banner=lambda slot: None)
+live.section(week_map_trend, every, banner=lambda slot: None)
 actions.pending_dialog(departments, actor)

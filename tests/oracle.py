@@ -114,15 +114,24 @@ def per_local_day(series: pd.Series, t: datetime, tz: str, days: int) -> dict:
 
 
 def events(engine: Engine) -> pd.DataFrame:
-    """Every ticket event, with the code of the department it left."""
+    """Every ticket event, with the codes of the departments it moved from and to, and the
+    codes of its ticket's category and district."""
     from db.schema import ticket_events
 
     with engine.connect() as conn:
         rows = conn.execute(select(ticket_events)).mappings().all()
-        codes = dict(conn.execute(select(departments.c.id, departments.c.code)).all())
+        depts = dict(conn.execute(select(departments.c.id, departments.c.code)).all())
+        cats = dict(conn.execute(select(categories.c.id, categories.c.code)).all())
+        dists = dict(conn.execute(select(districts.c.id, districts.c.code)).all())
+        owners = {r.id: (r.category_id, r.district_id)
+                  for r in conn.execute(select(tickets.c.id, tickets.c.category_id,
+                                               tickets.c.district_id))}
     frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in ticket_events.columns])
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    frame["from_code"] = frame["from_department_id"].map(codes)
+    frame["from_code"] = frame["from_department_id"].map(depts)
+    frame["to_code"] = frame["to_department_id"].map(depts)
+    frame["category_code"] = [cats[owners[i][0]] for i in frame["ticket_id"]]
+    frame["district_code"] = [dists.get(owners[i][1]) for i in frame["ticket_id"]]
     return frame
 
 
@@ -181,3 +190,22 @@ def social_response(frame: pd.DataFrame, codes: list[str], t: datetime) -> dict[
                         "accepted_24h_pct": 100.0 * within.sum() / decided.sum()
                         if decided.sum() else None}
     return result
+
+
+def handoffs(ev: pd.DataFrame, t: datetime, code: str) -> dict:
+    """Tickets moved into and out of a department in (t − 7 days, t]."""
+    moves = ev[(ev["kind"] == "reassigned") & in_week(ev["at"], t)
+               & (ev["from_code"] != ev["to_code"])]
+    return {"received_from_others_7d": int((moves["to_code"] == code).sum()),
+            "passed_on_7d": int((moves["from_code"] == code).sum())}
+
+
+def usual_targets(ev: pd.DataFrame, t: datetime, category: str, limit: int = 3) -> list:
+    """(department code, moves) where a category's tickets were passed, most first, then by
+    code; undos left out."""
+    moves = ev[(ev["kind"] == "reassigned") & (ev["at"] <= pd.Timestamp(t))
+               & (ev["category_code"] == category)
+               & ~ev["note"].fillna("").str.startswith("undo of event #")]
+    counts = moves["to_code"].value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(code, int(n)) for code, n in ranked[:limit]]

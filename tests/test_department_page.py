@@ -7,6 +7,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import select
 
+from db.actions import reassign
 from db.permissions import Actor
 from db.schema import departments
 from db.seed import seed
@@ -88,7 +89,8 @@ def test_queue_puts_overdue_first_then_least_time_left(engine, db_url, monkeypat
     assert not at.exception
     queue = at.dataframe[0].value
     assert queue["Ticket"].tolist() == ["LATE", "JUST-LATE", "SOON", "LATER"]
-    assert queue["Time left"].tolist() == ["overdue by 6:00", "overdue by 0:30", "1:05", "20:00"]
+    assert queue["Time left"].tolist() == ["overdue by 6 h", "overdue by 30 min",
+                                           "1 h 5 min left", "20 h left"]
 
 
 def test_unknown_department_in_a_link(city, db_url, monkeypatch):
@@ -120,7 +122,7 @@ def test_a_dispatcher_sees_the_actions(city, db_url, monkeypatch):
     at = _department(monkeypatch, db_url, dept="ROADS")
     at.run()
     labels = [b.label for b in at.button]
-    assert "Reassign 0 selected…" in labels and "Undo my last reassignment" in labels
+    assert "Reassign 0 selected…" in labels and "Nothing to undo" in labels
 
 
 def test_russian_department_page(city, db_url, monkeypatch):
@@ -149,3 +151,54 @@ def test_the_map_frames_its_tickets_and_keeps_still_through_refreshes(city, db_u
     fresh = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
     fresh.run()
     assert _map_view(fresh)["longitude"] > framed["longitude"]  # a new page frames them
+
+
+def test_received_from_others_and_passed_on_equal_the_raw_events(city, db_url, monkeypatch):
+    at = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    expected = oracle.handoffs(oracle.events(city), NOW, "ROADS")
+    assert expected["received_from_others_7d"] or expected["passed_on_7d"]  # teeth
+    shown = metrics(at)
+    assert shown["Received from others, 7 days"] == number(expected["received_from_others_7d"],
+                                                           "en")
+    assert shown["Passed on, 7 days"] == number(expected["passed_on_7d"], "en")
+
+
+def test_undo_says_what_it_will_undo(city, db_url, monkeypatch):
+    queue = oracle.raw(city)
+    ids = queue[(queue["department_code"] == "ROADS") & queue["status"].isin(
+        ["new", "in_progress"])]["external_id"].head(2).tolist()
+    assert reassign(city, ids, "STORM", "drain", Actor("lena", "leadership")).ok
+    at = _department(monkeypatch, db_url, dept="ROADS")
+    at.run()
+    assert not at.exception
+    undo = next(b for b in at.button if b.label.startswith("Undo"))
+    assert undo.label == "Undo: 2 to Storm Drains" and not undo.disabled
+
+
+def test_nothing_to_undo_is_disabled(city, db_url, monkeypatch):
+    at = _department(monkeypatch, db_url, dept="ROADS", lang="ru")
+    at.run()
+    undo = next(b for b in at.button if b.label == "Отменять нечего")
+    assert undo.disabled
+
+
+ENGLISH_WORDS = ("Open", "Overdue", "At risk", "Received", "Resolved", "Queue", "Reassign",
+                 "Undo", "Nothing", "Card", "Search", "Time left", "Ticket", "Status",
+                 "Category", "District", "Address", "Priority", "overdue by", " left", "New",
+                 "In progress", "Choose", "Figures as of", "Moscow", "Acting as", "min", " h ",
+                 "department", "operator", "Any time", "All matching", "Newest")
+
+
+def test_a_russian_department_page_has_no_english_interface_words(city, db_url, monkeypatch):
+    at = _department(monkeypatch, db_url, dept="ROADS", lang="ru", as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    texts = [m.label for m in at.metric] + [m.value for m in at.metric]
+    texts += [c.value for c in at.caption] + [b.label for b in at.button]
+    texts += [h.value for h in at.subheader] + [at.title[0].value]
+    queue = at.dataframe[0].value
+    texts += list(queue.columns) + [str(v) for v in queue.to_numpy().ravel()]
+    found = [(w, x) for x in texts for w in ENGLISH_WORDS if w in x]
+    assert not found, found[:5]

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from db.actions import reassign
 from db.importer import import_file
@@ -157,12 +156,15 @@ def test_exported_cells_cannot_run():
     assert list(out["n"]) == ["1", "-2", "3", "4", "5", "6", "7"]  # numbers stay numbers
 
 
-def test_the_audit_export_is_inert(hostile, db_url, monkeypatch):
-    from ui import data
+def test_the_audit_export_is_inert(hostile, db_url):
+    from zoneinfo import ZoneInfo
 
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    st.cache_resource.clear()
-    out = _read_csv(data.audit_csv(AuditFilters()))
+    from db.engine import make_engine
+    from ui import export
+
+    build = export.audit_csv(make_engine(db_url), AuditFilters(), "en", ZoneInfo("Europe/Moscow"),
+                             lambda code: code or "")
+    out = _read_csv(build().decode("utf-8-sig"))
     cells = [v for column in out.columns for v in out[column]]
     assert "'=cmd|' /C calc'!A0" in cells and "'-2+3 " + FORMULA in cells
     assert not [v for v in cells if v[:1] in ("=", "+", "-", "@", "\t", "\r")]

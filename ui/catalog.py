@@ -203,7 +203,6 @@ CATALOG: dict[str, dict[str, str]] = {
                         "ru": "Показаны {n} самых срочных из {total}."},
     "dept.map": {"en": "Open tickets on the map", "ru": "Открытые обращения на карте"},
     "dept.trend": {"en": "Received and resolved per day, 30 days", "ru": "Поступило и выполнено по дням, 30 дней"},
-    "action.reassign": {"en": "Reassign {n} selected…", "ru": "Переназначить выбранные ({n})…"},
     "action.reassign_title": {"en": "Reassign tickets", "ru": "Переназначение обращений"},
     "action.tickets": {"en": "Tickets: {ids}", "ru": "Обращения: {ids}"},
     "action.to": {"en": "To department", "ru": "В службу"},
@@ -555,4 +554,46 @@ CATALOG: dict[str, dict[str, str]] = {
     "wall.map_overdue": {"en": "overdue", "ru": "просрочено"},
     "wall.map_open": {"en": "open", "ru": "открыто"},
     "auth.ready": {"en": "You can try again now.", "ru": "Можно попробовать снова."},
+    # issue 12 (department page, durations, Russian, CSV): the head's flow, one way to write a
+    # duration, a card's and an export's words
+    "left.remaining": {"en": "{d} left", "ru": "осталось {d}"},
+    "actor.operator": {"en": "operator", "ru": "оператор"},
+    "actor.department": {"en": "department", "ru": "служба"},
+    "actor.resident": {"en": "resident", "ru": "заявитель"},
+    "actor.dispatcher": {"en": "dispatcher", "ru": "диспетчер"},
+    "actor.import": {"en": "import", "ru": "импорт"},
+    "actor.intake": {"en": "intake", "ru": "приём сообщений"},
+    "actor.simulator": {"en": "simulator", "ru": "симулятор"},
+    "export.hours_left": {"en": "Time left, hours (negative: overdue)",
+                          "ru": "Осталось, часов (меньше нуля — просрочено)"},
+    "export.at": {"en": "{what} ({zone} time)", "ru": "{what} (время: {zone})"},
+    "dept.card": {"en": "Card", "ru": "Карточка"},
+    "dept.card_help": {"en": "Select one ticket to open its card.",
+                       "ru": "Выберите одно обращение, чтобы открыть его карточку."},
+    "dept.received_from_others": {"en": "Received from others, 7 days",
+                                  "ru": "Получено от других, 7 дней"},
+    "dept.received_from_others_help": {
+        "en": "Tickets other departments passed to this one in the last 7 days (an undo counts "
+              "as a move).",
+        "ru": "Обращения, переданные сюда другими службами за 7 дней (отмена тоже считается "
+              "передачей)."},
+    "dept.passed_on": {"en": "Passed on, 7 days", "ru": "Передано другим, 7 дней"},
+    "dept.passed_on_help": {
+        "en": "Tickets this department passed to others in the last 7 days, overdue ones "
+              "included: they no longer count in its queue.",
+        "ru": "Обращения, которые служба передала другим за 7 дней, в том числе просроченные: "
+              "в её очереди их больше нет."},
+    "action.selected": {"en": "**{n} selected:**", "ru": "**Выбрано: {n}**"},
+    "action.choose": {"en": "Choose a department", "ru": "Выберите службу"},
+    "action.usual_help": {"en": "Where tickets of these categories usually go:",
+                          "ru": "Куда обычно передают обращения этих категорий:"},
+    "action.usual": {"en": "{dept} ({n})", "ru": "{dept} ({n})"},
+    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить: {n} в «{dept}»"},
+    "action.undo_help": {"en": "Bring back the tickets of your last reassignment ({when}).",
+                         "ru": "Вернуть обращения вашего последнего переназначения ({when})."},
+    "action.nothing_to_undo": {"en": "Nothing to undo", "ru": "Отменять нечего"},
+    "action.nothing_to_undo_help": {"en": "You have no reassignment to undo.",
+                                    "ru": "У вас нет переназначения, которое можно отменить."},
+    "action.dismiss": {"en": "Dismiss", "ru": "Скрыть"},
+    "queue.reassign": {"en": "Reassign {n} selected…", "ru": "Переназначить ({n})…"},
 }

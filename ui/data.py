@@ -16,14 +16,17 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.actions import Undoable, undoable
 from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
 from db.engine import ensure_schema, make_engine
+from db.permissions import Actor
 from queries import (
     audit,
     changes,
     channels,
     counters,
     feeds,
+    handoffs,
     reference,
     tickets,
     trend,
@@ -34,7 +37,6 @@ from queries import incidents as incident_query
 from queries import map as map_query
 from queries import spikes as spike_query
 from queries.filters import Filters
-from ui.export import csv_text
 
 TTL = refresh_seconds()
 OUTAGE_ERRORS = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
@@ -152,6 +154,16 @@ def load_feeds(now: datetime):
     return _read(feeds.feed_health, now)
 
 
+def load_usual_targets(category_codes: tuple[str, ...], as_of: datetime):
+    return _read(handoffs.usual_targets, category_codes, Filters(as_of=as_of))
+
+
+def load_undoable(actor: Actor) -> Undoable | None:
+    """Not cached, and from the primary: the user's own last write, which they just made."""
+    with engine().connect() as conn:
+        return undoable(conn, actor)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
     return _read(audit.audit_page, f, page, page_size)
@@ -160,18 +172,6 @@ def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_actors(kinds: tuple[str, ...]):
     return _read(audit.audit_actors, kinds)
-
-
-def audit_csv(f: audit.AuditFilters) -> str:
-    """Not cached: an export is asked for rarely and may be large. Instants in ISO-8601 UTC."""
-    rows = _read(audit.audit_rows, f)
-    rows["at"] = [v.isoformat() for v in rows["at"]]
-    return csv_text(rows.drop(columns="id"))
-
-
-def load_ticket_rows(f: Filters, q: tickets.TicketQuery):
-    """Not cached: an export is asked for rarely and may be large."""
-    return _read(tickets.ticket_rows, f, q)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

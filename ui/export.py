@@ -1,16 +1,34 @@
-"""CSV exports that a spreadsheet opens as data, never as formulas.
+"""CSV exports a spreadsheet opens as the office's own: in Russian, UTF-8 with a BOM (or Excel
+shows Cyrillic as garbage), ";" between fields and "," before decimals (Russian Excel's list
+and decimal separators); in English "," and "."; headers and values in the interface language,
+instants in the city's time, durations also as hours in a column of numbers. And never as
+formulas: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by
+Excel, LibreOffice and Google Sheets as a formula (`=HYPERLINK(…)`, `@SUM(…)`, DDE), so, as
+OWASP's "CSV Injection" advises, it gets a leading apostrophe and every text field is quoted;
+numbers stay numbers.
 
-A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel, LibreOffice
-and Google Sheets as a formula (`=HYPERLINK(…)`, `@SUM(…)`, DDE). As OWASP's "CSV Injection"
-advises, such text cells get a leading apostrophe, and every field is quoted; numbers stay numbers.
+Every function here is plain (a frame and a language in, text or bytes out): a download button
+builds its file after the click, outside the script run, where a Streamlit call would only log
+"missing ScriptRunContext".
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel.dates import get_timezone_location
+from sqlalchemy import Engine
 
+from queries import audit, tickets
+from queries.filters import Filters
+from ui.format import hours, time_left
+from ui.i18n import name_of, translate
+
+OPEN = ("new", "in_progress")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -21,10 +39,112 @@ def inert_cell(value: object) -> object:
     return value
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """The frame as CSV, every text cell (and header) made inert."""
+def _inert(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.rename(columns=lambda c: inert_cell(str(c)))
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(inert_cell)
-    return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
+    return safe
+
+
+def zone_name(tz: ZoneInfo, lang: str) -> str:
+    """The city's zone as people name it: "Moscow", "Москва"."""
+    return get_timezone_location(tz.key, locale=lang, return_city=True)
+
+
+def local_time(value, tz: ZoneInfo, lang: str) -> str:
+    """An instant in the city's time, as a spreadsheet in that language reads a date and time."""
+    if value is None or pd.isna(value):
+        return ""
+    local = value.astimezone(tz)
+    return local.strftime("%d.%m.%Y %H:%M:%S" if lang == "ru" else "%Y-%m-%d %H:%M:%S")
+
+
+def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
+    """The frame as a CSV file for a spreadsheet in that language (see the module's doc)."""
+    separators = {"sep": ";", "decimal": ","} if lang == "ru" else {}
+    text = _inert(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, **separators)
+    return text.encode("utf-8-sig")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The frame as English CSV text, every text cell made inert."""
+    return csv_bytes(frame, "en").decode("utf-8-sig")
+
+
+def file_name(what: str, as_of: datetime, tz: ZoneInfo) -> str:
+    """citydesk-overdue-20261120-1405.csv: the instant in the city's time, where the user is."""
+    return f"citydesk-{what}-{as_of.astimezone(tz):%Y%m%d-%H%M}.csv"
+
+
+def ticket_frame(frame: pd.DataFrame, lang: str, tz: ZoneInfo) -> pd.DataFrame:
+    """Tickets as the export lists them: every column of the on-screen tables, their instants,
+    the time left in words and in hours (negative: overdue), and the text."""
+    def tr(key: str, **values) -> str:
+        return translate(lang, key, **values)
+
+    records = frame.to_dict("records")
+    zone = zone_name(tz, lang)
+    is_open = [s in OPEN for s in frame["status"]]
+    left = frame["time_left_s"].astype("float64")
+    out = pd.DataFrame({
+        tr("col.id"): frame["external_id"],
+        tr("col.status"): [tr(f"status.{s}") for s in frame["status"]],
+        tr("col.time_left"): [time_left(s, lang) if o else "" for s, o in zip(left, is_open,
+                                                                              strict=True)],
+        tr("export.hours_left"): [hours(s) if o else None for s, o in zip(left, is_open,
+                                                                          strict=True)],
+        tr("col.category"): [name_of(r, lang, "category") for r in records],
+        tr("col.department"): [name_of(r, lang, "department") for r in records],
+        tr("col.district"): [name_of(r, lang, "district") for r in records],
+        tr("col.channel"): [name_of(r, lang, "channel") for r in records],
+        tr("col.address"): frame["address"].fillna(""),
+    })
+    for column, key in (("created_at", "field.created_at"), ("due_at", "field.due_at"),
+                        ("accepted_at", "field.accepted_at"),
+                        ("resolved_at", "field.resolved_at")):
+        out[tr("export.at", what=tr(key), zone=zone)] = [local_time(v, tz, lang)
+                                                         for v in frame[column]]
+    out[tr("col.description")] = frame["description"].fillna("")
+    return out
+
+
+def tickets_csv(engine: Engine, f: Filters, q: tickets.TicketQuery, lang: str,
+                tz: ZoneInfo) -> Callable[[], bytes]:
+    """A download button's `data`: every ticket behind the table, read when the user clicks."""
+    def build() -> bytes:
+        with engine.connect() as conn:
+            rows = tickets.ticket_rows(conn, f, q)
+        return csv_bytes(ticket_frame(rows, lang, tz), lang)
+    return build
+
+
+def queue_csv(engine: Engine, f: Filters, search: str, lang: str,
+              tz: ZoneInfo) -> Callable[[], bytes]:
+    """A download button's `data`: the department's queue as on screen, read on the click."""
+    def build() -> bytes:
+        with engine.connect() as conn:
+            rows = tickets.queue(conn, f, search)
+        return csv_bytes(ticket_frame(rows, lang, tz), lang)
+    return build
+
+
+def audit_csv(engine: Engine, f: audit.AuditFilters, lang: str, tz: ZoneInfo,
+              department_name: Callable[[str | None], str]) -> Callable[[], bytes]:
+    """A download button's `data`: the audit events behind the filters, read on the click."""
+    def build() -> bytes:
+        with engine.connect() as conn:
+            rows = audit.audit_rows(conn, f)
+        zone = zone_name(tz, lang)
+        out = pd.DataFrame({
+            translate(lang, "export.at", what=translate(lang, "ev.when"), zone=zone):
+                [local_time(v, tz, lang) for v in rows["at"]],
+            translate(lang, "ev.who"): rows["actor"].fillna(""),
+            translate(lang, "ev.what"): [translate(lang, f"event.{k}") for k in rows["kind"]],
+            translate(lang, "col.id"): rows["ticket"],
+            translate(lang, "ev.from"): [department_name(c) for c in rows["from_department"]],
+            translate(lang, "ev.to"): [department_name(c) for c in rows["to_department"]],
+            translate(lang, "audit.why"): rows["note"].fillna(""),
+        })
+        return csv_bytes(out, lang)
+    return build

@@ -1,4 +1,6 @@
-"""Numbers, instants and durations written the way each language writes them."""
+"""Numbers, instants and durations written the way each language writes them: pure functions
+of a value and a language (no session), so that pages, exports built outside a script run,
+and tests all call the same ones."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
+from ui.catalog import CATALOG
+from ui.i18n import current_language, translate
+
 UNITS = {
-    "en": {"d": "d", "h": "h", "min": "min"},
-    "ru": {"d": "д", "h": "ч", "min": "мин"},
+    "en": {"d": "d", "h": "h", "min": "min", "s": "s"},
+    "ru": {"d": "д", "h": "ч", "min": "мин", "s": "с"},
 }
 
 
@@ -36,29 +41,51 @@ def percent(value, lang: str) -> str:
 
 
 def duration(seconds, lang: str) -> str:
-    """Short times as the dispatchers read them (m:ss, h:mm:ss); long ones in days and hours."""
+    """Every duration on every screen, one way: "59 s", "4 min 5 s", "27 min", "7 h 50 min",
+    "4 d 4 h" ("27 мин", "7 ч 50 мин", "4 д 4 ч"). Truncated, never rounded up, so a ticket
+    is never shown as an hour old before it is; a negative duration gets a minus sign (callers
+    that mean "overdue" say so in words: `time_left`)."""
     if missing(seconds):
         return "—"
-    total = round(abs(seconds))
-    sign = "−" if seconds < 0 else ""
+    total = int(abs(seconds))
+    sign = "−" if seconds < 0 and total else ""
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     u = UNITS.get(lang, UNITS["en"])
-    if days >= 2:
-        return f"{sign}{days} {u['d']} {hours} {u['h']}"
-    hours += days * 24
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    return f"{sign}{minutes}:{secs:02d}"
+    if days:
+        parts = [(days, u["d"]), (hours, u["h"])]
+    elif hours:
+        parts = [(hours, u["h"]), (minutes, u["min"])]
+    elif minutes >= 10:
+        parts = [(minutes, u["min"])]
+    elif minutes:
+        parts = [(minutes, u["min"]), (secs, u["s"])]
+    else:
+        return f"{sign}{secs} {u['s']}"
+    return sign + " ".join(f"{n} {unit}" for i, (n, unit) in enumerate(parts) if n or not i)
 
 
-def hours_minutes(seconds) -> str:
-    """h:mm, for time left in a queue."""
+def time_left(seconds, lang: str) -> str:
+    """A deadline seen from now: "27 min left" or "overdue by 4 d 4 h" (in Russian alike).
+    Due exactly now is not overdue yet."""
     if missing(seconds):
         return "—"
-    total = int(abs(seconds)) // 60
-    return f"{total // 60}:{total % 60:02d}"
+    key = "left.overdue" if seconds < 0 else "left.remaining"
+    return translate(lang, key, d=duration(abs(seconds), lang))
+
+
+def hours(seconds) -> float | None:
+    """A duration as a number of hours (two decimals), for a CSV column a spreadsheet sums."""
+    return None if missing(seconds) else round(seconds / 3600, 2)
+
+
+def actor_label(actor, lang: str) -> str:
+    """Who did a step of a ticket's history: a user's name as it is, the desk's own roles
+    ("operator", "department", "resident"…) in the language."""
+    if missing(actor) or not actor:
+        return "—"
+    return translate(lang, f"actor.{actor}") if f"actor.{actor}" in CATALOG else actor
 
 
 def instant(value: datetime | None, tz: ZoneInfo, lang: str, seconds: bool = False) -> str:
@@ -69,6 +96,12 @@ def instant(value: datetime | None, tz: ZoneInfo, lang: str, seconds: bool = Fal
     if lang == "ru":
         return local.strftime("%d.%m.%Y %H:%M" + (":%S" if seconds else ""))
     return format_datetime(local, "MMM d, y, HH:mm" + (":ss" if seconds else ""), locale="en")
+
+
+def date_format(lang: str | None = None) -> str:
+    """A date input's format in the language (the session's unless given): DD.MM.YYYY in
+    Russian, YYYY-MM-DD in English."""
+    return "DD.MM.YYYY" if (lang or current_language()) == "ru" else "YYYY-MM-DD"
 
 
 def clock(value: datetime, tz: ZoneInfo) -> str:

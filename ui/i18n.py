@@ -50,3 +50,9 @@ def name_of(row, lang: str | None = None, field: str = "name") -> str:
             return russian
     value = get(field)
     return value if isinstance(value, str) else ""
+
+
+def russian_key(text: str) -> tuple:
+    """A sort key for Russian names that needs no system locale: letters in the Russian
+    alphabet's order (ё right after е), case ignored, Latin letters and digits before them."""
+    return tuple(ord("е") + 0.5 if c == "ё" else ord(c) for c in text.casefold())

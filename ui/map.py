@@ -207,7 +207,7 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
     frame["category_text"] = [name_of(r, lang, "category") for r in frame.to_dict("records")]
     frame["department_text"] = [name_of(r, lang, "department") for r in frame.to_dict("records")]
     frame["status_text"] = [translate(lang, f"status.{s}") for s in frame["status"]]
-    frame["age_text"] = [duration(s, lang) for s in frame["age_s"]]
+    frame["age_text"] = [translate(lang, "map.age", d=duration(s, lang)) for s in frame["age_s"]]
     frame["address"] = frame["address"].fillna("")
     for field in TOOLTIP_FIELDS:  # the tooltip is HTML: outside text must stay text
         frame[field] = [html.escape(str(v)) for v in frame[field]]

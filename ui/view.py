@@ -13,6 +13,7 @@ from db.config import at_risk_window, city_tz
 from queries.filters import Filters, local_midnight
 from queries.map import Box
 from ui import data
+from ui.format import date_format
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
@@ -134,8 +135,7 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
         now_local = datetime.now(tz)
         st.session_state.setdefault("f_date", now_local.date())
         st.session_state.setdefault("f_time", now_local.time().replace(second=0, microsecond=0))
-        day = st.sidebar.date_input(t("asof.date"), key="f_date",
-                                    format="DD.MM.YYYY" if lang == "ru" else "YYYY/MM/DD")
+        day = st.sidebar.date_input(t("asof.date"), key="f_date", format=date_format(lang))
         clock = st.sidebar.time_input(t("asof.time"), key="f_time", step=timedelta(minutes=15))
         as_of = datetime.combine(day, clock if isinstance(clock, time) else time(0), tzinfo=tz)
     st.sidebar.subheader(t("filters.title"))

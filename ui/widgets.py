@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from db.config import city_tz
 from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
 from queries.map import Box
 from queries.tickets import TicketCard, TicketQuery
-from ui import data
+from ui import data, export
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.export import csv_text
-from ui.format import duration, hours_minutes, instant, number, percent
+from ui.format import actor_label, duration, instant, number, percent, time_left
 from ui.i18n import current_language, name_of, t
+from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text
 
 DRILLABLE = ("open", "overdue", "at_risk", "received_today", "resolved_today")
@@ -96,11 +99,8 @@ def show_subset(subset: str, table_key: str = "tickets") -> None:
 def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     tz = city_tz()
     records = frame.to_dict("records")
-    left = [
-        t("left.overdue", d=hours_minutes(s)) if status in ("new", "in_progress") and s < 0
-        else hours_minutes(s) if status in ("new", "in_progress") else ""
-        for s, status in zip(frame["time_left_s"], frame["status"], strict=True)
-    ]
+    left = [time_left(s, lang) if status in ("new", "in_progress") else ""
+            for s, status in zip(frame["time_left_s"], frame["status"], strict=True)]
     return sla_ui.working_time_left(frame, lang, pd.DataFrame({
         t("col.id"): frame["external_id"],
         t("col.created"): [instant(v, tz, lang) for v in frame["created_at"]],
@@ -114,30 +114,10 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     }))
 
 
-def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The queue as its head reads it: time left first, as h:mm or "overdue by …"."""
-    records = frame.to_dict("records")
-    return sla_ui.working_time_left(frame, lang, pd.DataFrame({
-        t("col.time_left"): [t("left.overdue", d=hours_minutes(s)) if s < 0 else hours_minutes(s)
-                             for s in frame["time_left_s"]],
-        t("col.id"): frame["external_id"],
-        t("col.status"): [t(f"status.{s}") for s in frame["status"]],
-        t("col.category"): [name_of(r, lang, "category") for r in records],
-        t("col.district"): [name_of(r, lang, "district") for r in records],
-        t("col.address"): frame["address"].fillna(""),
-        t("col.created"): [instant(v, city_tz(), lang) for v in frame["created_at"]],
-        t("col.priority"): [t(f"priority.{p}") for p in frame["priority"]],
-    }))
-
-
-def export_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The CSV export: every column of the table plus instants in ISO-8601 UTC."""
-    out = _display(frame, lang)
-    for column in ("created_at", "due_at", "accepted_at", "resolved_at"):
-        out[column] = [v.isoformat() if v is not None and not pd.isna(v) else ""
-                       for v in frame[column]]
-    out["description"] = frame["description"].fillna("")
-    return out
+def overdue_flags(frame: pd.DataFrame) -> list[bool]:
+    """Which rows of a ticket frame are open and past their deadline."""
+    return [status in ("new", "in_progress") and left < 0
+            for left, status in zip(frame["time_left_s"], frame["status"], strict=True)]
 
 
 def subset_label(subset: str, f: Filters) -> str:
@@ -186,18 +166,20 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets",
         return None
     st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
                + " · " + t("table.pick"))
-    picked = steady_selection(_display(frame, lang), [str(i) for i in frame["external_id"]], key)
+    picked = steady_selection(mark_overdue(_display(frame, lang), overdue_flags(frame)),
+                              [str(i) for i in frame["external_id"]], key,
+                              column_config=time_left_column(t("col.time_left"), lang))
     st.download_button(
-        t("table.export"),
-        data=lambda: csv_text(export_frame(data.load_ticket_rows(f, query), lang)),
-        file_name=f"citydesk-{subset}-{f.as_of:%Y%m%dT%H%M}.csv", mime="text/csv",
-        icon=":material/download:", key=f"{key}_export",
+        t("table.export"), data=export.tickets_csv(data.read_engine(), f, query, lang, city_tz()),
+        file_name=export.file_name(subset, f.as_of, city_tz()), mime="text/csv",
+        icon=":material/download:", key=f"{key}_export", on_click="ignore",
     )
     return picked[0] if picked else None
 
 
-def steady_selection(shown: pd.DataFrame, ids: list[str], key: str, multi: bool = False,
-                     height: int | str = "auto") -> list[str]:
+def steady_selection(shown: pd.DataFrame | Styler, ids: list[str], key: str,
+                     multi: bool = False, height: int | str = "auto",
+                     column_config: dict | None = None) -> list[str]:
     """The table, with a selection that follows its tickets rather than their row numbers.
 
     A refresh that brings new tickets moves the rows under the selection; the table is then
@@ -219,6 +201,7 @@ def steady_selection(shown: pd.DataFrame, ids: list[str], key: str, multi: bool 
     event = st.dataframe(shown, hide_index=True, on_select="rerun", width="stretch",
                          selection_mode="multi-row" if multi else "single-row",
                          key=f"{key}_grid_{generation}", height=height,
+                         column_config=column_config,
                          selection_default={"selection": {"rows": where}} if where else None)
     st.session_state[f"{key}_rows"] = list(event.selection.rows) if event else []
     st.session_state[f"{key}_picked"], st.session_state[f"{key}_generation"] = picked, generation
@@ -231,16 +214,20 @@ def clear_selection(key: str) -> None:
     st.session_state[f"{key}_generation"] = st.session_state.get(f"{key}_generation", 0) + 1
 
 
-def ticket_card(card: TicketCard) -> None:
-    """Every field, the photos, the link to the original post, and the timeline."""
+def ticket_card(card: TicketCard, heading: bool = True) -> None:
+    """Every field, the photos, the link to the original post, and the timeline (`heading`:
+    under its own subheader; a dialog has its title)."""
     lang = current_language()
     tz = city_tz()
     fl = card.fields
-    st.subheader(t("section.card", id=fl["external_id"]))
+    if heading:
+        st.subheader(t("section.card", id=fl["external_id"]))
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**{markdown_text(name_of(fl, lang, 'category'))}** · "
-                    f"{t('status.' + fl['status'])}")
+        state = t("status." + fl["status"])
+        if fl["status"] in ("new", "in_progress") and fl.get("due_at") is not None:
+            state += " · " + time_left((fl["due_at"] - datetime.now(UTC)).total_seconds(), lang)
+        st.markdown(f"**{markdown_text(name_of(fl, lang, 'category'))}** · {state}")
         if fl.get("description"):
             st.markdown(markdown_block(fl["description"]))
         facts = {
@@ -270,7 +257,7 @@ def ticket_card(card: TicketCard) -> None:
     st.dataframe(pd.DataFrame({
         t("ev.when"): [instant(v, tz, lang, True) for v in events["at"]],
         t("ev.what"): [t(f"event.{k}") for k in events["kind"]],
-        t("ev.who"): events["actor"].fillna(""),
+        t("ev.who"): [actor_label(a, lang) for a in events["actor"]],
         t("ev.from"): [name_of(r, lang, "from_department") for r in events.to_dict("records")],
         t("ev.to"): [name_of(r, lang, "to_department") for r in events.to_dict("records")],
         t("ev.note"): events["note"].fillna(""),

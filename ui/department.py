@@ -1,0 +1,74 @@
+"""A department's counters, in two rows: above its queue, how urgent the work is now (against the
+city's); below it, how the week went, with the work it received from other departments and
+passed on to them, so handing overdue tickets off never hides them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from queries.counters import Counters
+from queries.filters import Filters
+from ui import widgets
+from ui.format import duration, number, percent
+from ui.i18n import t
+
+NOW = ("open", "overdue", "at_risk", "received_today", "resolved_today")
+# Streamlit leaves 6rem above a page's title; the head's queue needs that room on a 768-pixel
+# screen, and the header bar above needs only 3.75rem. The queue's toolbar sticks under that
+# bar while the queue is in view (wider than a phone); counter labels wrap rather than end in "…".
+COMPACT = """<style>
+[data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
+@media (min-width: 700px) {  /* on a phone the stacked toolbar would cover the queue */
+  .st-key-queue_bar {position: sticky; top: 3.75rem; z-index: 5; background: #fff;
+                     padding-bottom: 0.75rem}
+}
+[data-testid='stMetricLabel'] p {white-space: normal}
+</style>"""
+
+
+def compact() -> None:
+    """Give the page's top margin to the queue."""
+    st.html(COMPACT)
+
+
+def headline(mine: Counters, city: Counters | None, f: Filters, lang: str) -> None:
+    """Open, overdue, at risk, received and resolved today, each with its share of the city's."""
+    notes = widgets.city_comparison(mine, city) if city is not None else {}
+    hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
+    for column, key in zip(st.columns(len(NOW)), NOW, strict=True):
+        with column:
+            st.metric(t(f"counter.{key}"), number(getattr(mine, key), lang), border=True,
+                      help=t(f"counter.help.{key}", hours=hours))
+            if key in notes:
+                st.caption(notes[key])
+
+
+def week_row(mine: Counters, city: Counters | None, load: pd.Series | None, lang: str) -> None:
+    """On time and the medians over 7 days (the city's beside them), and the tickets received
+    from and passed on to other departments in those 7 days."""
+    notes = widgets.city_comparison(mine, city) if city is not None else {}
+    delta = None
+    if mine.on_time_pct_7d is not None and mine.on_time_pct_prev_7d is not None:
+        change = mine.on_time_pct_7d - mine.on_time_pct_prev_7d
+        delta = t("counter.vs_prev", delta=("+" if change >= 0 else "") + number(change, lang, 1))
+    cells = [
+        ("on_time_pct_7d", t("counter.on_time"), percent(mine.on_time_pct_7d, lang),
+         t("counter.help.on_time"), delta),
+        ("median_accept_s_7d", t("counter.median_accept"),
+         duration(mine.median_accept_s_7d, lang), t("counter.help.median"), None),
+        ("median_resolve_s_7d", t("counter.median_resolve"),
+         duration(mine.median_resolve_s_7d, lang), t("counter.help.median"), None),
+        ("received_from_others_7d", t("dept.received_from_others"),
+         "—" if load is None else number(load["received_from_others_7d"], lang),
+         t("dept.received_from_others_help"), None),
+        ("passed_on_7d", t("dept.passed_on"),
+         "—" if load is None else number(load["passed_on_7d"], lang),
+         t("dept.passed_on_help"), None),
+    ]
+    for column, (key, label, value, help_, change) in zip(st.columns(len(cells)), cells,
+                                                          strict=True):
+        with column:
+            st.metric(label, value, delta=change, help=help_, border=True)
+            if key in notes:
+                st.caption(notes[key])
