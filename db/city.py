@@ -189,7 +189,7 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("portal", "Web portal", "Портал", "portal", 0.24),
     Channel("vk", "VKontakte", "ВКонтакте", "social", 0.08),
     Channel("ok", "Odnoklassniki", "Одноклассники", "social", 0.03),
-    Channel("telegram", "Telegram", "Telegram", "social", 0.07),
+    Channel("telegram", "Telegram", "Телеграм", "social", 0.07),
     Channel("email", "E-mail", "Эл. почта", "email", 0.03),
 )
 

@@ -88,7 +88,7 @@ def test_the_overview_shows_each_network_s_figures_under_the_channels(city, db_u
     network = "Network" if lang == "en" else "Сеть"
     [table] = [d.value for d in at.table if d.value.index.name == network]
     names = {"en": {"telegram": "Telegram", "vk": "VKontakte"},
-             "ru": {"telegram": "Telegram", "vk": "ВКонтакте"}}[lang]
+             "ru": {"telegram": "Телеграм", "vk": "ВКонтакте"}}[lang]
     assert [list(row) for row in table.reset_index().itertuples(index=False)] == [
         [names[code], number(w["received_7d"], lang), duration(w["median_accept_s"], lang),
          percent(w["accepted_24h_pct"], lang)] for code, w in sorted(want.items())]
