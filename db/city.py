@@ -50,7 +50,6 @@ class Channel:
     share: float
 
 
-CITY_NAME = "Sevastopol (demo)"
 CITY_CENTER = (44.605, 33.525)
 
 DEPARTMENTS: tuple[Department, ...] = (

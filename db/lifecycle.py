@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-OPEN = ("new", "in_progress")
+from db.schema import OPEN_STATUSES
+
+OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)

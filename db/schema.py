@@ -34,7 +34,6 @@ EVENT_KINDS = (
     "reassigned",
     "note",
 )
-CHANNEL_KINDS = ("phone", "portal", "social", "email", "other")
 
 metadata = MetaData(
     naming_convention={
@@ -45,6 +44,13 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that `column` holds one of `values`, named after the column: each list of allowed
+    words is written once, as a constant, and the schema reads it from there."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
 
 # SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -119,9 +125,7 @@ tickets = Table(
     # The agency an import or sync last read for this ticket: it moves the ticket only when the
     # source's own word changes, never back over a reassignment made at the desk (issue 18).
     Column("source_department", String(200)),
-    CheckConstraint(
-        "status IN ('new', 'in_progress', 'resolved', 'closed', 'rejected')", name="status"
-    ),
+    one_of("status", STATUSES),
     CheckConstraint("priority BETWEEN 1 AND 3", name="priority"),
 )
 
@@ -154,11 +158,7 @@ ticket_events = Table(
     Column("from_department_id", Integer, ForeignKey("departments.id")),
     Column("to_department_id", Integer, ForeignKey("departments.id")),
     Column("note", Text),
-    CheckConstraint(
-        "kind IN ('created', 'assigned', 'accepted', 'resolved', 'reopened', 'closed', "
-        "'rejected', 'reassigned', 'note')",
-        name="kind",
-    ),
+    one_of("kind", EVENT_KINDS),
 )
 Index("ix_ticket_events_ticket_at", ticket_events.c.ticket_id, ticket_events.c.at)
 Index("ix_ticket_events_at", ticket_events.c.at)
@@ -205,9 +205,7 @@ ticket_reports = Table(
     Column("category_id", Integer, ForeignKey("categories.id")),
     Column("ticket_id", BigId, ForeignKey("tickets.id")),
     Column("received_at", UTCDateTime, nullable=False),
-    CheckConstraint(
-        "decision IN ('ticket', 'duplicate', 'rejected', 'ignored')", name="decision"
-    ),
+    one_of("decision", REPORT_DECISIONS),
 )
 Index("ix_ticket_reports_ticket_id", ticket_reports.c.ticket_id)
 Index("ix_ticket_reports_decision_posted", ticket_reports.c.decision, ticket_reports.c.posted_at)
@@ -232,7 +230,7 @@ users = Table(
     Column("locked_until", UTCDateTime),
     Column("last_failed_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint("role IN ('leadership', 'head', 'dispatcher', 'viewer')", name="role"),
+    one_of("role", USER_ROLES),
     CheckConstraint("(role = 'head') = (department_id IS NOT NULL)", name="head_department"),
 )
 
@@ -320,6 +318,8 @@ sla_calendar = Table(
     Column("loaded_at", UTCDateTime, nullable=False),
 )
 
+SLA_CLOCKS = ("working", "calendar")
+
 sla_rules = Table(
     "sla_rules",
     metadata,
@@ -328,5 +328,5 @@ sla_rules = Table(
     Column("priority", SmallInteger),  # NULL: every priority of the category
     Column("hours", Float, nullable=False),
     Column("clock", String(16), nullable=False),
-    CheckConstraint("clock IN ('working', 'calendar')", name="clock"),
+    one_of("clock", SLA_CLOCKS),
 )

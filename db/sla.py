@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from db.schema import OPEN_STATUSES, categories, sla_calendar, sla_rules, tickets
+from db.schema import OPEN_STATUSES, SLA_CLOCKS, categories, sla_calendar, sla_rules, tickets
 from db.types import to_epoch
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = {"urgent": 1, "high": 1, "normal": 2, "low": 3}
 PRIORITY_NAMES = {1: "urgent", 2: "normal", 3: "low"}
-CLOCKS = ("working", "calendar")
+CLOCKS = SLA_CLOCKS
 BASES = ("calendar", "working", "given")  # tickets.due_basis: how a ticket's due was decided
 MAX_HOURS = 24 * 366
 MAX_DAYS = 366 * 20  # how far ahead a working deadline is looked for

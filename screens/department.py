@@ -8,6 +8,7 @@ Three self-refreshing parts: a tick in the queue reruns the queue alone."""
 import streamlit as st
 
 from db.config import city_tz
+from db.schema import OPEN_STATUSES
 from ui import actions, charts, data, live, queue, view
 from ui.actor import current_actor
 from ui.department import compact, headline, week_row
@@ -84,7 +85,7 @@ def week_map_trend() -> None:
     map_column, trend_column = st.columns([3, 2])
     with map_column:
         st.subheader(t("dept.map"), anchor=False)
-        points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
+        points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))
         if points is not None:
             st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
             framed = live.steady("map", current.scope, lambda: ticket_view(points.frame, MAP_SIZE))

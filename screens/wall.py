@@ -10,6 +10,7 @@ function here, its key in `ui.wall.PANELS` and its title in the catalog.
 import streamlit as st
 
 from db.config import at_risk_window, city_tz
+from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
 from ui import data, feeds, incidents, live, wall, week
@@ -31,7 +32,7 @@ def html(markup: str) -> None:
 
 def city_panel(f: Filters) -> None:
     counts = data.guarded(data.load_counters, f)
-    points = data.guarded(data.load_map, f.with_(statuses=("new", "in_progress")))
+    points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))
     reference = data.guarded(data.load_reference)
     found = incidents.wall_block(f, lang)
     figures, map_column = st.columns([9, 11])

@@ -175,7 +175,7 @@ def load_audit_actors(kinds: tuple[str, ...]):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_card(external_id: str, version_key: str = ""):
+def load_card(external_id: str):
     return _read(tickets.ticket_card, external_id)
 
 

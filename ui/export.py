@@ -23,12 +23,12 @@ import pandas as pd
 from babel.dates import get_timezone_location
 from sqlalchemy import Engine
 
+from db.schema import OPEN_STATUSES
 from queries import audit, tickets
 from queries.filters import Filters
 from ui.format import hours, time_left
 from ui.i18n import name_of, translate
 
-OPEN = ("new", "in_progress")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -85,7 +85,7 @@ def ticket_frame(frame: pd.DataFrame, lang: str, tz: ZoneInfo) -> pd.DataFrame:
 
     records = frame.to_dict("records")
     zone = zone_name(tz, lang)
-    is_open = [s in OPEN for s in frame["status"]]
+    is_open = [s in OPEN_STATUSES for s in frame["status"]]
     left = frame["time_left_s"].astype("float64")
     out = pd.DataFrame({
         tr("col.id"): frame["external_id"],

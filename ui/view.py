@@ -10,14 +10,13 @@ import streamlit as st
 from babel.dates import get_timezone_name
 
 from db.config import at_risk_window, city_tz
+from db.schema import OPEN_STATUSES, STATUSES
 from queries.filters import Filters, local_midnight
 from queries.map import Box
 from ui import data
 from ui.format import date_format
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
-STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
-OPEN_STATUSES = ("new", "in_progress")
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
 AS_OF_YEARS = (1900, 2200)  # an as-of outside these years is refused as unreadable
 DIMENSIONS = (  # URL parameter, reference table, catalog label

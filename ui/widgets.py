@@ -9,6 +9,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from db.config import city_tz
+from db.schema import OPEN_STATUSES
 from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
 from queries.map import Box
@@ -99,7 +100,7 @@ def show_subset(subset: str, table_key: str = "tickets") -> None:
 def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     tz = city_tz()
     records = frame.to_dict("records")
-    left = [time_left(s, lang) if status in ("new", "in_progress") else ""
+    left = [time_left(s, lang) if status in OPEN_STATUSES else ""
             for s, status in zip(frame["time_left_s"], frame["status"], strict=True)]
     return sla_ui.working_time_left(frame, lang, pd.DataFrame({
         t("col.id"): frame["external_id"],
@@ -116,7 +117,7 @@ def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def overdue_flags(frame: pd.DataFrame) -> list[bool]:
     """Which rows of a ticket frame are open and past their deadline."""
-    return [status in ("new", "in_progress") and left < 0
+    return [status in OPEN_STATUSES and left < 0
             for left, status in zip(frame["time_left_s"], frame["status"], strict=True)]
 
 
@@ -225,7 +226,7 @@ def ticket_card(card: TicketCard, heading: bool = True) -> None:
     left, right = st.columns([3, 2])
     with left:
         state = t("status." + fl["status"])
-        if fl["status"] in ("new", "in_progress") and fl.get("due_at") is not None:
+        if fl["status"] in OPEN_STATUSES and fl.get("due_at") is not None:
             state += " · " + time_left((fl["due_at"] - datetime.now(UTC)).total_seconds(), lang)
         st.markdown(f"**{markdown_text(name_of(fl, lang, 'category'))}** · {state}")
         if fl.get("description"):
