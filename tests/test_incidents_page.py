@@ -70,7 +70,8 @@ def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, 
     table = at.expander[0].dataframe[0].value
     assert list(table.iloc[:, 0]) == [f"/ticket?id={x}" for x in expected[0].tickets]
     hours = load_rules().spikes.hours
-    assert [w.value for w in at.warning] == [inert(spike_text(s, lang, hours)) for s in jumps]
+    spikes = [w.value for w in at.warning if w.value.startswith(("Spike", "Всплеск"))]
+    assert spikes == [inert(spike_text(s, lang, hours)) for s in jumps]
     assert "incidents" in deck_layers(at)
 
 

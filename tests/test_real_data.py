@@ -88,4 +88,4 @@ def test_overview_shows_los_angeles(engine, db_url, monkeypatch):
     with engine.connect() as conn:
         c = counters(conn, Filters(as_of=datetime.fromisoformat("2017-12-31T12:00:00-08:00"),
                                    tz=LA.key))
-    assert metrics(at)["Received today"] == number(c.received_today, "en")
+    assert metrics(at)["Received on 31 Dec"] == number(c.received_today, "en")

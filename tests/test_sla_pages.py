@@ -41,7 +41,8 @@ def test_queue_says_working_time_left_in_both_languages(engine, db_url, tmp_path
     # Thursday 11:00 + 9 working h = Friday 11:00; from 12:30: 4.5 h on Thursday, 3 on Friday.
     # Tuesday 08:00 + 9 working h = Tuesday 17:00: overdue by calendar time, 43.5 h.
     assert dict(zip(queue["Ticket"], queue["Time left"], strict=True)) == {
-        "LATE": "overdue by 43:30", "GIVEN": "2:30", "WORK": "7 working h 30 min left"}
+        "LATE": "overdue by 1 d 19 h", "GIVEN": "2 h 30 min left",
+        "WORK": "7 working h 30 min left"}
     at.session_state["lang"] = "ru"
     at.run()
     queue = at.dataframe[0].value

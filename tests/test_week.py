@@ -12,7 +12,6 @@ from queries.filters import Filters
 from queries.tickets import TicketQuery, ticket_page
 from queries.week import (
     CITY,
-    DRILLABLE,
     FIGURES,
     figure_clause,
     last_full_week,
@@ -132,7 +131,7 @@ def test_every_drillable_figure_lists_exactly_its_tickets(city):
 
         from db.schema import departments
         code = conn.execute(select(departments.c.code).where(departments.c.id == busiest)).scalar()
-        for figure in DRILLABLE:
+        for figure in ("received", "resolved", "open_at_end", "overdue_at_end", "passed_on"):
             for dept, dept_code in ((CITY, None), (busiest, code)):
                 where = figure_clause(figure, week, dept_code)
                 _, total = ticket_page(conn, f, TicketQuery(), where)

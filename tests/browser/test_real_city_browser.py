@@ -28,7 +28,7 @@ def los_angeles(tmp_path):
 
 def test_los_angeles_overview(los_angeles, page):
     los_angeles.open(page, f"/?as_of={AS_OF.replace('+', '%2B')}")
-    expect(page.get_by_text("America/Los_Angeles").first).to_be_visible()
+    expect(page.get_by_text("Pacific Time").first).to_be_visible()
     received = page.locator('[data-testid="stMetric"]').nth(3)
     assert received.locator('[data-testid="stMetricLabel"]').inner_text().strip() == \
         "Received today"
