@@ -17,6 +17,7 @@ from reports.week_pack import GREEN, RED, FontMissing, change_text, figure_text,
 from ui import data
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
+from ui.text import markdown_text
 
 RECENT_WEEKS = 26
 PAGE_SIZE = 50
@@ -164,10 +165,6 @@ def ticket_frame(frame: pd.DataFrame, week: Week, lang: str) -> pd.DataFrame:
     })
 
 
-def _inert(text: str) -> str:
-    """Names from the data shown as text inside Markdown: every mark escaped."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)
-
 
 def _link_column() -> dict:
     return {t("col.id"): st.column_config.LinkColumn(display_text=r"id=(.*)$")}
@@ -196,7 +193,7 @@ def drill(week: Week, department: str | None, figure: str) -> None:
                                   key="week_drill_figure") or figure
     title = t("week.list.title", figure=t(f"week.figure.{figure}"), scope=scope,
               week=week.label)
-    st.markdown(f"**{_inert(title)}**")
+    st.markdown(f"**{markdown_text(title)}**")
     page = st.session_state.get("week_drill_page", 1)
     result = data.guarded(data.load_week_tickets, week.label, week.tz, figure, department, page,
                           PAGE_SIZE)
