@@ -105,7 +105,7 @@ def workload(f) -> None:
         return
     shown = (t("chart.top", n=charts.TOP_DEPARTMENTS, total=len(busy))
              if len(busy) > charts.TOP_DEPARTMENTS else t("chart.all", total=len(busy)))
-    st.caption(t("chart.click_dept") + " " + shown)
+    st.caption(t("chart.click_dept") + " " + shown + " " + t("chart.handoffs"))
     chosen = st.plotly_chart(charts.attention_bars(load, lang), on_select="rerun",
                              selection_mode="points", key=f"workload_{drill.generation()}",
                              width="stretch", config=charts.CONFIG)

@@ -29,3 +29,16 @@ def test_dates_on_axes_follow_the_language():
                          "resolved": [2, 5]})
     assert charts.flow_lines(flow, "day", "ru").layout.xaxis.tickformat == "%d.%m"
     assert charts.flow_lines(flow, "day", "en").layout.xaxis.tickformat == "%b %d"
+
+
+def test_workload_marks_hand_offs_beside_the_bars():
+    frame = _workload().assign(received_from_others_7d=[0, 3], passed_on_7d=[5, 0])
+    fig = charts.attention_bars(frame, "ru")
+    marks = fig.data[-1]
+    assert marks.mode == "text"
+    assert list(marks.text) == ["+3 / −0", "+0 / −5"]  # worst on top: Vodokanal first
+    assert list(marks.customdata) == ["WATER", "ROADS"]  # a click on a mark drills down too
+    assert "передано другим 5" in marks.hovertext[1]
+    quiet = charts.attention_bars(_workload().assign(received_from_others_7d=0, passed_on_7d=0),
+                                  "en")
+    assert [trace.type for trace in quiet.data] == ["bar"] * 3

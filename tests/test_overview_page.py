@@ -16,6 +16,7 @@ from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
 from tests.test_importer import DATA
+from ui import charts
 from ui.catalog import CATALOG
 from ui.format import duration, number, percent
 
@@ -223,3 +224,20 @@ def test_counter_changes_equal_the_independent_computation(city, db_url, monkeyp
         change = now[key] - then[key]
         sign = "+" if change > 0 else "-" if change < 0 else "±"
         assert deltas[label] == f"{sign}{abs(change):,} vs yesterday", label
+
+
+def test_workload_bars_show_work_passed_on_and_received(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    marks = next(trace for trace in spec["data"] if trace.get("mode") == "text")
+    ev = oracle.events(city)
+    shown = 0
+    for code, mark in zip(marks["customdata"], marks["text"], strict=True):
+        moved = oracle.handoffs(ev, NOW, code)
+        assert mark == charts.handoff_mark(moved["received_from_others_7d"],
+                                           moved["passed_on_7d"]), code
+        shown += bool(mark)
+    assert shown > 0, "the city hands tickets on (the test has teeth)"
+    assert any(CATALOG["chart.handoffs"]["en"] in c.value for c in at.caption)

@@ -102,6 +102,14 @@ CATALOG: dict[str, dict[str, str]] = {
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
     "chart.all": {"en": "All {total} departments, those that need attention most on top.",
                   "ru": "Все службы ({total}), сверху те, которым нужнее всего внимание."},
+    "chart.handoffs": {"en": "+N / −M beside a bar: tickets received from other services / "
+                             "passed on to them in the last 7 days.",
+                       "ru": "+N / −M у столбца: обращения, полученные от других служб / "
+                             "переданные им за последние 7 дней."},
+    "chart.handoffs_hover": {"en": "Last 7 days: {received} received from other services, "
+                                   "{passed} passed on to them",
+                             "ru": "За 7 дней: получено от других служб {received}, "
+                                   "передано другим {passed}"},
     # table
     "table.subset": {"en": "Show", "ru": "Показать"},
     "subset.all": {"en": "All matching", "ru": "Все подходящие"},

@@ -75,12 +75,38 @@ def attention_bars(frame: pd.DataFrame, lang: str, top: int = TOP_DEPARTMENTS) -
         trace.y = [short(n) for n in full]
         trace.hovertext = full
         trace.hovertemplate = "%{hovertext}: %{x}<extra>" + trace.name + "</extra>"
+    _handoff_marks(fig, shown, lang)
     fig.update_layout(height=30 * len(shown) + 90, dragmode=False, bargap=0.25,
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(fixedrange=True)
     fig.update_yaxes(fixedrange=True)
     return fig
+
+
+def handoff_mark(received: int, passed: int) -> str:
+    """"+3 / −5": tickets received from other services and passed on to them in 7 days, beside
+    a department's bar ("" when it handed nothing either way)."""
+    return f"+{received} / −{passed}" if received or passed else ""
+
+
+def _handoff_marks(fig: go.Figure, shown: pd.DataFrame, lang: str) -> None:
+    """Write each department's hand-offs of the last 7 days at the end of its bar, so that
+    work passed on never just vanishes from a department's bar."""
+    if "passed_on_7d" not in shown:
+        return
+    received = shown["received_from_others_7d"].astype(int)
+    passed = shown["passed_on_7d"].astype(int)
+    marks = [handoff_mark(r, p) for r, p in zip(received, passed, strict=True)]
+    if not any(marks):
+        return
+    words = [translate(lang, "chart.handoffs_hover", received=r, passed=p)
+             for r, p in zip(received, passed, strict=True)]
+    fig.add_scatter(y=fig.data[0].y, x=shown["open"], text=marks, mode="text",
+                    textposition="middle right", textfont={**TEXT, "color": GREY},
+                    customdata=shown["code"], hovertext=words, showlegend=False,
+                    hovertemplate="%{hovertext}<extra></extra>")
+    fig.update_xaxes(range=[0, max(1, int(shown["open"].max())) * 1.3])
 
 
 def _dates(fig: go.Figure, lang: str) -> go.Figure:
