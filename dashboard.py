@@ -5,16 +5,17 @@ import logging
 
 import streamlit as st
 
-from ui import auth
-from ui.i18n import LANGUAGES, t
+from ui import auth, url
+from ui.i18n import LANGUAGES, follow_switch, t
 
 st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
 
-if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
-    st.session_state["lang"] = st.query_params["lang"]
+if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
+    st.session_state["lang"] = url.get("lang")
+follow_switch()
 
 # `?view=wall` on any link opens the meeting screen, with no menu.
-wall_view = st.query_params.get("view") == "wall"
+wall_view = url.get("view") == "wall"
 wall = st.Page("screens/wall.py", title=t("nav.wall"), icon=":material/tv:", url_path="wall",
                default=wall_view)
 pages = [
@@ -40,7 +41,7 @@ if not pages:  # a kiosk link, and no meeting screen in this installation
     st.stop()
 page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
 if wall_view and page is not wall:
-    st.switch_page(wall, query_params=st.query_params.to_dict())
+    st.switch_page(wall, query_params=url.everything())
 auth.sidebar(actor)
 try:
     page.run()

@@ -39,6 +39,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.close()
+    # SQLite's own lower() folds ASCII only: a search for "морская" would miss "Морская".
+    # Python's folds every script, as PostgreSQL's does under a UTF-8 locale.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _alembic_config(engine: Engine) -> Config:

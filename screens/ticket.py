@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import data, url, widgets
 from ui.i18n import t
 
 data.begin_run()
 banner = st.empty()
-ticket_id = st.query_params.get("id", "")
+ticket_id = url.get("id")
 ticket_id = st.text_input(t("card.ask"), value=ticket_id).strip()
 if ticket_id:
-    st.query_params["id"] = ticket_id
+    url.put("id", ticket_id)
     card = data.guarded(data.load_card, ticket_id)
     if card is not None:
         widgets.ticket_card(card)

@@ -13,14 +13,14 @@ from db.config import at_risk_window, city_tz
 from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import data, feeds, incidents, live, wall, week
+from ui import data, feeds, incidents, live, url, wall, week
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
 lang = current_language()
 st.html(wall.STYLE)
 every = live.interval()
-pinned = wall.pinned_panel(st.query_params.get("panel"))
+pinned = wall.pinned_panel(url.get("panel") or None)
 seconds = wall.rotation_seconds()
 # One timer drives both the data and the rotation; figures move at the shared interval anyway.
 tick = None if every is None else every if pinned else min(every, seconds)
@@ -100,7 +100,7 @@ def week_panel() -> None:
 
 
 def draw() -> None:
-    if st.query_params.get("panel") == "week":
+    if url.get("panel") == "week":
         week_panel()
         return
     f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())

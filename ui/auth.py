@@ -23,7 +23,7 @@ from streamlit.navigation.page import StreamlitPage as Page
 from db import kiosk, sessions, users
 from db.config import city_tz, idle_minutes
 from db.permissions import Actor
-from ui import data
+from ui import data, url
 from ui.actor import SESSION_KEY
 from ui.format import instant
 from ui.i18n import LANGUAGES, current_language, t
@@ -67,7 +67,7 @@ def gate(pages: list[Page]) -> Actor:
     same url paths), so that a link to `/department?dept=WATER` still points there after the
     sign-in, whose rerun then finds the real page at that address.
     """
-    token = st.query_params.get("kiosk")
+    token = url.get("kiosk") if url.given("kiosk") else None
     if token is not None or st.session_state.get(KIOSK_ID) is not None:
         return _kiosk(token)
     actor = st.session_state.get(SESSION_KEY)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from queries.filters import SUBSETS
 from queries.map import Box
-from ui import data, widgets
+from ui import data, url, widgets
 from ui.i18n import name_of, t
 
 PANEL_KEY = "drill-panel"
@@ -50,9 +50,9 @@ class Drill:
 
 def current(reference: dict, box: Box | None) -> Drill:
     """The drill-down the URL (and the map's picked cell) describes; unknown codes are ignored."""
-    subset = st.query_params.get("subset", "all")
-    dept = st.query_params.get("drill_dept")
-    district = st.query_params.get("drill_district")
+    subset = url.get("subset")
+    dept = url.get("drill_dept")
+    district = url.get("drill_district")
     return Drill(
         subset=subset if subset in SUBSETS else "all",
         department=dept if dept in set(reference["departments"]["code"]) else None,
@@ -102,7 +102,7 @@ def show_subset(subset: str) -> None:
 
 def by_department(code: str) -> None:
     """A workload bar: the department's open tickets."""
-    st.query_params["drill_dept"] = code
+    url.put("drill_dept", code)
     widgets.show_subset("open")
     st.session_state["tickets_sort"] = "due"
     ask_scroll()
@@ -110,7 +110,7 @@ def by_department(code: str) -> None:
 
 def by_district(code: str) -> None:
     """A district on the map: its tickets as the filters pick them."""
-    st.query_params["drill_district"] = code
+    url.put("drill_district", code)
     ask_scroll()
 
 
@@ -123,7 +123,7 @@ def by_area(box: Box) -> None:
 def clear() -> None:
     """One click back to the whole view (a button's callback)."""
     for param in ("subset", "drill_dept", "drill_district", "box", "ticket"):
-        st.query_params.pop(param, None)
+        url.drop(param)
     st.session_state["_box"] = None
     st.session_state["tickets_subset"] = "all"
     st.session_state["tickets_page"] = 1
@@ -143,20 +143,20 @@ def bar(text: str) -> None:
 
 def open_card(ticket: str) -> None:
     """Open a ticket's card: a dialog, drawn by the next full run of the page."""
-    if st.query_params.get("ticket") != ticket:
-        st.query_params["ticket"] = ticket
+    if url.get("ticket") != ticket:
+        url.put("ticket", ticket)
         st.rerun(scope="app")
 
 
 def _card_closed() -> None:
-    st.query_params.pop("ticket", None)
+    url.drop("ticket")
     widgets.clear_selection("tickets")
     st.session_state["_map_gen"] = st.session_state.get("_map_gen", 0) + 1
 
 
 def card_dialog() -> None:
     """The card of the ticket in the URL, over the page, until the user closes it."""
-    ticket = st.query_params.get("ticket")
+    ticket = url.get("ticket")
     if ticket:
         st.dialog(t("section.card", id=ticket), width="large", on_dismiss=_card_closed)(
             _card)(ticket)

@@ -31,7 +31,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from db.config import refresh_seconds
-from ui import data, widgets
+from ui import data, url, widgets
 from ui.i18n import t
 
 DEFAULT = refresh_seconds()
@@ -45,7 +45,7 @@ def _init_from_url() -> None:
     """`?refresh=N` (seconds) or `?refresh=off` sets the session's refresh once."""
     if "live_on" in st.session_state:
         return
-    asked = st.query_params.get("refresh", "").strip().lower()
+    asked = url.get("refresh").strip().lower()
     st.session_state["live_on"] = asked not in OFF
     if asked.isdigit() and int(asked) > 0:
         st.session_state["live_every"] = max(int(asked), data.TTL)

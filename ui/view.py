@@ -13,7 +13,7 @@ from db.config import at_risk_window, city_tz
 from db.schema import OPEN_STATUSES, STATUSES
 from queries.filters import Filters, local_midnight
 from queries.map import Box
-from ui import data
+from ui import data, url
 from ui.format import date_format
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
@@ -54,8 +54,7 @@ class View:
 
 
 def _param_list(name: str) -> list[str]:
-    raw = st.query_params.get(name, "")
-    return [v for v in raw.split(",") if v]
+    return [v for v in url.get(name).split(",") if v]
 
 
 def parse_as_of(text: str) -> datetime | None:
@@ -84,8 +83,8 @@ def init_from_url(reference: dict) -> list[str]:
     if st.session_state.get("_view_ready"):
         return []
     warnings = []
-    if st.query_params.get("lang") in LANGUAGES:
-        st.session_state["lang"] = st.query_params["lang"]
+    if url.get("lang") in LANGUAGES:
+        st.session_state["lang"] = url.get("lang")
     for param, table, label in DIMENSIONS:
         codes = _param_list(param)
         known = set(reference[table]["code"])
@@ -94,10 +93,10 @@ def init_from_url(reference: dict) -> list[str]:
             warnings.append(t("filters.unknown", what=t(label).lower(), codes=", ".join(unknown)))
         st.session_state[f"f_{param}"] = [c for c in codes if c in known]
     statuses = [s for s in _param_list("status") if s in STATUSES]
-    st.session_state["f_status"] = statuses if "status" in st.query_params else list(OPEN_STATUSES)
-    period = st.query_params.get("period", "any")
+    st.session_state["f_status"] = statuses if url.given("status") else list(OPEN_STATUSES)
+    period = url.get("period")
     st.session_state["f_period"] = period if period in PERIODS else "any"
-    as_of_text = st.query_params.get("as_of")
+    as_of_text = url.get("as_of")
     as_of = parse_as_of(as_of_text) if as_of_text else None
     if as_of_text and as_of is None:
         warnings.append(t("asof.bad", value=as_of_text))
@@ -105,7 +104,7 @@ def init_from_url(reference: dict) -> list[str]:
     if as_of is not None:
         local = as_of.astimezone(city_tz())
         st.session_state["f_date"], st.session_state["f_time"] = local.date(), local.time()
-    st.session_state["_box"] = parse_box(st.query_params.get("box", ""))
+    st.session_state["_box"] = parse_box(url.get("box"))
     st.session_state["_view_ready"] = True
     return warnings
 
@@ -118,13 +117,6 @@ def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = 
     """The sidebar: language, as-of and filters. Returns the view they describe."""
     lang = current_language()
     st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
-    if st.session_state.get("_lang_drawn", lang) != lang:
-        # The browser keeps a widget's chosen options as it first wrote them ("New"): set them
-        # anew so that they are written in the new language at once, with no reload.
-        for key in ("f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period"):
-            if key in st.session_state:
-                st.session_state[key] = st.session_state[key]
-    st.session_state["_lang_drawn"] = lang
     st.sidebar.subheader(t("asof.label"))
     st.sidebar.toggle(t("asof.live"), key="f_live")
     tz = city_tz()
@@ -192,7 +184,7 @@ def reset_filters(with_dept: bool = True, with_status: bool = True) -> None:
 def go_live() -> None:
     """Leave a past moment for the live view (a button's callback)."""
     st.session_state["f_live"] = True
-    st.query_params.pop("as_of", None)
+    url.drop("as_of")
 
 
 def zone_name(lang: str) -> str:
@@ -207,11 +199,16 @@ def _with_period(f: Filters, period: str) -> Filters:
     return f.with_(period_from=f.as_of - timedelta(days=days)) if days else f
 
 
+VIEW_PARAMS = frozenset({"lang", "as_of", "dept", "district", "category", "channel", "status",
+                         "period", "box"})  # what the sidebar decides; others keep their value
+
+
 def write_url(view: View, fixed_dept: str | None = None) -> None:
-    """Mirror the view into the URL (only what differs from the defaults)."""
+    """Mirror the view into the URL (only what differs from the defaults), keeping every other
+    declared parameter (the drill-down, the search, the open card) as it is."""
     f = view.filters
     params: dict[str, str] = {}
-    if current_language() != "en" or "lang" in st.query_params:
+    if current_language() != "en" or url.given("lang"):
         params["lang"] = current_language()
     if not view.live:
         params["as_of"] = f.as_of.isoformat()
@@ -227,11 +224,6 @@ def write_url(view: View, fixed_dept: str | None = None) -> None:
     if view.box is not None:
         b = view.box
         params["box"] = f"{b.south:.5f},{b.west:.5f},{b.north:.5f},{b.east:.5f}"
-    for key in ("subset", "ticket", "drill_dept", "drill_district", "id", "view", "embed",
-                "refresh"):
-        if key in st.query_params:
-            params[key] = st.query_params[key]
     if fixed_dept:
         params["dept"] = fixed_dept
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    url.replace_view(params, VIEW_PARAMS)

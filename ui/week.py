@@ -14,7 +14,7 @@ from db.config import city_tz
 from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, last_full_week
 from queries.week import parse_week as parse
 from reports.week_pack import GREEN, RED, FontMissing, change_text, figure_text, tone
-from ui import data
+from ui import data, url
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
@@ -32,7 +32,7 @@ def chosen_week() -> Week:
     of the last 26 weeks; the choice goes back to the link."""
     tz = city_tz().key
     latest = last_full_week(datetime.now(UTC), tz)
-    asked = st.query_params.get("week", "")
+    asked = url.get("week")
     week = latest
     if asked:
         try:
@@ -45,7 +45,7 @@ def chosen_week() -> Week:
     label = st.sidebar.selectbox(t("week.pick"), labels, index=labels.index(week.label),
                                  key="week_pick")
     if label != latest.label or asked:
-        st.query_params["week"] = label
+        url.put("week", label)
     return parse(label, tz)
 
 

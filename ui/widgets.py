@@ -14,7 +14,7 @@ from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
 from queries.map import Box
 from queries.tickets import TicketCard, TicketQuery
-from ui import data, export
+from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
 from ui.format import actor_label, duration, instant, number, percent, time_left
@@ -94,7 +94,7 @@ def show_subset(subset: str, table_key: str = "tickets") -> None:
     """Point the ticket table at the tickets behind one figure (also in the URL)."""
     st.session_state[f"{table_key}_subset"] = subset
     st.session_state[f"{table_key}_page"] = 1
-    st.query_params["subset"] = subset
+    url.put("subset", subset)
 
 
 def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -137,10 +137,10 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets",
     st.session_state.setdefault(f"{key}_subset", subset)
     subset = top[0].selectbox(t("table.subset"), SUBSETS,
                               format_func=lambda s: subset_label(s, f), key=f"{key}_subset")
-    if subset != st.query_params.get("subset", "all"):
-        st.query_params["subset"] = subset
-    search = top[1].text_input(t("table.search"), value=st.query_params.get("q", ""),
-                               key=f"{key}_search")
+    url.put("subset", subset)
+    st.session_state.setdefault(f"{key}_search", url.get("q"))  # a shared link's search
+    search = top[1].text_input(t("table.search"), key=f"{key}_search")
+    url.put("q", search.strip() or None)
     sorts = ["created", "age", "due", "department"]
     late = subset in ("open", "overdue", "at_risk")  # the earliest deadline is the most overdue
     sort = top[2].selectbox(
