@@ -17,6 +17,25 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else "en"
 
 
+# Widgets whose options are shown in the interface language. The browser keeps a chosen option
+# as the words it showed ("30 s"); after a switch the other language no longer knows them and
+# Streamlit hands the page the bare words instead of the option. Set anew at a switch, they are
+# written in the new language at once, with no reload.
+TRANSLATED_CHOICES = ("f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period",
+                      "live_every", "tickets_subset", "tickets_sort", "dept_page", "audit_kinds",
+                      "audit_department", "week_drill_figure")
+
+
+def follow_switch() -> None:
+    """After the language changed, write the translated widgets' choices anew (see above)."""
+    lang = current_language()
+    if st.session_state.get("_lang_drawn", lang) != lang:
+        for key in TRANSLATED_CHOICES:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state["_lang_drawn"] = lang
+
+
 def translate(lang: str, key: str, **values) -> str:
     """The catalog's text for `key` in `lang`, with `values` filled in (the key if missing)."""
     entry = CATALOG.get(key)

@@ -117,11 +117,7 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
     deck.scroll_into_view_if_needed()
     settle(page)
     district, point = _targets(demo_db)
-    # The point's card is checked in English only: in Russian the click on the computed point
-    # opened no card in the last runs (not yet understood; issue 12 stays open for it).
-    targets = [(district, ".st-key-drill-panel")]
-    if lang == "en":
-        targets.append((point, '[data-testid="stDialog"]'))
+    targets = [(district, ".st-key-drill-panel"), (point, '[data-testid="stDialog"]')]
     for target, answer in targets:
         deck.scroll_into_view_if_needed()
         frame = deck.bounding_box()
@@ -141,17 +137,15 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
             settle(page)
             expect(page.locator('[data-testid="stDialog"]')).to_have_count(0)
 
-    # a row of the table: its card, in view (English only for now, as the map point above: in
-    # Russian the click opened no card in the last runs, while AppTest draws the Russian card)
-    if lang == "en":
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.scroll_into_view_if_needed()
-        settle(page)
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
-        settle(page)
-        in_view(page, '[data-testid="stDialog"]')
-        shot(page, f"{name}-4-row")
+    # a row of the table: its card, in view
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    settle(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    settle(page)
+    in_view(page, '[data-testid="stDialog"]')
+    shot(page, f"{name}-4-row")
 
 
 def _targets(url: str) -> tuple[tuple[float, float], tuple[float, float]]:
