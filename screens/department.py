@@ -9,13 +9,13 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import actions, charts, data, live, queue, view
+from ui import actions, charts, data, live, queue, url, view
 from ui.actor import current_actor
 from ui.department import compact, headline, week_row
 from ui.export import zone_name
 from ui.format import instant, number
 from ui.i18n import current_language, name_of, t
-from ui.map import build_deck, ticket_view
+from ui.map import build_deck, fitted_size, ticket_view
 from ui.text import markdown_text
 
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
@@ -28,7 +28,7 @@ names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records
 actor = current_actor()
 
 # Which department: the link's, else the head's own, else the first. A head sees only their own.
-asked = st.query_params.get("dept")
+asked = url.get("dept") or None
 if actor.role == "head":
     if asked and asked != actor.department:
         st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)),
@@ -44,7 +44,7 @@ if not names:
     st.stop()
 code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page",
                             disabled=actor.role == "head")
-st.query_params["dept"] = code
+url.put("dept", code)
 
 view.init_from_url(reference)
 current = view.sidebar(reference, with_status=False, fixed_dept=code)
@@ -88,9 +88,11 @@ def week_map_trend() -> None:
         points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))
         if points is not None:
             st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
-            framed = live.steady("map", current.scope, lambda: ticket_view(points.frame, MAP_SIZE))
-            st.pydeck_chart(build_deck(points, reference["districts"], lang, size=MAP_SIZE,
-                                       view=framed), height=MAP_SIZE[1])
+            size = fitted_size(MAP_SIZE, st.context.headers.get("User-Agent", ""))
+            framed = live.steady("map", (current.scope, size),
+                                 lambda: ticket_view(points.frame, size))
+            st.pydeck_chart(build_deck(points, reference["districts"], lang, size=size,
+                                       view=framed), height=size[1])
     with trend_column:
         st.subheader(t("dept.trend"), anchor=False)
         flow = data.guarded(data.load_daily_flow, f)

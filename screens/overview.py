@@ -16,11 +16,13 @@ from ui import (
     live,
     overview_map,
     social,
+    url,
     view,
     widgets,
 )
 from ui.format import clock, instant, number
 from ui.i18n import current_language, t
+from ui.map import fitted_size
 
 # Less empty space above the title, so the counters and the top of the map and the workload
 # fit the first screen at 1366×768.
@@ -70,11 +72,12 @@ def problem_map(f, box: Box | None, found) -> None:
                    + t("map.legend_points"))
     else:
         st.caption(t("map.no_points"))
-    framed = live.steady("map", (current.scope, box),
-                         lambda: overview_map.ticket_view(points.frame, overview_map.SIZE))
+    size = fitted_size(overview_map.SIZE, st.context.headers.get("User-Agent", ""))
+    framed = live.steady("map", (current.scope, box, size),
+                         lambda: overview_map.ticket_view(points.frame, size))
     picked = st.pydeck_chart(
-        overview_map.deck(points, reference["districts"], lang, basemap, framed, found),
-        on_select="rerun", selection_mode="single-object", height=overview_map.SIZE[1],
+        overview_map.deck(points, reference["districts"], lang, basemap, framed, found, size),
+        on_select="rerun", selection_mode="single-object", height=size[1],
         key=f"map_{st.session_state.get('_map_gen', 0)}_{drill.generation()}")
     objects = picked.selection.objects if picked else {}
     if objects.get("tickets"):
@@ -89,7 +92,7 @@ def problem_map(f, box: Box | None, found) -> None:
     elif objects.get("districts"):
         feature = objects["districts"][0]
         code = feature.get("properties", feature).get("code")
-        if code and code != st.query_params.get("drill_district"):
+        if code and code != url.get("drill_district"):
             drill.by_district(code)
 
 
@@ -110,7 +113,7 @@ def workload(f) -> None:
                              selection_mode="points", key=f"workload_{drill.generation()}",
                              width="stretch", config=charts.CONFIG)
     hits = chosen.selection.points if chosen else []
-    if hits and hits[0]["customdata"] != st.query_params.get("drill_dept"):
+    if hits and hits[0]["customdata"] != url.get("drill_dept"):
         drill.by_department(hits[0]["customdata"])
 
 

@@ -20,6 +20,7 @@ from ui.map import (
     MAX_ZOOM,
     build_deck,
     fit_view,
+    fitted_size,
     label_point,
     label_points,
     on_screen,
@@ -197,3 +198,21 @@ def test_a_sized_map_frames_every_name_and_draws_those_that_fit_apart(city, lang
     unsized = json.loads(build_deck(data, districts, lang).to_json())
     assert len(next(x for x in unsized["layers"] if x["id"] == "district-names")["data"]) == \
         len(districts)
+
+
+PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36"
+DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+
+
+def test_a_phone_gets_a_map_framed_for_its_width(city):
+    assert fitted_size((540, 460), DESKTOP) == (540, 460)
+    assert fitted_size((540, 460), "") == (540, 460)
+    assert fitted_size((540, 460), PHONE) == (358, 460)
+    assert fitted_size((300, 200), PHONE) == (300, 200)
+    with city.connect() as conn:
+        frame = map_points(conn, Filters(as_of=NOW)).frame
+    view = ticket_view(frame, fitted_size((540, 460), PHONE))
+    xs = sorted(on_screen(r.lat, r.lon, view, 358, 460)[0] for r in frame.itertuples())
+    far = len(xs) // 50  # the frame leaves out the farthest 2% each way
+    assert xs[far] >= 0 and xs[-1 - far] <= 358, (xs[far], xs[-1 - far])
+    assert view.zoom <= ticket_view(frame, (540, 460)).zoom  # no closer than a desktop's

@@ -16,12 +16,22 @@ from ui.i18n import t
 NOW = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 # Streamlit leaves 6rem above a page's title; the head's queue needs that room on a 768-pixel
 # screen, and the header bar above needs only 3.75rem. The queue's toolbar sticks under that
-# bar while the queue is in view (wider than a phone); counter labels wrap rather than end in "…".
+# bar while the queue is in view (on a phone in two short rows, without its note, so that it
+# covers little of the queue); counter labels wrap rather than end in "…".
 COMPACT = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
-@media (min-width: 700px) {  /* on a phone the stacked toolbar would cover the queue */
-  .st-key-queue_bar {position: sticky; top: 3.75rem; z-index: 5; background: #fff;
-                     padding-bottom: 0.75rem}
+.st-key-queue_bar {position: sticky; top: 3.75rem; z-index: 5; background: #fff;
+                   padding-bottom: 0.75rem}
+@media (max-width: 699px) {  /* a phone: search on one line, the three actions on the next */
+  .st-key-queue_bar {padding-bottom: 0.25rem}
+  .st-key-queue_bar [data-testid='stHorizontalBlock'] {flex-wrap: wrap; row-gap: 0.5rem}
+  .st-key-queue_bar [data-testid='stColumn'] {min-width: 0 !important; flex: 1 1 0 !important}
+  .st-key-queue_bar [data-testid='stColumn']:first-child {flex: 1 1 100% !important}
+  .st-key-queue_bar [data-testid='stColumn']:nth-child(2) {flex: 4 1 0 !important}
+  /* the card and the CSV keep their icons (and their tooltips) and leave their words */
+  .st-key-queue_bar [data-testid='stColumn']:nth-child(n+3) button
+    [data-testid='stMarkdownContainer'] {display: none}
+  .st-key-queue_bar [data-testid='stCaptionContainer'] {display: none}
 }
 [data-testid='stMetricLabel'] p {white-space: normal}
 </style>"""

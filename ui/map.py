@@ -40,6 +40,18 @@ TOOLTIP_FIELDS = ["external_id", "address", "category_text", "department_text", 
 NAME_SIZE, TICKET_MARGIN, MAX_ZOOM = 13, (30, 30), 13
 
 
+PHONE_WIDTH = 358  # a 390-pixel phone's page, less its margins
+
+
+def fitted_size(size: tuple[int, int], user_agent: str) -> tuple[int, int]:
+    """The size a map frames its tickets for: `size`, narrowed to a phone's width when the
+    browser says it is a phone ("Mobi" in its user agent, as browsers mark themselves; the
+    server never learns the window's width, and a frame too wide would cut the city's east)."""
+    if "Mobi" not in user_agent or size[0] <= PHONE_WIDTH:
+        return size
+    return PHONE_WIDTH, size[1]
+
+
 def two_lines(name: str, longer_than: int = 10) -> str:
     """A long name on two lines, broken at the space nearest its middle, so that the labels of
     neighbouring districts do not run into each other."""

@@ -98,18 +98,19 @@ def point_records(data: MapData, lang: str) -> pd.DataFrame:
 
 
 def deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None,
-         view: pdk.ViewState | None, incidents: Sequence[Incident] = ()) -> pdk.Deck:
-    """The overview's deck: districts (unless a street basemap), points or cells, incidents'
-    rings, names. No string from the data may read as a deck.gl expression."""
+         view: pdk.ViewState | None, incidents: Sequence[Incident] = (),
+         size: tuple[int, int] = SIZE) -> pdk.Deck:
+    """The overview's deck, framed for `size`: districts (unless a street basemap), points or
+    cells, incidents' rings, names. No string from the data may read as a deck.gl expression."""
     layers: list[pdk.Layer] = []
     labels = None
     if not basemap:
         outlines, labels = _districts(districts, lang)
         layers.append(outlines)
         if view is None:
-            view = names_view(labels, SIZE, NAME_SIZE)
+            view = names_view(labels, size, NAME_SIZE)
     if view is None:
-        view = ticket_view(data.frame, SIZE) if not data.cells else None
+        view = ticket_view(data.frame, size) if not data.cells else None
     view = view or pdk.ViewState(latitude=float(districts["lat"].mean() or 0),
                                  longitude=float(districts["lon"].mean() or 0), zoom=10)
     if data.cells:
@@ -130,7 +131,7 @@ def deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None,
                                 get_line_color=RING, line_width_min_pixels=1, pickable=True,
                                 auto_highlight=True))
     if labels is not None:
-        shown = readable_names(labels.to_dict("records"), data.frame, view, SIZE, NAME_ROOM)
+        shown = readable_names(labels.to_dict("records"), data.frame, view, size, NAME_ROOM)
         layers.append(_names(shown))
     layers[len(layers) - (labels is not None):len(layers) - (labels is not None)] = \
         incident_layers(incidents)
