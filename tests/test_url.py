@@ -63,3 +63,13 @@ def _count(at) -> int:
     """The table's total, from its caption ("3 of 3 tickets · …")."""
     caption = next(c.value for c in at.caption if re.match(r"[\d,]+ of [\d,]+ tickets", c.value))
     return int(caption.split(" of ")[1].split(" ")[0].replace(",", ""))
+
+
+def test_the_readme_lists_every_link_parameter():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Links\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \|$", section, flags=re.M)
+    assert [name for name, _, _ in rows] == list(url.PARAMS)
+    for name, default, help_ in rows:
+        assert default == (f"`{url.PARAMS[name].default}`" if url.PARAMS[name].default else "–")
+        assert help_ == url.PARAMS[name].help, name
