@@ -18,7 +18,8 @@ from queries.spikes import spikes
 from tests.factory import add_ticket
 from tests.pages import app
 from ui import data
-from ui.incidents import incident_title, inert, spike_text
+from ui.incidents import incident_title, spike_text
+from ui.text import markdown_text as inert
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = "2026-11-26T12:30:00+03:00"

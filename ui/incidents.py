@@ -7,7 +7,6 @@ its tickets, each a link to its card.
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 import streamlit as st
@@ -20,14 +19,9 @@ from queries.spikes import Spike
 from ui import data
 from ui.format import number
 from ui.i18n import name_of, translate
+from ui.text import markdown_text
 
 LIMIT = 3  # incidents (and spikes, fewer) on the meeting screen; the overview shows them all
-
-
-def inert(text: str) -> str:
-    """Text that Streamlit's Markdown (expander labels, alerts) shows as it is: names come from
-    imported data and may hold `*`, `_`, `[`, `<` or `$`."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
 
 
 def _hhmm(value) -> str:
@@ -87,12 +81,12 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     if found:
         st.caption(translate(lang, "map.incidents", n=number(len(found), lang)))
     for i in found:
-        with st.expander(inert(incident_title(i, lang)), icon=":material/emergency:"):
+        with st.expander(markdown_text(incident_title(i, lang)), icon=":material/emergency:"):
             st.dataframe(tickets_frame(i, lang), hide_index=True, column_config={
                 translate(lang, "incidents.ticket"): st.column_config.LinkColumn(
                     display_text=r"id=(.*)$")})
     for s in jumps:
-        st.warning(inert(spike_text(s, lang, hours)), icon=":material/trending_up:")
+        st.warning(markdown_text(spike_text(s, lang, hours)), icon=":material/trending_up:")
     return found
 
 
