@@ -216,3 +216,17 @@ def test_a_phone_gets_a_map_framed_for_its_width(city):
     far = len(xs) // 50  # the frame leaves out the farthest 2% each way
     assert xs[far] >= 0 and xs[-1 - far] <= 358, (xs[far], xs[-1 - far])
     assert view.zoom <= ticket_view(frame, (540, 460)).zoom  # no closer than a desktop's
+
+
+@pytest.mark.parametrize("basemap", [None, "https://tiles.example/style.json"])
+def test_no_street_map_is_fetched_unless_one_is_configured(city, basemap):
+    with city.connect() as conn:
+        data = map_points(conn, Filters(as_of=NOW))
+        districts = district_list(conn)
+    deck = json.loads(build_deck(data, districts, "en", basemap).to_json())
+    if basemap is None:
+        # pydeck's placeholder: Streamlit then draws no base map (an absent style would make
+        # it fetch a street map from the internet)
+        assert deck["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in deck
+    else:
+        assert deck["mapStyle"] == basemap and deck["mapProvider"] == "carto"

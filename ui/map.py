@@ -296,13 +296,16 @@ def build_deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str |
     layers += incident_layers(incidents, dark) + ([] if names is None else [names])
     for layer in layers:  # no outside string may read as a deck.gl expression
         layer.data = inert(layer.data)
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=view,
-        map_style=basemap,
-        map_provider="carto" if basemap else None,
-        tooltip=tooltip,
-    )
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip=tooltip,
+                    **basemap_args(basemap))
+
+
+def basemap_args(basemap: str | None) -> dict:
+    """The deck's base map: the configured street style, or none at all. With no style given,
+    pydeck writes its placeholder, which tells Streamlit to draw no base map; an absent style
+    would make Streamlit fetch a street map from the internet and start a second WebGL map
+    under ours (2 s of the browser's time per map where there is no graphics card)."""
+    return {"map_style": basemap, "map_provider": "carto"} if basemap else {"map_provider": None}
 
 
 def _big_points(frame: pd.DataFrame) -> list[pdk.Layer]:

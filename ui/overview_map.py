@@ -22,6 +22,7 @@ from queries.map import MapData
 from ui.format import duration
 from ui.i18n import name_of, translate
 from ui.map import (
+    basemap_args,
     incident_layers,
     label_points,
     names_view,
@@ -137,5 +138,5 @@ def deck(data: MapData, districts: pd.DataFrame, lang: str, basemap: str | None,
         incident_layers(incidents)
     for layer in layers:
         layer.data = inert(layer.data)
-    return pdk.Deck(layers=layers, initial_view_state=view, map_style=basemap,
-                    map_provider="carto" if basemap else None, tooltip={"html": "{tip}"})
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip={"html": "{tip}"},
+                    **basemap_args(basemap))
