@@ -83,6 +83,7 @@ def week_map_trend() -> None:
     if mine is not None:
         week_row(mine, theirs, None if load is None or load.empty else load.iloc[0], lang)
     map_column, trend_column = st.columns([3, 2])
+    live.figures_first("department", map_column, trend_column)
     with map_column:
         st.subheader(t("dept.map"), anchor=False)
         points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))

@@ -174,6 +174,7 @@ def draw() -> None:
 
     box = st.session_state.get("_box")
     left, right = st.columns([3, 2])
+    live.figures_first("overview", left, right)
     with left:
         problem_map(f, box, found)
     with right:

@@ -102,6 +102,7 @@ CATALOG: dict[str, dict[str, str]] = {
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
     "chart.all": {"en": "All {total} departments, those that need attention most on top.",
                   "ru": "Все службы ({total}), сверху те, которым нужнее всего внимание."},
+    "live.drawing": {"en": "Drawing the map and the charts…", "ru": "Рисуем карту и графики…"},
     "chart.handoffs": {"en": "+N / −M beside a bar: tickets received from other services / "
                              "passed on to them in the last 7 days.",
                        "ru": "+N / −M у столбца: обращения, полученные от других служб / "
