@@ -8,7 +8,6 @@ the present holds new, in-progress, at-risk and overdue tickets.
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -24,7 +23,6 @@ from tqdm import tqdm
 from db import city, kiosk, sla, users
 from db.bulk import bulk_insert, reset_sequences
 from db.config import ROOT, city_tz
-from db.engine import make_engine
 from db.geo import voronoi_outlines
 from db.schema import (
     categories,
@@ -526,34 +524,10 @@ def clear(engine: Engine) -> None:
             conn.execute(table.delete())
 
 
-def seed_command(args: argparse.Namespace) -> int:
-    engine = make_engine(args.database)
+def ticket_count(engine: Engine) -> int:
+    """How many tickets the database holds: the seed refuses to mix its city with another."""
     with engine.connect() as conn:
-        existing = conn.execute(select(func.count()).select_from(tickets)).scalar_one()
-    if existing and args.if_empty:
-        print(f"the database already has {existing:,} tickets; not seeding")
-        with engine.connect() as conn:
-            if not users.has_users(conn):
-                print("nobody can sign in yet: add a user with "
-                      "python -m db user add NAME --role leadership")
-        return 0
-    if existing and not args.reset:
-        print(f"the database already has {existing:,} tickets; use --reset to replace them",
-              file=sys.stderr)
-        return 1
-    if args.reset:
-        clear(engine)
-    now = datetime.fromisoformat(args.now) if args.now else None
-    if now is not None and now.tzinfo is None:
-        print("--now needs a UTC offset, e.g. 2026-11-26T12:00:00+03:00", file=sys.stderr)
-        return 2
-    if load_demo_rules(engine, now or datetime.now(UTC)):
-        print(f"loaded the demo city's SLA rules ({DEMO_SLA.relative_to(ROOT)})")
-    n = seed(engine, args.tickets, args.seed, now, days=args.days)
-    print(f"seeded {n:,} tickets")
-    for line in demo_sign_ins(engine):
-        print(line)
-    return 0
+        return conn.execute(select(func.count()).select_from(tickets)).scalar_one()
 
 
 def load_demo_rules(engine: Engine, now: datetime) -> bool:

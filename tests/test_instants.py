@@ -1,4 +1,5 @@
-"""One parser for every instant read from outside."""
+"""One parser for every instant read from outside, and the commands that refuse a bad one in a
+single line with exit 2."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from db.__main__ import main as db_main
 from db.instants import OutOfRange, parse_instant, parse_record_instant
+from queries.__main__ import main as queries_main
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -76,3 +79,20 @@ def test_an_exports_instant_outside_the_years_is_out_of_range():
         parse_record_instant("01/01/1850 10:00", BERLIN)
     with pytest.raises(ValueError, match="unparsable instant"):
         parse_record_instant("31/01/2024 10:00", BERLIN)
+
+
+@pytest.mark.parametrize("now", ["garbage", "2026-11-26T12:00:00", "3000-01-01T00:00:00Z"])
+def test_seed_refuses_a_bad_now_in_one_line(db_url, capsys, now):
+    assert db_main(["--database", db_url, "seed", "--tickets", "10", "--now", now]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("--now: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("command", ["summary", "incidents", "spikes", "week"])
+@pytest.mark.parametrize("as_of", ["garbage", "2026-11-26T25:00", "9999-12-31T23:59:59-12:00"])
+def test_queries_refuse_a_bad_as_of_in_one_line(db_url, capsys, command, as_of):
+    assert queries_main(["--database", db_url, command, "--as-of", as_of]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("--as-of: ") and captured.err.count("\n") == 1
+    assert captured.out == ""
