@@ -7,19 +7,15 @@ page words from its catalog. The page's buttons and `python -m db reassign|undo`
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from db.config import idle_minutes
-from db.engine import UNREACHABLE, make_engine, unreachable_message
 from db.permissions import Actor, may_reassign
 from db.reference import find_department
 from db.schema import OPEN_STATUSES, departments, sign_in_sessions, ticket_events, tickets
@@ -358,74 +354,37 @@ def _event_text(event: dict[str, Any]) -> str:
             f"by {event['actor'] or 'unknown'}{note}")
 
 
-# ------------------------------------------------------------------------------------------------
-# The command line: `python -m db reassign ...` and `python -m db undo ...`.
-# Exit 0 when applied, 1 when anything was refused (each refusal on stderr), 2 for usage errors.
+class ActorError(ValueError):
+    """Why the user named outside the page (the command line) cannot act as named."""
 
 
-def reassign_command(args: argparse.Namespace) -> int:
-    return _run(args, lambda engine, actor: reassign(engine, args.ids, args.to, args.reason, actor),
-                "reassigned to " + args.to)
-
-
-def undo_command(args: argparse.Namespace) -> int:
-    return _run(args, undo_last, "undid the reassignment of")
-
-
-def _run(args: argparse.Namespace, action: Callable[[Engine, Actor], ActionResult],
-         done: str) -> int:
-    engine = make_engine(args.database)
-    try:
-        actor = _actor(engine, args)
-        if isinstance(actor, str):
-            print(actor, file=sys.stderr)
-            return 2
-        result = action(engine, actor)
-    except UNREACHABLE as error:
-        print(unreachable_message(error), file=sys.stderr)
-        return 3
-    except SQLAlchemyError as error:
-        print(f"database error: {_first_line(error)}", file=sys.stderr)
-        return 1
-    for refusal in result.refusals:
-        print(refusal.message, file=sys.stderr)
-    if not result.ok:
-        return 1
-    print(f"{done}: {', '.join(result.applied)}")
-    return 0
-
-
-def _first_line(error: SQLAlchemyError) -> str:
-    orig = getattr(error, "orig", None) or error
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-
-
-def _actor(engine: Engine, args: argparse.Namespace) -> Actor | str:
-    """The user named on the command line, or what is wrong with how they were named.
+def named_actor(engine: Engine, user: str, role: str | None = None,
+                department: str | None = None) -> Actor:
+    """The user named on the command line; ActorError says what is wrong with how they were named.
 
     Once the database has users, the name must be one of them, enabled, and the role and
     department are theirs: a `--role` or `--department` that says otherwise is refused. Before
     any user exists (a fresh city, scripts), the role given is taken as it is.
     """
-    department = None
+    department_given, department = department, None
     with engine.connect() as conn:
         if has_users(conn):
-            user = find_user(conn, args.user)
-            if user is None or user.disabled:
-                return f"no enabled user is named {args.user!r}"
-            actor = actor_for(user)
-            department = actor.department if args.department is None else (
-                _department_codes(conn).get(find_department(conn, args.department)))
-            if args.role not in (None, actor.role) or department != actor.department:
-                return (f"{actor.name} is a {actor.role}"
-                        + (f" of {actor.department}" if actor.department else ""))
+            found_user = find_user(conn, user)
+            if found_user is None or found_user.disabled:
+                raise ActorError(f"no enabled user is named {user!r}")
+            actor = actor_for(found_user)
+            department = actor.department if department_given is None else (
+                _department_codes(conn).get(find_department(conn, department_given)))
+            if role not in (None, actor.role) or department != actor.department:
+                raise ActorError(f"{actor.name} is a {actor.role}"
+                                 + (f" of {actor.department}" if actor.department else ""))
             return actor
-        if args.department is not None:
-            found = find_department(conn, args.department)
+        if department_given is not None:
+            found = find_department(conn, department_given)
             if found is None:
-                return f"no department has the code or name {args.department!r}"
+                raise ActorError(f"no department has the code or name {department_given!r}")
             department = _department_codes(conn)[found]
     try:
-        return Actor(args.user, args.role or "dispatcher", department)
+        return Actor(user, role or "dispatcher", department)
     except ValueError as error:
-        return str(error)
+        raise ActorError(str(error)) from None

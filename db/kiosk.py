@@ -7,14 +7,11 @@ next run.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, or_, select, update
 
-from db.engine import make_engine
 from db.schema import kiosk_tokens
 from db.tokens import digest, new_token
 
@@ -82,33 +79,3 @@ def revoke(engine: Engine, id_or_label: str, now: datetime | None = None) -> lis
 def list_kiosks(engine: Engine) -> list[Kiosk]:
     with engine.connect() as conn:
         return [Kiosk(*r) for r in conn.execute(_columns().order_by(kiosk_tokens.c.id))]
-
-
-# ------------------------------------------------------------------------------------------------
-# `python -m db kiosk issue LABEL | revoke ID|LABEL | list`
-
-
-def kiosk_command(args: argparse.Namespace) -> int:
-    engine = make_engine(args.database)
-    if args.action == "issue":
-        try:
-            kiosk, token = issue(engine, args.label)
-        except ValueError as error:
-            print(error, file=sys.stderr)
-            return 2
-        print(f"kiosk #{kiosk.id} {kiosk.label!r}: open the dashboard at /?kiosk={token}")
-        print("the token is shown only now: keep the link; revoke it with "
-              f"python -m db kiosk revoke {kiosk.id}")
-        return 0
-    if args.action == "revoke":
-        revoked = revoke(engine, args.which)
-        if not revoked:
-            print(f"no live kiosk token has the id or label {args.which!r}", file=sys.stderr)
-            return 1
-        for kiosk in revoked:
-            print(f"revoked kiosk #{kiosk.id} {kiosk.label!r}")
-        return 0
-    for kiosk in list_kiosks(engine):
-        state = f"revoked {kiosk.revoked_at:%Y-%m-%d %H:%M}Z" if kiosk.revoked_at else "live"
-        print(f"#{kiosk.id}\t{kiosk.label}\tissued {kiosk.created_at:%Y-%m-%d %H:%M}Z\t{state}")
-    return 0

@@ -8,7 +8,6 @@ the present holds new, in-progress, at-risk and overdue tickets.
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -24,7 +23,6 @@ from tqdm import tqdm
 from db import city, kiosk, sla, users
 from db.bulk import bulk_insert, reset_sequences
 from db.config import ROOT, city_tz
-from db.engine import make_engine
 from db.geo import voronoi_outlines
 from db.schema import (
     categories,
@@ -189,123 +187,109 @@ def _masked(values: np.ndarray, now: int) -> np.ndarray:
     return np.where(values <= now, values, np.nan)
 
 
+@dataclass(frozen=True)
+class CityArrays:
+    """db.city's departments, categories and channels as arrays by position in its tuples."""
+
+    cat_dept: np.ndarray  # each category's department
+    cat_urgent: np.ndarray
+    accept_median: np.ndarray  # each department's median seconds to accept
+    pace: np.ndarray  # each department's share of the deadline it takes to resolve
+    channel_kind: list[str]
+    channel_share: np.ndarray
+    reject_p: np.ndarray  # each channel's share of obscene, rejected tickets
+    streets: list[tuple[str, ...]]  # each district's streets
+
+    @classmethod
+    def of_city(cls) -> CityArrays:
+        depts = city.DEPARTMENTS
+        dept_index = {d.code: i for i, d in enumerate(depts)}
+        channel_kind = [c.kind for c in city.CHANNELS]
+        return cls(
+            cat_dept=np.array([dept_index[c.department] for c in city.CATEGORIES]),
+            cat_urgent=np.array([c.urgent for c in city.CATEGORIES]),
+            accept_median=np.array([d.accept_min * 60 for d in depts]),
+            pace=np.array([d.pace for d in depts]),
+            channel_kind=channel_kind,
+            channel_share=np.array([c.share for c in city.CHANNELS]),
+            reject_p=np.array([REJECT_RATE[k] for k in channel_kind]),
+            streets=[d.streets for d in city.DISTRICTS],
+        )
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """What a chunk's tickets are when they arrive: one array each, a row per ticket."""
+
+    ids: np.ndarray
+    created: np.ndarray  # epoch s
+    cat: np.ndarray  # position in db.city.CATEGORIES
+    dept: np.ndarray  # the right department's position in db.city.DEPARTMENTS
+    priority: np.ndarray
+    due: np.ndarray
+    working: np.ndarray  # whether the deadline counts working hours
+    rule_hours: np.ndarray
+    channel: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    district: np.ndarray
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Every instant a chunk's tickets would reach, before the present cuts them off (epoch s)."""
+
+    rejected: np.ndarray  # bool: rejected for obscene language
+    rejected_at: np.ndarray
+    reassigned: np.ndarray  # bool: first sent to the `wrong` department
+    wrong: np.ndarray
+    reassign_at: np.ndarray
+    reassign_done: np.ndarray  # bool: reassigned by now
+    accepted: np.ndarray
+    resolved1: np.ndarray  # the first resolution
+    reopens: np.ndarray  # bool: reopened once resolved
+    reopen_at: np.ndarray
+    resolved2: np.ndarray  # the resolution after a reopening
+    closed: np.ndarray
+
+    def current_dept(self, dept: np.ndarray) -> np.ndarray:
+        """Where each ticket is now: the wrong department until its reassignment happens."""
+        return np.where(self.reassigned & ~self.reassign_done, self.wrong, dept)
+
+
+@dataclass(frozen=True)
+class Present:
+    """A chunk's tickets as of now: instants after it are NaN, and the status they give."""
+
+    accepted: np.ndarray
+    resolved: np.ndarray
+    closed: np.ndarray
+    rejected: np.ndarray
+    ended: np.ndarray
+    status: np.ndarray
+    reopened_now: np.ndarray  # bool: the reopening has happened
+    reopen_count: np.ndarray
+    updated: np.ndarray
+
+
 def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
              days: int = HISTORY_DAYS, deadlines: Deadlines = calendar_deadlines,
              ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Yield (tickets, events) frames of at most CHUNK tickets each; ids start at `first_id`.
-    Departments work at a pace set by each ticket's time to its deadline."""
+    Departments work at a pace set by each ticket's time to its deadline. Each chunk draws from
+    its own generator, in a fixed order, so a seed gives the same rows every time."""
     now_s = to_epoch(now)
-    depts = city.DEPARTMENTS
-    dept_index = {d.code: i for i, d in enumerate(depts)}
-    cat_dept = np.array([dept_index[c.department] for c in city.CATEGORIES])
-    cat_urgent = np.array([c.urgent for c in city.CATEGORIES])
-    accept_median = np.array([d.accept_min * 60 for d in depts])
-    pace = np.array([d.pace for d in depts])
-    channel_kind = [c.kind for c in city.CHANNELS]
-    channel_share = np.array([c.share for c in city.CHANNELS])
-    reject_p = np.array([REJECT_RATE[k] for k in channel_kind])
-    streets = [d.streets for d in city.DISTRICTS]
-
+    arrays = CityArrays.of_city()
     for chunk_no, start in enumerate(range(0, n, CHUNK)):
         m = min(CHUNK, n - start)
         rng = np.random.default_rng([seed, chunk_no])
         ids = np.arange(first_id + start, first_id + start + m)
-        created = _creation_instants(rng, m, now_s, tz, days)
-        cat = _categories_by_month(rng, created, tz)
-        dept = cat_dept[cat]
-        priority = np.where(cat_urgent[cat], 1, np.where(rng.random(m) < 0.1, 3, 2))
-        due, working, rule_hours = deadlines(created, cat, priority)
-        sla = (due - created).astype(float)
-        channel = rng.choice(len(channel_share), size=m, p=channel_share / channel_share.sum())
-        lat, lon, district = _locations(rng, m)
-        no_point = rng.random(m) < NO_COORDINATES_RATE
-        lat[no_point] = np.nan
-        lon[no_point] = np.nan
-
-        rejected = rng.random(m) < reject_p[channel]
-        rejected_at = created + np.round(_lognormal(rng, np.full(m, 1200.0), 0.6)).astype(np.int64)
-
-        # A few tickets first go to the wrong service and are passed on by a dispatcher.
-        reassigned = (rng.random(m) < REASSIGN_RATE) & ~rejected
-        wrong = (dept + rng.integers(1, len(depts), size=m)) % len(depts)
-        reassign_at = created + rng.integers(15 * 60, 3 * 3600, size=m)
-        reassign_done = reassigned & (reassign_at <= now_s)
-        current_dept = np.where(reassigned & ~reassign_done, wrong, dept)
-
-        accept_mult = np.where(cat_urgent[cat], 0.5, 1.0)
-        accept_delay = _lognormal(rng, accept_median[dept] * accept_mult, 0.9)
-        accepted = created + 60 + np.round(accept_delay).astype(np.int64)
-        accepted = np.where(reassigned, np.maximum(accepted, reassign_at + 300), accepted)
-        resolve_delay = _lognormal(rng, sla * pace[dept], 0.75)
-        resolved1 = np.maximum(created + np.round(resolve_delay).astype(np.int64), accepted + 120)
-
-        reopens = (rng.random(m) < REOPEN_RATE) & ~rejected
-        reopen_at = resolved1 + np.round(_lognormal(rng, np.full(m, 10 * 3600.0), 0.6)).astype(
-            np.int64)
-        resolved2 = reopen_at + np.round(_lognormal(rng, sla * pace[dept] * 0.5, 0.6)).astype(
-            np.int64)
-        reopened_now = reopens & (reopen_at <= now_s)
-        resolved_final = np.where(reopens, resolved2, resolved1)
-        close_delay = np.round(_lognormal(rng, np.full(m, 5 * 3600.0), 0.8)).astype(np.int64)
-        closed = resolved_final + close_delay
-
-        # The present cuts everything off: what is after now has not happened.
-        acc_now = np.where(rejected, np.nan, _masked(accepted, now_s))
-        res_now = np.where(
-            rejected, np.nan,
-            np.where(reopens & reopened_now, _masked(resolved2, now_s), _masked(resolved1, now_s)),
-        )
-        closed_now = np.where(rejected | (reopens & ~reopened_now), np.nan, _masked(closed, now_s))
-        rej_now = np.where(rejected, _masked(rejected_at, now_s), np.nan)
-        ended = np.fmin(np.fmin(res_now, closed_now), rej_now)
-        status = np.select(
-            [~np.isnan(rej_now), ~np.isnan(closed_now), ~np.isnan(res_now), ~np.isnan(acc_now)],
-            ["rejected", "closed", "resolved", "in_progress"], default="new",
-        )
-        reopen_count = (reopens & reopened_now).astype(np.int16)
-        updated = np.nanmax(np.vstack([created, acc_now, res_now, closed_now, rej_now,
-                                       np.where(reopened_now, reopen_at, np.nan),
-                                       np.where(reassign_done, reassign_at, np.nan)]), axis=0)
-
-        street_idx = rng.integers(0, 1000, size=m)
-        house = rng.integers(1, 140, size=m)
-        address = [f"{streets[d][s % len(streets[d])]}, {h}"
-                   for d, s, h in zip(district, street_idx, house, strict=True)]
-        cat_names = np.array([c.name_ru for c in city.CATEGORIES], dtype=object)[cat]
-        is_social = np.array([channel_kind[c] == "social" for c in channel])
-        channel_code = np.array([city.CHANNELS[c].code for c in channel], dtype=object)
-
-        frame = pd.DataFrame({
-            "id": ids,
-            "external_id": [f"1563-{i:08d}" for i in ids],
-            "channel_id": channel,
-            "category_id": cat,
-            "department_id": current_dept,
-            "district_id": district,
-            "status": status,
-            "priority": priority,
-            "description": np.where(rejected, cat_names + " (нецензурная лексика)",
-                                    cat_names + ": " + np.array(address, dtype=object)),
-            "address": address,
-            "lat": np.round(lat, 6),
-            "lon": np.round(lon, 6),
-            "location_approx": False,
-            "source_url": np.where(is_social, "https://" + channel_code + ".example/post/"
-                                   + ids.astype(str), None),
-            "created_at": created,
-            "accepted_at": acc_now,
-            "resolved_at": res_now,
-            "closed_at": closed_now,
-            "rejected_at": rej_now,
-            "ended_at": ended,
-            "due_at": due,
-            "due_basis": np.where(working, "working", "calendar"),
-            "due_hours": rule_hours,
-            "updated_at": updated,
-            "reopen_count": reopen_count,
-        })
-        events = _events(frame, dept, wrong, reassigned, reassign_at, reassign_done, reopens,
-                         reopened_now, resolved1, reopen_at, now_s)
+        arrivals = _arrivals(rng, ids, now_s, tz, days, deadlines, arrays)
+        life = _lifecycle(rng, arrivals, now_s, arrays)
+        present = _present(arrivals, life, now_s)
+        address = _addresses(rng, arrivals.district, arrays.streets)
+        frame = _tickets_frame(arrivals, life, present, address, arrays)
+        events = _events(frame, arrivals.dept, life, present.reopened_now, now_s)
         frame["version"] = events.groupby("ticket_id").size().reindex(frame["id"]).to_numpy()
         for name in ("accepted_at", "resolved_at", "closed_at", "rejected_at", "ended_at",
                      "updated_at"):
@@ -313,12 +297,140 @@ def generate(n: int, seed: int, now: datetime, tz: ZoneInfo, first_id: int = 1,
         yield frame, events
 
 
-def _events(t: pd.DataFrame, dept, wrong, reassigned, reassign_at, reassign_done, reopens,
-            reopened_now, resolved1, reopen_at, now_s: int) -> pd.DataFrame:
+def _arrivals(rng: np.random.Generator, ids: np.ndarray, now_s: int, tz: ZoneInfo, days: int,
+              deadlines: Deadlines, arrays: CityArrays) -> Arrivals:
+    """When, what, where and by which channel each ticket arrives, and its deadline."""
+    m = len(ids)
+    created = _creation_instants(rng, m, now_s, tz, days)
+    cat = _categories_by_month(rng, created, tz)
+    priority = np.where(arrays.cat_urgent[cat], 1, np.where(rng.random(m) < 0.1, 3, 2))
+    due, working, rule_hours = deadlines(created, cat, priority)
+    share = arrays.channel_share
+    channel = rng.choice(len(share), size=m, p=share / share.sum())
+    lat, lon, district = _locations(rng, m)
+    no_point = rng.random(m) < NO_COORDINATES_RATE
+    lat[no_point] = np.nan
+    lon[no_point] = np.nan
+    return Arrivals(ids=ids, created=created, cat=cat, dept=arrays.cat_dept[cat],
+                    priority=priority, due=due, working=working, rule_hours=rule_hours,
+                    channel=channel, lat=lat, lon=lon, district=district)
+
+
+def _lifecycle(rng: np.random.Generator, a: Arrivals, now_s: int,
+               arrays: CityArrays) -> Lifecycle:
+    """Rejections, reassignments, acceptance, resolution, reopening and closing, drawn in a
+    fixed order (the seed's rows depend on it)."""
+    m, created, dept, n_depts = len(a.ids), a.created, a.dept, len(arrays.pace)
+    sla_s = (a.due - created).astype(float)
+    rejected = rng.random(m) < arrays.reject_p[a.channel]
+    rejected_at = created + np.round(_lognormal(rng, np.full(m, 1200.0), 0.6)).astype(np.int64)
+
+    # A few tickets first go to the wrong service and are passed on by a dispatcher.
+    reassigned = (rng.random(m) < REASSIGN_RATE) & ~rejected
+    wrong = (dept + rng.integers(1, n_depts, size=m)) % n_depts
+    reassign_at = created + rng.integers(15 * 60, 3 * 3600, size=m)
+
+    accept_mult = np.where(arrays.cat_urgent[a.cat], 0.5, 1.0)
+    accept_delay = _lognormal(rng, arrays.accept_median[dept] * accept_mult, 0.9)
+    accepted = created + 60 + np.round(accept_delay).astype(np.int64)
+    accepted = np.where(reassigned, np.maximum(accepted, reassign_at + 300), accepted)
+    resolve_delay = _lognormal(rng, sla_s * arrays.pace[dept], 0.75)
+    resolved1 = np.maximum(created + np.round(resolve_delay).astype(np.int64), accepted + 120)
+
+    reopens = (rng.random(m) < REOPEN_RATE) & ~rejected
+    reopen_at = resolved1 + np.round(_lognormal(rng, np.full(m, 10 * 3600.0), 0.6)).astype(
+        np.int64)
+    resolved2 = reopen_at + np.round(_lognormal(rng, sla_s * arrays.pace[dept] * 0.5, 0.6)).astype(
+        np.int64)
+    resolved_final = np.where(reopens, resolved2, resolved1)
+    close_delay = np.round(_lognormal(rng, np.full(m, 5 * 3600.0), 0.8)).astype(np.int64)
+    return Lifecycle(rejected=rejected, rejected_at=rejected_at, reassigned=reassigned,
+                     wrong=wrong, reassign_at=reassign_at,
+                     reassign_done=reassigned & (reassign_at <= now_s), accepted=accepted,
+                     resolved1=resolved1, reopens=reopens, reopen_at=reopen_at,
+                     resolved2=resolved2, closed=resolved_final + close_delay)
+
+
+def _present(a: Arrivals, life: Lifecycle, now_s: int) -> Present:
+    """The present cuts everything off: what is after now has not happened."""
+    rejected, reopens = life.rejected, life.reopens
+    reopened_now = reopens & (life.reopen_at <= now_s)
+    acc_now = np.where(rejected, np.nan, _masked(life.accepted, now_s))
+    res_now = np.where(
+        rejected, np.nan,
+        np.where(reopens & reopened_now, _masked(life.resolved2, now_s),
+                 _masked(life.resolved1, now_s)),
+    )
+    closed_now = np.where(rejected | (reopens & ~reopened_now), np.nan,
+                          _masked(life.closed, now_s))
+    rej_now = np.where(rejected, _masked(life.rejected_at, now_s), np.nan)
+    status = np.select(
+        [~np.isnan(rej_now), ~np.isnan(closed_now), ~np.isnan(res_now), ~np.isnan(acc_now)],
+        ["rejected", "closed", "resolved", "in_progress"], default="new",
+    )
+    updated = np.nanmax(np.vstack([a.created, acc_now, res_now, closed_now, rej_now,
+                                   np.where(reopened_now, life.reopen_at, np.nan),
+                                   np.where(life.reassign_done, life.reassign_at, np.nan)]),
+                        axis=0)
+    return Present(accepted=acc_now, resolved=res_now, closed=closed_now, rejected=rej_now,
+                   ended=np.fmin(np.fmin(res_now, closed_now), rej_now), status=status,
+                   reopened_now=reopened_now,
+                   reopen_count=(reopens & reopened_now).astype(np.int16), updated=updated)
+
+
+def _addresses(rng: np.random.Generator, district: np.ndarray,
+               streets: list[tuple[str, ...]]) -> list[str]:
+    street_idx = rng.integers(0, 1000, size=len(district))
+    house = rng.integers(1, 140, size=len(district))
+    return [f"{streets[d][s % len(streets[d])]}, {h}"
+            for d, s, h in zip(district, street_idx, house, strict=True)]
+
+
+def _tickets_frame(a: Arrivals, life: Lifecycle, now: Present, address: list[str],
+                   arrays: CityArrays) -> pd.DataFrame:
+    """The rows of `tickets`, with positions in db.city's tuples where ids will go."""
+    cat_names = np.array([c.name_ru for c in city.CATEGORIES], dtype=object)[a.cat]
+    is_social = np.array([arrays.channel_kind[c] == "social" for c in a.channel])
+    channel_code = np.array([city.CHANNELS[c].code for c in a.channel], dtype=object)
+    return pd.DataFrame({
+        "id": a.ids,
+        "external_id": [f"1563-{i:08d}" for i in a.ids],
+        "channel_id": a.channel,
+        "category_id": a.cat,
+        "department_id": life.current_dept(a.dept),
+        "district_id": a.district,
+        "status": now.status,
+        "priority": a.priority,
+        "description": np.where(life.rejected, cat_names + " (нецензурная лексика)",
+                                cat_names + ": " + np.array(address, dtype=object)),
+        "address": address,
+        "lat": np.round(a.lat, 6),
+        "lon": np.round(a.lon, 6),
+        "location_approx": False,
+        "source_url": np.where(is_social, "https://" + channel_code + ".example/post/"
+                               + a.ids.astype(str), None),
+        "created_at": a.created,
+        "accepted_at": now.accepted,
+        "resolved_at": now.resolved,
+        "closed_at": now.closed,
+        "rejected_at": now.rejected,
+        "ended_at": now.ended,
+        "due_at": a.due,
+        "due_basis": np.where(a.working, "working", "calendar"),
+        "due_hours": a.rule_hours,
+        "updated_at": now.updated,
+        "reopen_count": now.reopen_count,
+    })
+
+
+def _events(t: pd.DataFrame, dept: np.ndarray, life: Lifecycle, reopened_now: np.ndarray,
+            now_s: int) -> pd.DataFrame:
     """The timeline of each ticket as rows of ticket_events (ids assigned by the caller)."""
     ids = t["id"].to_numpy()
     created = t["created_at"].to_numpy()
-    first_dept = np.where(reassigned, wrong, dept)
+    wrong, reassign_at, resolved1, reopen_at = (life.wrong, life.reassign_at, life.resolved1,
+                                                life.reopen_at)
+    first_dept = np.where(life.reassigned, wrong, dept)
     parts = [
         pd.DataFrame({"ticket_id": ids, "kind": "created", "at": created, "actor": "operator",
                       "from_department_id": np.nan, "to_department_id": np.nan}),
@@ -326,7 +438,7 @@ def _events(t: pd.DataFrame, dept, wrong, reassigned, reassign_at, reassign_done
                       "actor": "operator", "from_department_id": np.nan,
                       "to_department_id": first_dept}),
     ]
-    m = reassign_done
+    m = life.reassign_done
     parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "reassigned", "at": reassign_at[m],
                                "actor": "dispatcher", "from_department_id": wrong[m],
                                "to_department_id": dept[m], "note": REASSIGN_NOTE}))
@@ -335,7 +447,7 @@ def _events(t: pd.DataFrame, dept, wrong, reassigned, reassign_at, reassign_done
         parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": kind,
                                    "at": t[column].to_numpy()[m], "actor": "department",
                                    "from_department_id": np.nan, "to_department_id": np.nan}))
-    m = reopens & reopened_now
+    m = life.reopens & reopened_now
     parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "resolved", "at": resolved1[m],
                                "actor": "department", "from_department_id": np.nan,
                                "to_department_id": np.nan}))
@@ -412,34 +524,10 @@ def clear(engine: Engine) -> None:
             conn.execute(table.delete())
 
 
-def seed_command(args: argparse.Namespace) -> int:
-    engine = make_engine(args.database)
+def ticket_count(engine: Engine) -> int:
+    """How many tickets the database holds: the seed refuses to mix its city with another."""
     with engine.connect() as conn:
-        existing = conn.execute(select(func.count()).select_from(tickets)).scalar_one()
-    if existing and args.if_empty:
-        print(f"the database already has {existing:,} tickets; not seeding")
-        with engine.connect() as conn:
-            if not users.has_users(conn):
-                print("nobody can sign in yet: add a user with "
-                      "python -m db user add NAME --role leadership")
-        return 0
-    if existing and not args.reset:
-        print(f"the database already has {existing:,} tickets; use --reset to replace them",
-              file=sys.stderr)
-        return 1
-    if args.reset:
-        clear(engine)
-    now = datetime.fromisoformat(args.now) if args.now else None
-    if now is not None and now.tzinfo is None:
-        print("--now needs a UTC offset, e.g. 2026-11-26T12:00:00+03:00", file=sys.stderr)
-        return 2
-    if load_demo_rules(engine, now or datetime.now(UTC)):
-        print(f"loaded the demo city's SLA rules ({DEMO_SLA.relative_to(ROOT)})")
-    n = seed(engine, args.tickets, args.seed, now, days=args.days)
-    print(f"seeded {n:,} tickets")
-    for line in demo_sign_ins(engine):
-        print(line)
-    return 0
+        return conn.execute(select(func.count()).select_from(tickets)).scalar_one()
 
 
 def load_demo_rules(engine: Engine, now: datetime) -> bool:

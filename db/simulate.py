@@ -13,7 +13,6 @@ that ticket is dropped instead). Reassignments go through `db.actions.reassign`,
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass, fields, replace
@@ -28,7 +27,7 @@ from tqdm import tqdm
 from db import city, sla
 from db.actions import reassign
 from db.config import city_tz
-from db.engine import UNREACHABLE, make_engine
+from db.engine import UNREACHABLE
 from db.permissions import Actor
 from db.schema import categories, departments, ticket_events, tickets
 from db.seed import (
@@ -500,7 +499,7 @@ def tick(engine: Engine, c: City, rng: np.random.Generator, start: datetime, end
 
 
 # ------------------------------------------------------------------------------------------------
-# The loop and the command line.
+# The loop.
 
 
 def _now() -> datetime:
@@ -534,7 +533,7 @@ def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
             except UNREACHABLE:
                 total.outages += 1
                 engine.dispose()
-            bar.set_postfix(_postfix(total), refresh=False)
+            bar.set_postfix(postfix(total), refresh=False)
             elapsed = time.monotonic() - began
             bar.update(min(elapsed, duration or elapsed) - bar.n)
     except KeyboardInterrupt:
@@ -544,32 +543,7 @@ def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
     return total
 
 
-def _postfix(counts: Counts) -> dict[str, int]:
+def postfix(counts: Counts) -> dict[str, int]:
+    """The counts worth showing: those that happened, and arrivals always."""
     return {f.name: getattr(counts, f.name) for f in fields(counts)
             if getattr(counts, f.name) or f.name == "arrived"}
-
-
-def simulate_command(args: argparse.Namespace) -> int:
-    if args.speed <= 0:
-        print("--speed must be above 0", file=sys.stderr)
-        return 2
-    incident = None
-    if args.incident is not None or args.district is not None:
-        if args.incident is None or args.district is None:
-            print("--incident and --district go together", file=sys.stderr)
-            return 2
-        if args.reports < 1 or args.minutes <= 0:
-            print("--reports and --minutes must be above 0", file=sys.stderr)
-            return 2
-        try:
-            find_code(args.incident, city.CATEGORIES, "category")
-            find_code(args.district, city.DISTRICTS, "district")
-        except ValueError as error:
-            print(error, file=sys.stderr)
-            return 2
-        incident = (args.incident, args.district, args.reports, args.minutes)
-    tqdm.monitor_interval = 0  # its thread would outlive Ctrl-C and complain at exit
-    engine = make_engine(args.database)
-    counts = run(engine, args.speed, args.duration, args.seed, incident=incident)
-    print(", ".join(f"{name} {n}" for name, n in _postfix(counts).items()))
-    return 0

@@ -17,9 +17,7 @@ restart resumes where the last run stopped.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -29,9 +27,9 @@ from sqlalchemy import Engine, insert, select
 from tqdm import tqdm
 
 from db import feeds
-from db.config import city_tz, open311_every, open311_url
-from db.engine import UNREACHABLE, make_engine
+from db.config import city_tz
 from db.importer import IN_CHUNK, ImportedTicket, TicketWriter, normalise
+from db.instants import parse_instant
 from db.open311 import Open311, Open311Error, Refused, Unavailable, Unreachable
 from db.schema import feed_tickets, tickets
 
@@ -90,10 +88,12 @@ class Sync:
     def __init__(self, engine: Engine, server: Open311, name: str, *, every: int = 60,
                  tz: tzinfo | None = None, span: timedelta = SPAN,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 progress: bool = False) -> None:
+                 progress: bool = False,
+                 on_skip: Callable[[str, str], None] | None = None) -> None:
         self.engine, self.server, self.name, self.every = engine, server, name, every
         self.tz = tz or city_tz()
         self.span, self.clock, self.progress = span, clock, progress
+        self.on_skip = on_skip  # told (request id, reason) of each skipped request as it goes
         self.caps = _Caps()
 
     # -- a run ------------------------------------------------------------------------------
@@ -251,8 +251,9 @@ class Sync:
         report.updated += updated
         report.unchanged += unchanged
         report.skips += skips
-        for key, reason in skips:
-            print(f"sync: request {key}: {reason}", file=sys.stderr)
+        if self.on_skip is not None:
+            for key, reason in skips:
+                self.on_skip(key, reason)
 
     def _claim(self, conn, external_ids: list[str]) -> None:
         """Mark the tickets as this feed's, so their open ones are read again next run."""
@@ -299,66 +300,11 @@ def _id_lists(ids: list[str], size: int) -> Iterator[list[str]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The command
+# The first run's start
 
 
 def parse_since(text: str | None, now: datetime) -> datetime:
     """`--since`: an ISO-8601 instant (read in CITY_TZ without an offset); default 90 days ago."""
     if not text:
         return now - SPAN
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=city_tz())
-
-
-def sync_command(args: argparse.Namespace) -> int:
-    """`--once`: one run, exit 0, or 1 with a one-line reason. Otherwise a run every `--every`
-    seconds until stopped; a failed run is recorded and the next one tries again."""
-    url = args.url or open311_url()
-    if url is None:
-        print("sync: give the server's URL (or set CITYDESK_OPEN311_URL)", file=sys.stderr)
-        return 2
-    try:
-        since = parse_since(args.since, datetime.now(UTC))
-    except ValueError:
-        print(f"sync: --since is not an ISO-8601 instant: {args.since!r}", file=sys.stderr)
-        return 2
-    try:
-        every = open311_every() if args.every is None else args.every
-    except ValueError:
-        print("sync: CITYDESK_OPEN311_EVERY is not a whole number of seconds", file=sys.stderr)
-        return 2
-    if every < 1:
-        print("sync: --every must be at least 1 second", file=sys.stderr)
-        return 2
-    engine = make_engine(args.database)
-    server = Open311(url, api_key=args.api_key, jurisdiction=args.jurisdiction)
-    sync = Sync(engine, server, feed_name(url, args.jurisdiction), every=every, progress=True)
-    try:
-        while True:
-            started = time.monotonic()
-            code = _run(sync, since, once=args.once)
-            if args.once:
-                return code
-            time.sleep(max(0.0, every - (time.monotonic() - started)))
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        server.close()
-        engine.dispose()
-
-
-def _run(sync: Sync, since: datetime, once: bool) -> int:
-    try:
-        report = sync.run(since)
-    except SyncError as exc:
-        print(f"sync: {sync.name}: {exc}", file=sys.stderr)
-        return 1
-    except UNREACHABLE:
-        if once:
-            raise
-        print(f"sync: {sync.name}: the database is unreachable; trying again in "
-              f"{sync.every} s", file=sys.stderr)
-        return 1
-    print(f"sync: {sync.name}: {report.summary()}", flush=True)
-    return 0
-
+    return parse_instant(text, city_tz())

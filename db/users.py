@@ -8,10 +8,7 @@ logs or returns a password or a hash.
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +34,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from db.config import lock_minutes, max_failures
-from db.engine import make_engine
 from db.permissions import Actor
 from db.reference import find_department
 from db.schema import USER_ROLES, departments, sign_in_sessions, sign_in_throttle, users
@@ -317,38 +313,3 @@ class _Counter:
         if name is not None:
             log.info("sign-in refused: wrong password for %s (%d in a row)", name, failures)
         return SignIn(None, "bad_credentials", now + _delay(failures))
-
-
-# ------------------------------------------------------------------------------------------------
-# The command line: `python -m db user add|set-password|disable NAME ...`.
-# The password comes from standard input: typed without echo at a terminal, else its first line.
-
-
-def read_password() -> str:
-    """The new password: asked twice at a terminal, else the first line a script pipes in."""
-    if sys.stdin.isatty():
-        first = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != first:
-            raise UserError("the two passwords differ")
-        return first
-    return sys.stdin.readline().rstrip("\r\n")
-
-
-def user_command(args: argparse.Namespace) -> int:
-    engine = make_engine(args.database)
-    try:
-        if args.action == "add":
-            password = None if args.no_password else read_password()
-            user = add_user(engine, args.name, args.role, password, args.department, args.email)
-            where = f" of {user.department}" if user.department else ""
-            print(f"added {user.name}: {user.role}{where}")
-        elif args.action == "set-password":
-            set_password(engine, args.name, read_password())
-            print(f"password of {args.name} set")
-        else:
-            disable_user(engine, args.name)
-            print(f"{args.name} is disabled")
-    except UserError as error:
-        print(error, file=sys.stderr)
-        return 1
-    return 0

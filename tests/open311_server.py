@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from db import import_profiles
-from db.importer import parse_instant, read_records
+from db.importer import read_records
+from db.instants import parse_record_instant as parse_instant
 
 TIME_FIELDS = import_profiles.INSTANT_FIELDS
 

@@ -163,7 +163,7 @@ def test_intake_reads_u2028_inside_a_message_as_part_of_it(db_url, tmp_path, cap
     path = tmp_path / "posts.jsonl"
     path.write_text(message("Яма на дороге\u2028у дома 7 по улице Ленина") + "\n"
                     + message("Фонарь не горит\u2029на улице Ленина") + "\n", encoding="utf-8")
-    from db.intake.cli import read_lines
+    from db.intake.files import read_lines
 
     assert len(read_lines(path)) == 2
 

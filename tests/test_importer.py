@@ -21,9 +21,9 @@ from db.importer import (
     ImportFileError,
     import_file,
     normalise,
-    parse_instant,
     read_records,
 )
+from db.instants import parse_record_instant as parse_instant
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 
 DATA = Path(__file__).parent / "data"

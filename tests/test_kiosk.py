@@ -69,3 +69,26 @@ def test_cli_says_when_there_is_nothing_to_revoke(engine, db_url, capsys):
     assert main(["--database", db_url, "kiosk", "revoke", "7"]) == 1
     assert capsys.readouterr().err == "no live kiosk token has the id or label '7'\n"
     assert main(["--database", db_url, "kiosk", "issue", "  "]) == 2
+
+
+def test_the_printed_link_is_a_full_url_on_the_dashboards_port(engine, db_url, capsys,
+                                                                monkeypatch):
+    monkeypatch.setenv("PORT", "8600")
+    assert main(["--database", db_url, "kiosk", "issue", "hall"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    token = first.split("kiosk=")[1]
+    assert first == f"kiosk #1 'hall': open the dashboard at http://localhost:8600/?kiosk={token}"
+    assert kiosk.verify(engine, token).label == "hall"
+
+    monkeypatch.delenv("PORT")
+    assert main(["--database", db_url, "kiosk", "issue", "room"]) == 0
+    assert "at http://localhost:8501/?kiosk=" in capsys.readouterr().out
+
+
+def test_the_link_goes_to_the_base_url_given(engine, db_url, capsys):
+    assert main(["--database", db_url, "kiosk", "issue", "hall",
+                 "--base-url", "https://desk.city.example/"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    token = first.split("kiosk=")[1]
+    assert first.endswith(f" at https://desk.city.example/?kiosk={token}")
+    assert kiosk.verify(engine, token).label == "hall"

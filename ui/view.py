@@ -4,12 +4,13 @@ that a link reproduces what its sender saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 from babel.dates import get_timezone_name
 
 from db.config import at_risk_window, city_tz
+from db.instants import parse_instant
 from db.schema import OPEN_STATUSES, STATUSES
 from queries.filters import Filters, local_midnight
 from queries.map import Box
@@ -18,7 +19,6 @@ from ui.format import date_format
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
-AS_OF_YEARS = (1900, 2200)  # an as-of outside these years is refused as unreadable
 DIMENSIONS = (  # URL parameter, reference table, catalog label
     ("dept", "departments", "filters.department"),
     ("district", "districts", "filters.district"),
@@ -58,16 +58,12 @@ def _param_list(name: str) -> list[str]:
 
 
 def parse_as_of(text: str) -> datetime | None:
-    """An ISO-8601 instant from the URL; without an offset, city-local time. None if unreadable."""
+    """An ISO-8601 instant from the URL; without an offset, city-local time. None if unreadable
+    or outside the years db.instants accepts."""
     try:
-        value = datetime.fromisoformat(text.strip().replace(" ", "+").replace("Z", "+00:00"))
-        value = value if value.tzinfo else value.replace(tzinfo=city_tz())
-        # Years 1 and 9999 overflow once moved to UTC or by a period: out of range is unreadable.
-        if not AS_OF_YEARS[0] <= value.astimezone(UTC).year <= AS_OF_YEARS[1]:
-            return None
-    except (ValueError, OverflowError):
+        return parse_instant(text, city_tz())
+    except ValueError:
         return None
-    return value
 
 
 def parse_box(text: str) -> Box | None:

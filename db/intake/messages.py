@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-YEARS = (1900, 2200)
+from db.instants import parse_instant
+
 # A post on VK holds at most 16,384 characters, on Telegram 4,096: a line far longer is not a
 # message, and reading its words would take minutes.
 MAX_LINE = 50_000
@@ -59,16 +60,7 @@ def _instant(value: object, tz: ZoneInfo, now: datetime) -> datetime:
         return now
     if not isinstance(value, str):
         raise ValueError(f"posted_at is not a text: {value!r}")
-    parsed = datetime.fromisoformat(value.strip())
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    try:
-        instant = parsed.astimezone(UTC).replace(microsecond=0)
-    except OverflowError:
-        raise ValueError("out of range") from None
-    if not YEARS[0] <= instant.year <= YEARS[1]:
-        raise ValueError("out of range")
-    return instant
+    return parse_instant(value, tz).astimezone(UTC).replace(microsecond=0)
 
 
 def _unusable(data: dict) -> str | None:

@@ -1,0 +1,127 @@
+"""Commands that bring tickets in from a city's own records: `import` and `sync`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from db import import_profiles
+from db.config import open311_every, open311_url
+from db.engine import UNREACHABLE, make_engine
+from db.importer import ConcurrentChange, ImportFileError, write_mapping
+from db.importer import import_file as import_records
+from db.open311 import Open311
+from db.sync import Sync, SyncError, feed_name, parse_since
+from db.transactions import Contention
+
+
+def import_file(args: argparse.Namespace) -> int:
+    """Print the counts, and each skipped record on stderr.
+
+    Exit 0 when everything was imported, 1 when any record was skipped, 2 when the file (or the
+    time zone) is unusable: then nothing is written.
+    """
+    try:
+        tz = ZoneInfo(args.tz) if args.tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"import: unknown time zone {args.tz!r}", file=sys.stderr)
+        return 2
+    if args.write_mapping:
+        return _write_mapping(Path(args.file), Path(args.write_mapping))
+    try:
+        mapping = import_profiles.load(args.mapping) if args.mapping else None
+    except import_profiles.MappingError as exc:
+        print(f"import: mapping {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database)
+    try:
+        report = import_records(engine, args.file, tz, progress=True, mapping=mapping)
+    except ImportFileError as exc:
+        print(f"import: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    except (Contention, ConcurrentChange) as exc:
+        print(f"import: {args.file}: {exc}; nothing was written, run it again", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for position, reason in report.skips:
+        print(f"{args.file}: {report.unit} {position}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.skips else 0
+
+
+def _write_mapping(path: Path, out: Path) -> int:
+    try:
+        columns = write_mapping(path, out)
+    except FileExistsError:
+        print(f"import: {out} exists; give another name, or delete it first", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"import: {path}: not UTF-8 text", file=sys.stderr)
+        return 2
+    except (OSError, csv.Error, ImportFileError) as exc:
+        print(f"import: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: {columns} columns of {path.name}; fill it in, then "
+          f"python -m db import {path} --mapping {out}")
+    return 0
+
+
+def sync(args: argparse.Namespace) -> int:
+    """`--once`: one run, exit 0, or 1 with a one-line reason. Otherwise a run every `--every`
+    seconds until stopped; a failed run is recorded and the next one tries again."""
+    url = args.url or open311_url()
+    if url is None:
+        print("sync: give the server's URL (or set CITYDESK_OPEN311_URL)", file=sys.stderr)
+        return 2
+    try:
+        since = parse_since(args.since, datetime.now(UTC))
+    except ValueError:
+        print(f"sync: --since is not an ISO-8601 instant: {args.since!r}", file=sys.stderr)
+        return 2
+    try:
+        every = open311_every() if args.every is None else args.every
+    except ValueError:
+        print("sync: CITYDESK_OPEN311_EVERY is not a whole number of seconds", file=sys.stderr)
+        return 2
+    if every < 1:
+        print("sync: --every must be at least 1 second", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database)
+    server = Open311(url, api_key=args.api_key, jurisdiction=args.jurisdiction)
+    feed = Sync(engine, server, feed_name(url, args.jurisdiction), every=every, progress=True,
+                on_skip=lambda key, reason: print(f"sync: request {key}: {reason}",
+                                                  file=sys.stderr))
+    try:
+        while True:
+            started = time.monotonic()
+            code = _sync_once(feed, since, once=args.once)
+            if args.once:
+                return code
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.close()
+        engine.dispose()
+
+
+def _sync_once(feed: Sync, since: datetime, once: bool) -> int:
+    try:
+        report = feed.run(since)
+    except SyncError as exc:
+        print(f"sync: {feed.name}: {exc}", file=sys.stderr)
+        return 1
+    except UNREACHABLE:
+        if once:
+            raise
+        print(f"sync: {feed.name}: the database is unreachable; trying again in "
+              f"{feed.every} s", file=sys.stderr)
+        return 1
+    print(f"sync: {feed.name}: {report.summary()}", flush=True)
+    return 0
