@@ -9,8 +9,17 @@ from sqlalchemy import Connection, select
 
 from bench.databases import NOW
 from db.schema import OPEN_STATUSES, STATUSES, tickets
-from queries import channels, counters, incidents, reference, spikes, summary, trend, workload
-from queries import map as map_query
+from queries import (
+    channels,
+    counters,
+    incidents,
+    lookups,
+    map_points,
+    spikes,
+    summary,
+    trend,
+    workload,
+)
 from queries import tickets as ticket_query
 from queries.filters import SUBSETS, Filters
 
@@ -58,8 +67,8 @@ def cases(ticket: str) -> list[Case]:
         Case("hourly_flow", lambda c: trend.hourly_flow(c, PAGE)),
         Case("weekly_on_time (12 weeks)", lambda c: trend.weekly_on_time(c, PAGE)),
         Case("channel_mix", lambda c: channels.channel_mix(c, PAGE)),
-        Case("map_points (open)", lambda c: map_query.map_points(c, PAGE)),
-        Case("map_points (all statuses)", lambda c: map_query.map_points(c, ALL_STATUSES)),
+        Case("map_points (open)", lambda c: map_points.map_points(c, PAGE)),
+        Case("map_points (all statuses)", lambda c: map_points.map_points(c, ALL_STATUSES)),
     ]
     out += [
         Case(f"ticket_page {subset}", lambda c, s=subset: ticket_query.ticket_page(
@@ -70,7 +79,7 @@ def cases(ticket: str) -> list[Case]:
         Case("queue", lambda c: ticket_query.queue(c, PAGE)),
         Case("department: counters", lambda c: counters.counters(c, MINE)),
         Case("department: queue", lambda c: ticket_query.queue(c, MINE)),
-        Case("department: map_points", lambda c: map_query.map_points(c, MINE)),
+        Case("department: map_points", lambda c: map_points.map_points(c, MINE)),
         Case("department: daily_flow", lambda c: trend.daily_flow(c, MINE)),
         Case("ticket_card", lambda c: ticket_query.ticket_card(c, ticket)),
         Case("reference lists", _reference),
@@ -82,6 +91,6 @@ def cases(ticket: str) -> list[Case]:
 
 
 def _reference(conn: Connection) -> object:
-    return (reference.department_list(conn), reference.district_list(conn),
-            reference.category_list(conn), reference.channel_list(conn),
-            reference.has_tickets(conn))
+    return (lookups.department_list(conn), lookups.district_list(conn),
+            lookups.category_list(conn), lookups.channel_list(conn),
+            lookups.has_tickets(conn))

@@ -24,9 +24,9 @@ from db.permissions import Actor
 from db.schema import departments, tickets
 from db.seed import DEMO_SLA
 from db.types import to_epoch
-from queries.map import map_points
-from queries.reference import district_list
-from ui.map import build_deck, payload_bytes
+from queries.lookups import district_list
+from queries.map_points import map_points
+from ui.deck import build_deck, payload_bytes
 
 ACTOR = Actor("benchmark", "dispatcher")
 

@@ -15,7 +15,7 @@ from db.schema import categories, channels, departments, districts, ticket_event
 from db.types import seconds
 from queries.filters import Filters, row_clauses, status_at, subset_clause
 from queries.frames import frame_of
-from queries.map import Box
+from queries.map_points import Box
 from queries.sla import with_working_left
 
 T = tickets.c

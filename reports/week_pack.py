@@ -19,10 +19,10 @@ from sqlalchemy import Connection
 
 from db.config import city_tz
 from queries.filters import Filters
-from queries.reference import district_list
+from queries.lookups import district_list
 from queries.tickets import oldest_open
 from queries.week import CITY, WeekFigures, WeekReview, week_figures, week_points
-from ui.format import duration, instant, number, percent
+from ui.formatting import duration, instant, number, percent
 from ui.i18n import translate
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))

@@ -7,10 +7,10 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import EVENT_KINDS
-from queries.audit import AuditFilters
+from queries.audit_log import AuditFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.format import actor_label, date_format, instant, number
+from ui.formatting import actor_label, date_format, instant, number
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 PAGE_SIZE = 50

@@ -9,13 +9,13 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import actions, charts, data, live, queue, url, view
+from ui import action_dialogs, charts, data, live, queue, url, view
 from ui.actor import current_actor
+from ui.deck import build_deck, fitted_size, ticket_view
 from ui.department import compact, headline, week_row
 from ui.export import zone_name
-from ui.format import instant, number
+from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, t
-from ui.map import build_deck, fitted_size, ticket_view
 from ui.text import markdown_text
 
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
@@ -51,7 +51,7 @@ current = view.sidebar(reference, with_status=False, fixed_dept=code)
 
 compact()
 st.title(markdown_text(names[code]), anchor=False)
-actions.show_result(departments)
+action_dialogs.show_result(departments)
 every = live.refresh_control()
 
 
@@ -105,4 +105,4 @@ def week_map_trend() -> None:
 live.section(figures, every)
 live.section(work, every, banner=lambda slot: None)
 live.section(week_map_trend, every, banner=lambda slot: None)
-actions.pending_dialog(departments, actor)
+action_dialogs.pending_dialog(departments, actor)

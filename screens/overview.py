@@ -5,7 +5,7 @@ the tickets behind it at the top of the page, and every ticket its card over the
 import streamlit as st
 
 from db.config import basemap_url, city_tz
-from queries.map import Box
+from queries.map_points import Box
 from ui import (
     attention,
     charts,
@@ -20,9 +20,9 @@ from ui import (
     view,
     widgets,
 )
-from ui.format import clock, instant, number
+from ui.deck import fitted_size
+from ui.formatting import clock, instant, number
 from ui.i18n import current_language, t
-from ui.map import fitted_size
 
 # Less empty space above the title, so the counters and the top of the map and the workload
 # fit the first screen at 1366×768.

@@ -4,7 +4,7 @@ Panels take turns every `CITYDESK_WALL_SECONDS` (`?panel=N` pins one): the city'
 the map, the departments with overdue or at-risk work, the last 24 hours by hour, the latest
 tickets. It refreshes by itself (`?refresh=N` seconds, or `off`); a figure that moved since the
 panel's previous refresh is marked, green for good news and red for bad. A new panel is a
-function here, its key in `ui.wall.PANELS` and its title in the catalog.
+function here, its key in `ui.wall_panels.PANELS` and its title in the catalog.
 """
 
 import streamlit as st
@@ -13,15 +13,16 @@ from db.config import at_risk_window, city_tz
 from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import data, feeds, incidents, live, url, wall, week
+from ui import data, feeds, incidents, live, url, wall_panels, week
+from ui.deck import build_deck, ticket_view
 from ui.i18n import current_language, t
-from ui.map import build_deck, ticket_view
+from ui.wall_panels import Tile
 
 lang = current_language()
-st.html(wall.STYLE)
+st.html(wall_panels.STYLE)
 every = live.interval()
-pinned = wall.pinned_panel(url.get("panel") or None)
-seconds = wall.rotation_seconds()
+pinned = wall_panels.pinned_panel(url.get("panel") or None)
+seconds = wall_panels.rotation_seconds()
 # One timer drives both the data and the rotation; figures move at the shared interval anyway.
 tick = None if every is None else every if pinned else min(every, seconds)
 
@@ -37,54 +38,55 @@ def city_panel(f: Filters) -> None:
     found = incidents.wall_block(f, lang)
     figures, map_column = st.columns([9, 11])
     if counts is not None:
-        items = [wall.Tile("overdue", t("counter.overdue"), counts.overdue, "red", "bad"),
-                 wall.Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange", "bad"),
-                 wall.Tile("open", t("counter.open"), counts.open, "", "bad"),
-                 wall.Tile("on_time", t("wall.on_time"), counts.on_time_pct_7d, "green", "good",
+        items = [Tile("overdue", t("counter.overdue"), counts.overdue, "red", "bad"),
+                 Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange", "bad"),
+                 Tile("open", t("counter.open"), counts.open, "", "bad"),
+                 Tile("on_time", t("wall.on_time"), counts.on_time_pct_7d, "green", "good",
                            percent=True),
-                 wall.Tile("received_today", t("counter.received_today"),
+                 Tile("received_today", t("counter.received_today"),
                            counts.received_today, "blue"),
-                 wall.Tile("resolved_today", t("counter.resolved_today"),
+                 Tile("resolved_today", t("counter.resolved_today"),
                            counts.resolved_today, "green", "good")]
-        before = wall.previous(1, f.as_of, {i.key: i.value for i in items})
+        before = wall_panels.previous(1, f.as_of, {i.key: i.value for i in items})
         with figures:
-            html(wall.tiles(items, before, lang))
+            html(wall_panels.tiles(items, before, lang))
     if points is not None and reference is not None:
         with map_column:
-            html(wall.map_legend(lang))
+            html(wall_panels.map_legend(lang))
             st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
-                                       size=wall.MAP_SIZE, name_size=wall.NAME_SIZE,
-                                       view=ticket_view(points.frame, wall.MAP_SIZE),
+                                       size=wall_panels.MAP_SIZE, name_size=wall_panels.NAME_SIZE,
+                                       view=ticket_view(points.frame, wall_panels.MAP_SIZE),
                                        big_points=True, incidents=found),
-                            width=wall.MAP_SIZE[0], height=wall.MAP_SIZE[1])
+                            width=wall_panels.MAP_SIZE[0], height=wall_panels.MAP_SIZE[1])
 
 
 def departments_panel(f: Filters) -> None:
     load = data.guarded(data.load_workload, f)
     if load is not None:
-        before = wall.previous(2, f.as_of, dict(zip(load["code"], load["overdue"], strict=True)))
-        html(wall.departments(load, before, lang))
+        overdue = dict(zip(load["code"], load["overdue"], strict=True))
+        before = wall_panels.previous(2, f.as_of, overdue)
+        html(wall_panels.departments(load, before, lang))
 
 
 def flow_panel(f: Filters) -> None:
     counts = data.guarded(data.load_counters, f)
     hours = data.guarded(data.load_last_day_flow, f)
     if counts is not None and hours is not None:
-        items = [wall.Tile("received_24h", t("wall.received_24h"), int(hours["received"].sum()),
+        items = [Tile("received_24h", t("wall.received_24h"), int(hours["received"].sum()),
                            "blue"),
-                 wall.Tile("resolved_24h", t("wall.resolved_24h"), int(hours["resolved"].sum()),
+                 Tile("resolved_24h", t("wall.resolved_24h"), int(hours["resolved"].sum()),
                            "green", "good"),
-                 wall.Tile("open", t("counter.open"), counts.open, "", "bad")]
-        before = wall.previous(3, f.as_of, {i.key: i.value for i in items})
-        html(wall.flow(hours, items, before, lang))
+                 Tile("open", t("counter.open"), counts.open, "", "bad")]
+        before = wall_panels.previous(3, f.as_of, {i.key: i.value for i in items})
+        html(wall_panels.flow(hours, items, before, lang))
 
 
 def latest_panel(f: Filters) -> None:
     frame = data.guarded(data.load_latest, f, 10)
     if frame is not None:
         ids = frame["external_id"].tolist()
-        before = wall.previous(4, f.as_of, {"ids": ids})
-        html(wall.tickets(frame, set(before.get("ids", ())), lang))
+        before = wall_panels.previous(4, f.as_of, {"ids": ids})
+        html(wall_panels.tickets(frame, set(before.get("ids", ())), lang))
 
 
 PANELS = {"city": city_panel, "departments": departments_panel, "flow": flow_panel,
@@ -104,18 +106,18 @@ def draw() -> None:
         week_panel()
         return
     f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())
-    panel = pinned or wall.next_panel(seconds)
+    panel = pinned or wall_panels.next_panel(seconds)
     head = st.empty()
     feeds.wall(lang)
-    PANELS[wall.PANELS[panel - 1]](f)
+    PANELS[wall_panels.PANELS[panel - 1]](f)
     down = data.outage()
     shown = down.since if down is not None and down.since is not None else f.as_of
     with head:
-        html(wall.header(lang, panel, shown, paused=every is None))
+        html(wall_panels.header(lang, panel, shown, paused=every is None))
 
 
 def banner(slot) -> None:
-    markup = wall.banner(data.outage(), lang)
+    markup = wall_panels.banner(data.outage(), lang)
     if markup:
         slot.markdown(markup, unsafe_allow_html=True)
     else:

@@ -12,7 +12,7 @@ from db.actions import reassign
 from db.permissions import Actor
 from db.schema import departments, ticket_events, tickets
 from db.seed import seed
-from queries.audit import AuditFilters, audit_actors, audit_page, audit_rows
+from queries.audit_log import AuditFilters, audit_actors, audit_page, audit_rows
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from db.seed import seed
 from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
-from ui.format import duration, number, percent
+from ui.formatting import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = NOW.isoformat()

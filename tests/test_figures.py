@@ -7,7 +7,7 @@ import pytest
 from db.seed import seed
 from queries.counters import counters
 from queries.filters import Filters
-from queries.map import map_points
+from queries.map_points import map_points
 from queries.summary import summary
 from queries.tickets import TicketQuery, ticket_page
 from queries.trend import daily_flow, hourly_flow, weekly_on_time

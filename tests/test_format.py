@@ -3,7 +3,7 @@ languages."""
 
 import pytest
 
-from ui.format import actor_label, date_format, duration, hours, time_left
+from ui.formatting import actor_label, date_format, duration, hours, time_left
 from ui.i18n import russian_key
 
 

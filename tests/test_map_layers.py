@@ -14,9 +14,9 @@ from db import city as demo
 from db.geo import voronoi_outlines
 from db.seed import seed
 from queries.filters import Filters
-from queries.map import map_points
-from queries.reference import district_list
-from ui.map import (
+from queries.lookups import district_list
+from queries.map_points import map_points
+from ui.deck import (
     MAX_ZOOM,
     build_deck,
     fit_view,

@@ -13,7 +13,7 @@ from db.permissions import Actor
 from db.schema import MAP_CELL_DEG, departments, map_cells, tickets
 from db.seed import clear, seed
 from queries.filters import Filters
-from queries.map import _cells, _rollup_cells, _rollup_serves, _where, map_points
+from queries.map_points import _cells, _rollup_cells, _rollup_serves, _where, map_points
 from tests.factory import add_ticket
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

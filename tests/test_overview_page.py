@@ -18,7 +18,7 @@ from tests.pages import app, metrics
 from tests.test_importer import DATA
 from ui import charts
 from ui.catalog import CATALOG
-from ui.format import duration, number, percent
+from ui.formatting import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = "2026-11-26T12:30:00+03:00"

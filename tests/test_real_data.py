@@ -16,7 +16,7 @@ from queries.filters import Filters
 from queries.workload import workload
 from tests import oracle
 from tests.pages import app, metrics
-from ui.format import number
+from ui.formatting import number
 
 DATA = Path(__file__).parent / "data"
 LA = ZoneInfo("America/Los_Angeles")

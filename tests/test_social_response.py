@@ -13,7 +13,7 @@ from queries.filters import Filters
 from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app
-from ui.format import duration, number, percent
+from ui.formatting import duration, number, percent
 from ui.i18n import translate
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

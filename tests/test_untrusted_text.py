@@ -18,15 +18,15 @@ import pytest
 from db.actions import reassign
 from db.importer import import_file
 from db.permissions import Actor
-from queries.audit import AuditFilters
+from queries.audit_log import AuditFilters
 from queries.filters import Filters
-from queries.map import map_points
-from queries.reference import district_list
+from queries.lookups import district_list
+from queries.map_points import map_points
 from queries.tickets import ticket_card
 from tests.pages import app
-from ui import charts, wall
+from ui import charts, wall_panels
+from ui.deck import build_deck
 from ui.export import csv_text
-from ui.map import build_deck
 
 NOW = datetime(2024, 5, 2, 12, tzinfo=UTC)
 PIXEL = "![x](http://host.example/pixel.png)"
@@ -136,9 +136,9 @@ def test_the_meeting_screen_keeps_outside_text_inside_its_html():
                           "created_at": [NOW], "category": [CATEGORY],
                           "category_ru": [None], "district": ["<b>x</b>"],
                           "district_ru": [None]})
-    markup = wall.tickets(frame, set(), "en")
+    markup = wall_panels.tickets(frame, set(), "en")
     assert "\n" not in markup and "![" not in markup and "](" not in markup and "<b>x" not in markup
-    depts = wall.departments(pd.DataFrame({"code": ["E"], "department": [CATEGORY],
+    depts = wall_panels.departments(pd.DataFrame({"code": ["E"], "department": [CATEGORY],
                                            "department_ru": [None], "open": [2],
                                            "overdue": [1], "at_risk": [0]}), {}, "en")
     assert "\n" not in depts and "![" not in depts

@@ -15,8 +15,8 @@ from queries.workload import workload
 from tests import oracle
 from tests.factory import add_ticket
 from tests.pages import app
-from ui import data, wall
-from ui.format import number, percent
+from ui import data, wall_panels
+from ui.formatting import number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # 12:30:00 in Moscow
 LATER = NOW + timedelta(seconds=30)
@@ -126,7 +126,7 @@ def test_new_tickets_are_marked_on_the_ticker(city, db_url, monkeypatch):
 
 def test_panels_take_turns(city, db_url, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(wall.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(wall_panels.time, "monotonic", lambda: clock[0])
     monkeypatch.setenv("CITYDESK_WALL_SECONDS", "20")
     at = app(monkeypatch, db_url, view="wall")
     titles = []

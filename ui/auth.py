@@ -25,7 +25,7 @@ from db.config import city_tz, idle_minutes
 from db.permissions import Actor
 from ui import data, url
 from ui.actor import SESSION_KEY
-from ui.format import instant
+from ui.formatting import instant
 from ui.i18n import LANGUAGES, current_language, t
 
 log = logging.getLogger("citydesk.auth")

@@ -21,20 +21,20 @@ from db.config import database_read_url, read_your_writes_seconds, refresh_secon
 from db.engine import ensure_schema, make_engine
 from db.permissions import Actor
 from queries import (
-    audit,
+    audit_log,
     changes,
     channels,
     counters,
     feeds,
     handoffs,
-    reference,
+    lookups,
+    map_points,
     tickets,
     trend,
     week,
     workload,
 )
 from queries import incidents as incident_query
-from queries import map as map_query
 from queries import spikes as spike_query
 from queries.filters import Filters
 
@@ -119,8 +119,8 @@ def load_social_response(f: Filters):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_map(f: Filters, box: map_query.Box | None = None):
-    return _read(map_query.map_points, f, box)
+def load_map(f: Filters, box: map_points.Box | None = None):
+    return _read(map_points.map_points, f, box)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -165,13 +165,13 @@ def load_undoable(actor: Actor) -> Undoable | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_audit_page(f: audit.AuditFilters, page: int, page_size: int = 50):
-    return _read(audit.audit_page, f, page, page_size)
+def load_audit_page(f: audit_log.AuditFilters, page: int, page_size: int = 50):
+    return _read(audit_log.audit_page, f, page, page_size)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_actors(kinds: tuple[str, ...]):
-    return _read(audit.audit_actors, kinds)
+    return _read(audit_log.audit_actors, kinds)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -207,11 +207,11 @@ def load_reference():
     """All four lookup tables at once; they change rarely."""
     with (engine() if reads_primary() else read_engine()).connect() as conn:
         return {
-            "departments": reference.department_list(conn),
-            "districts": reference.district_list(conn),
-            "categories": reference.category_list(conn),
-            "channels": reference.channel_list(conn),
-            "has_tickets": reference.has_tickets(conn),
+            "departments": lookups.department_list(conn),
+            "districts": lookups.district_list(conn),
+            "categories": lookups.category_list(conn),
+            "channels": lookups.channel_list(conn),
+            "has_tickets": lookups.has_tickets(conn),
         }
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from queries.counters import Counters
 from queries.filters import Filters
 from ui import widgets
-from ui.format import duration, number, percent
+from ui.formatting import duration, number, percent
 from ui.i18n import t
 
 NOW = ("open", "overdue", "at_risk", "received_today", "resolved_today")

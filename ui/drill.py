@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from queries.filters import SUBSETS
-from queries.map import Box
+from queries.map_points import Box
 from ui import data, url, widgets
 from ui.i18n import name_of, t
 

@@ -24,9 +24,9 @@ from babel.dates import get_timezone_location
 from sqlalchemy import Engine
 
 from db.schema import OPEN_STATUSES
-from queries import audit, tickets
+from queries import audit_log, tickets
 from queries.filters import Filters
-from ui.format import hours, time_left
+from ui.formatting import hours, time_left
 from ui.i18n import name_of, translate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -129,12 +129,12 @@ def queue_csv(engine: Engine, f: Filters, search: str, lang: str,
     return build
 
 
-def audit_csv(engine: Engine, f: audit.AuditFilters, lang: str, tz: ZoneInfo,
+def audit_csv(engine: Engine, f: audit_log.AuditFilters, lang: str, tz: ZoneInfo,
               department_name: Callable[[str | None], str]) -> Callable[[], bytes]:
     """A download button's `data`: the audit events behind the filters, read on the click."""
     def build() -> bytes:
         with engine.connect() as conn:
-            rows = audit.audit_rows(conn, f)
+            rows = audit_log.audit_rows(conn, f)
         zone = zone_name(tz, lang)
         out = pd.DataFrame({
             translate(lang, "export.at", what=translate(lang, "ev.when"), zone=zone):

@@ -19,7 +19,7 @@ from db.feeds import STALE_AFTER_INTERVALS, FeedHealth
 from ui import data
 from ui.actor import current_actor
 from ui.catalog import CATALOG
-from ui.format import clock, duration, instant
+from ui.formatting import clock, duration, instant
 from ui.i18n import current_language, translate
 
 SEE_DETAILS = ("leadership", "dispatcher")

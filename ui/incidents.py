@@ -17,7 +17,7 @@ from queries.incidents import Incident
 from queries.rules import RulesError, load_rules
 from queries.spikes import Spike
 from ui import data
-from ui.format import number
+from ui.formatting import number
 from ui.i18n import name_of, translate
 from ui.text import markdown_text
 

@@ -18,10 +18,8 @@ import pandas as pd
 import pydeck as pdk
 
 from queries.incidents import Incident
-from queries.map import MapData
-from ui.format import duration
-from ui.i18n import name_of, translate
-from ui.map import (
+from queries.map_points import MapData
+from ui.deck import (
     basemap_args,
     incident_layers,
     label_points,
@@ -30,6 +28,8 @@ from ui.map import (
     ticket_view,
     two_lines,
 )
+from ui.formatting import duration
+from ui.i18n import name_of, translate
 from ui.text import inert
 
 # The map's size on a 1366-pixel screen (its column, and the height it is drawn at): the frame

@@ -12,10 +12,10 @@ import streamlit as st
 from db.config import city_tz
 from db.permissions import Actor
 from queries.filters import Filters
-from ui import actions, data, export, widgets
+from ui import action_dialogs, data, export, widgets
 from ui import sla as sla_ui
 from ui.actor import may_act
-from ui.format import instant, number, time_left
+from ui.formatting import instant, number, time_left
 from ui.i18n import name_of, t
 from ui.tables import mark_overdue, time_left_column
 
@@ -50,7 +50,7 @@ def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
     queue = data.guarded(data.load_queue, f, search)
     chosen = queue.iloc[0:0] if queue is not None else None
     note, undo = toolbar.columns([3, 2], vertical_alignment="center")
-    actions.show_inline_error()
+    action_dialogs.show_inline_error()
     if queue is not None and queue.empty:
         st.success(t("dept.queue_empty"), icon=":material/task_alt:")
     elif queue is not None:
@@ -62,12 +62,12 @@ def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
                       total=number(open_total, lang)) + " " + help_
         note.caption(help_)
         widths = time_left_column(t("col.time_left"), lang)
-        picked = widgets.steady_selection(shown, ids, actions.QUEUE_KEY, multi=True,
+        picked = widgets.steady_selection(shown, ids, action_dialogs.QUEUE_KEY, multi=True,
                                           height=HEIGHT, column_config=widths)
         chosen = queue[queue["external_id"].astype(str).isin(picked)]
     _toolbar(bar, chosen, actor, f, search, lang)
     if may_act(actor):
-        actions.undo_button(undo, actor, departments)
+        action_dialogs.undo_button(undo, actor, departments)
 
 
 def _toolbar(bar, chosen: pd.DataFrame | None, actor: Actor, f: Filters, search: str,
@@ -76,13 +76,13 @@ def _toolbar(bar, chosen: pd.DataFrame | None, actor: Actor, f: Filters, search:
     if may_act(actor):
         if bar[1].button(t("queue.reassign", n=0 if nothing else len(chosen)), type="primary",
                          disabled=nothing, icon=":material/swap_horiz:", width="stretch"):
-            actions.open_reassign(chosen)
+            action_dialogs.open_reassign(chosen)
     else:
         bar[1].caption(t("action.no_permission", role=t(f"role.{actor.role}")))
     one = chosen is not None and len(chosen) == 1
     if bar[2].button(t("dept.card"), disabled=not one, icon=":material/receipt_long:",
                      width="stretch", help=t("dept.card_help")):
-        actions.open_card(str(chosen.iloc[0]["external_id"]))
+        action_dialogs.open_card(str(chosen.iloc[0]["external_id"]))
     bar[3].download_button(
         "CSV", data=export.queue_csv(data.read_engine(), f, search, lang, city_tz()),
         file_name=export.file_name("queue-" + (f.departments[0] if f.departments else "all"),

@@ -7,7 +7,7 @@ import pandas as pd
 from babel.numbers import format_decimal
 
 from db.schema import OPEN_STATUSES
-from ui.format import missing
+from ui.formatting import missing
 from ui.i18n import translate
 
 

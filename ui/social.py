@@ -7,7 +7,7 @@ import streamlit as st
 
 from queries.filters import Filters
 from ui import data
-from ui.format import duration, number, percent
+from ui.formatting import duration, number, percent
 from ui.i18n import name_of, t
 
 

@@ -13,9 +13,9 @@ from db.config import at_risk_window, city_tz
 from db.instants import parse_instant
 from db.schema import OPEN_STATUSES, STATUSES
 from queries.filters import Filters, local_midnight
-from queries.map import Box
+from queries.map_points import Box
 from ui import data, url
-from ui.format import date_format
+from ui.formatting import date_format
 from ui.i18n import LANGUAGES, current_language, name_of, t
 
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
@@ -75,9 +75,11 @@ def parse_box(text: str) -> Box | None:
 
 
 def init_from_url(reference: dict) -> list[str]:
-    """Copy the URL into the session's widget state once; return warnings about bad values."""
+    """Copy the URL into the session's widget state once; return warnings about its bad values,
+    at every run for as long as the view is still the link's (a page may rerun at once)."""
     if st.session_state.get("_view_ready"):
-        return []
+        warnings, view = st.session_state.get("_link_warnings", ([], None))
+        return warnings if view == _link_view() else []
     warnings = []
     if url.get("lang") in LANGUAGES:
         st.session_state["lang"] = url.get("lang")
@@ -102,7 +104,14 @@ def init_from_url(reference: dict) -> list[str]:
         st.session_state["f_date"], st.session_state["f_time"] = local.date(), local.time()
     st.session_state["_box"] = parse_box(url.get("box"))
     st.session_state["_view_ready"] = True
+    st.session_state["_link_warnings"] = (warnings, _link_view())
     return warnings
+
+
+def _link_view() -> tuple:
+    """The filters as the widgets hold them: while unchanged, the view is the link's."""
+    return tuple(str(st.session_state.get(key)) for key in (
+        "f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period", "f_live"))
 
 
 def _options(frame, lang: str) -> dict[str, str]:

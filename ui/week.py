@@ -15,7 +15,7 @@ from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, las
 from queries.week import parse_week as parse
 from reports.week_pack import GREEN, RED, FontMissing, change_text, figure_text, tone
 from ui import data, url
-from ui.format import instant, number
+from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
 

@@ -12,12 +12,12 @@ from db.config import city_tz
 from db.schema import OPEN_STATUSES
 from queries.counters import Counters
 from queries.filters import SUBSETS, Filters
-from queries.map import Box
+from queries.map_points import Box
 from queries.tickets import TicketCard, TicketQuery
 from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.format import actor_label, duration, instant, number, percent, time_left
+from ui.formatting import actor_label, duration, instant, number, percent, time_left
 from ui.i18n import current_language, name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text

@@ -13,13 +13,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 
 from queries.filters import Filters
-from queries.map import map_points
-from queries.reference import district_list
+from queries.lookups import district_list
+from queries.map_points import map_points
 from tests.browser.conftest import SCREENSHOTS, wait_idle
 from ui import overview_map
 from ui.catalog import CATALOG
+from ui.deck import label_points, on_screen
 from ui.i18n import name_of
-from ui.map import label_points, on_screen
 
 SIZES = [(1366, 768), (1920, 1080)]
 LANGS = ["en", "ru"]

@@ -11,7 +11,7 @@ from db.config import city_tz
 from queries.filters import Filters
 from queries.summary import summary
 from tests.browser.conftest import shoot, wait_idle
-from ui.format import number
+from ui.formatting import number
 
 AS_OF = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0).isoformat()
 

@@ -3,7 +3,7 @@
 The map of every ticket (all statuses) grouped a million rows into cells on each refresh. This
 table holds, per cell of 0.002° and per department and district, how many tickets lie there;
 triggers on tickets add, move and remove them in the same transaction as the change, so it is
-never rebuilt. queries/map.py reads it (less the tickets created after the view's as-of).
+never rebuilt. queries/map_points.py reads it (less the tickets created after the view's as-of).
 
 PostgreSQL uses statement-level triggers with transition tables, so a COPY of 100,000 tickets
 updates the rollup once; SQLite row-level ones. The cell arithmetic is the query's own.
@@ -27,7 +27,7 @@ KEY = "cell_row, cell_col, department_id, district_id"
 
 
 def _cell(prefix: str, dialect: str) -> str:
-    """The cell of a row: what queries.map computes with floor_int, for latitudes and longitudes
+    """The cell of a row: what queries.map_points computes with floor_int, for latitudes and longitudes
     shifted to be positive (so SQLite's truncating CAST is a floor)."""
     if dialect == "sqlite":
         return (f"CAST(({prefix}lat + 90.0) / 0.002 AS INTEGER), "

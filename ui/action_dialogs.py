@@ -10,7 +10,7 @@ from db.actions import ActionResult, Refusal, reassign, undo_last
 from db.config import city_tz
 from db.permissions import Actor
 from ui import auth, data, widgets
-from ui.format import instant, number
+from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, russian_key, t
 
 RESULT_KEY = "_action_result"

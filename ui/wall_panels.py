@@ -24,7 +24,7 @@ import streamlit as st
 
 from db.config import city_tz
 from ui.data import Outage
-from ui.format import clock, number, percent
+from ui.formatting import clock, number, percent
 from ui.i18n import name_of, translate
 from ui.text import html_text
 

@@ -17,8 +17,8 @@ import pydeck as pdk
 from pydeck.data_utils import compute_view
 
 from queries.incidents import Incident
-from queries.map import MapData
-from ui.format import duration
+from queries.map_points import MapData
+from ui.formatting import duration
 from ui.i18n import name_of, translate
 from ui.text import inert
 
