@@ -42,15 +42,16 @@ def city_panel(f: Filters) -> None:
                  Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange", "bad"),
                  Tile("open", t("counter.open"), counts.open, "", "bad"),
                  Tile("on_time", t("wall.on_time"), counts.on_time_pct_7d, "green", "good",
-                           percent=True),
-                 Tile("received_today", t("counter.received_today"),
-                           counts.received_today, "blue"),
-                 Tile("resolved_today", t("counter.resolved_today"),
-                           counts.resolved_today, "green", "good")]
+                      percent=True),
+                 Tile("received_today", t("counter.received_today"), counts.received_today,
+                      "blue"),
+                 Tile("resolved_today", t("counter.resolved_today"), counts.resolved_today,
+                      "green", "good")]
         before = wall_panels.previous(1, f.as_of, {i.key: i.value for i in items})
         with figures:
             html(wall_panels.tiles(items, before, lang))
     if points is not None and reference is not None:
+        live.figures_first("wall", map_column)
         with map_column:
             html(wall_panels.map_legend(lang))
             st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
@@ -73,9 +74,9 @@ def flow_panel(f: Filters) -> None:
     hours = data.guarded(data.load_last_day_flow, f)
     if counts is not None and hours is not None:
         items = [Tile("received_24h", t("wall.received_24h"), int(hours["received"].sum()),
-                           "blue"),
+                      "blue"),
                  Tile("resolved_24h", t("wall.resolved_24h"), int(hours["resolved"].sum()),
-                           "green", "good"),
+                      "green", "good"),
                  Tile("open", t("counter.open"), counts.open, "", "bad")]
         before = wall_panels.previous(3, f.as_of, {i.key: i.value for i in items})
         html(wall_panels.flow(hours, items, before, lang))
