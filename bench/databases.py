@@ -52,7 +52,7 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    from tests.pgserver import start_server
+    from devtools.pgserver import start_server
 
     server = start_server(BENCH_DIR / "pg")
     try:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from db.engine import make_engine, migrate
-from tests.pgserver import PgServer, start_server
+from devtools.pgserver import PgServer, start_server
 
 TEMPLATE_DB = "citydesk_template"
 
