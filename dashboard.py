@@ -5,13 +5,15 @@ import logging
 
 import streamlit as st
 
-from ui import auth
+from ui import startup
 from ui.i18n import LANGUAGES, t
 
 st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
 
 if "lang" not in st.session_state and st.query_params.get("lang") in LANGUAGES:
     st.session_state["lang"] = st.query_params["lang"]
+startup.refuse_bad_settings()  # a setting that cannot be read: one line each, no page
+from ui import auth  # noqa: E402 (its modules read settings as they load: after the check)
 
 # `?view=wall` on any link opens the meeting screen, with no menu.
 wall_view = st.query_params.get("view") == "wall"

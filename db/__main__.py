@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from db.config import check_settings
 from db.engine import UNREACHABLE, ensure_schema, make_engine, migrate, unreachable_message
 from db.permissions import ROLES
 from db.schema import USER_ROLES
@@ -212,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if bad_settings := check_settings():  # one line each, before anything runs
+        print("\n".join(bad_settings), file=sys.stderr)
+        return 2
     try:
         if args.command != "migrate":
             ensure_schema(make_engine(args.database))

@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from db.config import at_risk_window, city_tz, language
+from db.config import at_risk_window, check_settings, city_tz, language
 from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from queries.filters import Filters
 from queries.incidents import incidents
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--pdf", metavar="OUT.pdf", help="also write the meeting pack as a PDF")
     cmd.add_argument("--lang", choices=("en", "ru"), help="the pack's language (CITYDESK_LANG)")
     args = parser.parse_args(argv)
+    if bad_settings := check_settings():  # one line each, before anything runs
+        print("\n".join(bad_settings), file=sys.stderr)
+        return 2
     try:
         as_of = parse_instant(args.as_of) if args.as_of else datetime.now(UTC)
     except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from db import config
 from db.engine import make_engine, migrate
 from devtools.pgserver import PgServer, start_server
 
@@ -22,7 +22,7 @@ TEMPLATE_DB = "citydesk_template"
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """A PostgreSQL server: `TEST_DATABASE_URL` when set, else one started here on loopback."""
-    given = os.environ.get("TEST_DATABASE_URL")
+    given = config.value("TEST_DATABASE_URL")
     if given:
         yield given
         return
