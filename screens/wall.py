@@ -14,9 +14,11 @@ from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
 from ui import data, feeds, incidents, live, wall, week
+from ui.actor import current_actor
 from ui.i18n import current_language, t
 from ui.map import build_deck, ticket_view
 
+current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
 st.html(wall.STYLE)
 every = live.interval()

@@ -283,7 +283,9 @@ def _kiosk(token: str | None) -> Actor:
         st.title(t("app.title"))
         st.error(t("auth.kiosk_refused"), icon=":material/block:")
         st.stop()
-    return Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
+    actor = Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
+    st.session_state[SESSION_KEY] = actor  # what the meeting screen asks for (ui.actor)
+    return actor
 
 
 def _notice() -> None:
