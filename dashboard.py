@@ -5,14 +5,16 @@ import logging
 
 import streamlit as st
 
-from ui import auth, url
+from ui import startup, url
 from ui.i18n import LANGUAGES, follow_switch, t
 
 st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
 
 if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
     st.session_state["lang"] = url.get("lang")
+startup.refuse_bad_settings()  # a setting that cannot be read: one line each, no page
 follow_switch()
+from ui import auth  # noqa: E402 (its modules read settings as they load: after the check)
 
 # `?view=wall` on any link opens the meeting screen, with no menu.
 wall_view = url.get("view") == "wall"

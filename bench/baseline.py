@@ -1,7 +1,7 @@
 """The usual way to build such a page, measured beside ours: read the tickets table into pandas
 and compute the same figures there (the counters, the workload, the daily flow).
 
-The figures come from tests/oracle.py, the independent pandas computations the tests hold our
+The figures come from devtools/oracle.py, the independent pandas computations the tests hold our
 queries to, so the benchmark also checks at full size that both ways give the same numbers.
 """
 
@@ -13,11 +13,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, text
 
 from db.schema import categories, channels, departments, districts
+from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
 from queries.trend import daily_flow
 from queries.workload import workload
-from tests import oracle
 
 INSTANTS = ("created_at", "accepted_at", "resolved_at", "closed_at", "rejected_at", "ended_at",
             "due_at")

@@ -32,10 +32,10 @@ from tqdm import tqdm
 from bench.cases import DEPARTMENT
 from bench.databases import NOW, sqlite_database, sqlite_path
 from db import sessions, users
-from db.config import ROOT
+from db.config import ROOT, value
 from db.engine import make_engine
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = value("CHROMIUM")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 VIEWPORT = {"width": 1920, "height": 1080}

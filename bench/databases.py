@@ -6,7 +6,6 @@ what they were built from, so a second run starts measuring at once.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from db.config import ROOT
+from db.config import ROOT, value
 from db.engine import ensure_schema, make_engine, migrate
 from db.seed import seed
 
@@ -48,11 +47,11 @@ def _key(size: int) -> str:
 def postgres_server() -> Iterator[str]:
     """The URL of a PostgreSQL server to build on: `BENCH_DATABASE_URL` when set, else a server
     started here on loopback over the cluster kept in data/bench/pg (stopped, not removed)."""
-    given = os.environ.get("BENCH_DATABASE_URL")
+    given = value("BENCH_DATABASE_URL")
     if given:
         yield given
         return
-    from tests.pgserver import start_server
+    from devtools.pgserver import start_server
 
     server = start_server(BENCH_DIR / "pg")
     try:

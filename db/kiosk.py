@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, or_, select, update
 
+from db.config import value
 from db.schema import kiosk_tokens
 from db.tokens import digest, new_token
 
@@ -79,3 +80,10 @@ def revoke(engine: Engine, id_or_label: str, now: datetime | None = None) -> lis
 def list_kiosks(engine: Engine) -> list[Kiosk]:
     with engine.connect() as conn:
         return [Kiosk(*r) for r in conn.execute(_columns().order_by(kiosk_tokens.c.id))]
+
+
+def link(token: str, base_url: str | None = None) -> str:
+    """The link that opens the meeting screen alone: at `base_url`, by default where
+    scripts/run.sh serves the dashboard (this machine, on `PORT`)."""
+    base = base_url or f"http://localhost:{value('PORT')}"
+    return f"{base.rstrip('/')}/?kiosk={token}"

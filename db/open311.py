@@ -64,7 +64,6 @@ class Open311:
         self.retries, self.sleep = retries, sleep
         self.backoff = BACKOFF_SECONDS if backoff is None else backoff
         self.http = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
-        self.calls = 0  # requests sent, retries included
 
     def close(self) -> None:
         self.http.close()
@@ -88,7 +87,6 @@ class Open311:
         raise type(last)(f"{last} ({self.retries + 1} tries)")
 
     def _once(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        self.calls += 1
         try:
             answer = self.http.get(self.url, params={**params, **self.extra})
         except httpx.TimeoutException:

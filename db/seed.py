@@ -558,5 +558,5 @@ def demo_sign_ins(engine: Engine) -> list[str]:
         lines.append(f"  {name:<11} {role + (f' of {department}' if department else ''):<16} "
                      f"{password}")
     _, token = kiosk.issue(engine, "demo meeting room")
-    lines.append(f"meeting screen: /?kiosk={token}")
+    lines.append(f"meeting screen: {kiosk.link(token)}")
     return lines

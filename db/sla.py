@@ -30,7 +30,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = {"urgent": 1, "high": 1, "normal": 2, "low": 3}
 PRIORITY_NAMES = {1: "urgent", 2: "normal", 3: "low"}
 CLOCKS = SLA_CLOCKS
-BASES = ("calendar", "working", "given")  # tickets.due_basis: how a ticket's due was decided
 MAX_HOURS = 24 * 366
 MAX_DAYS = 366 * 20  # how far ahead a working deadline is looked for
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from db.config import at_risk_window, city_tz, language
+from db.config import at_risk_window, check_settings, city_tz, language
 from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from db.instants import parse_instant
 from queries.filters import Filters
@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code."""
     args = build_parser().parse_args(argv)
+    if bad_settings := check_settings():  # one line each, before anything runs
+        print("\n".join(bad_settings), file=sys.stderr)
+        return 2
     try:
         as_of = parse_instant(args.as_of, city_tz()) if args.as_of else datetime.now(UTC)
     except ValueError as error:

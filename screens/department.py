@@ -21,11 +21,11 @@ from ui.text import markdown_text
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
 # the department's open tickets the filters pick when they change, and keeps still through
 # refreshes
+actor = current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
 reference = live.reference_or_wait()
 departments = reference["departments"]
 names = {row["code"]: name_of(row, lang) for row in departments.to_dict("records")}
-actor = current_actor()
 
 # Which department: the link's, else the head's own, else the first. A head sees only their own.
 asked = url.get("dept") or None

@@ -20,6 +20,7 @@ from ui import (
     view,
     widgets,
 )
+from ui.actor import current_actor
 from ui.deck import fitted_size
 from ui.formatting import clock, instant, number
 from ui.i18n import current_language, t
@@ -32,6 +33,7 @@ CSS = """<style>
 [data-testid="stMainBlockContainer"] h3 { font-size: 1.35rem; padding-top: 0.25rem; }
 </style>"""
 
+current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
 reference = live.reference_or_wait()
 st.html(CSS)

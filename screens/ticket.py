@@ -3,8 +3,10 @@
 import streamlit as st
 
 from ui import data, url, widgets
+from ui.actor import current_actor
 from ui.i18n import t
 
+current_actor()  # signed in, else this stops here: the screen never runs ungated
 data.begin_run()
 banner = st.empty()
 ticket_id = url.get("id")

@@ -14,10 +14,12 @@ from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
 from ui import data, feeds, incidents, live, url, wall_panels, week
+from ui.actor import current_actor
 from ui.deck import build_deck, ticket_view
 from ui.i18n import current_language, t
 from ui.wall_panels import Tile
 
+current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
 st.html(wall_panels.STYLE)
 every = live.interval()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +13,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from db.config import value
 from db.engine import make_engine, migrate
-from tests.pgserver import PgServer, start_server
+from devtools.pgserver import PgServer, start_server
 
 TEMPLATE_DB = "citydesk_template"
 
@@ -22,7 +23,7 @@ TEMPLATE_DB = "citydesk_template"
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """A PostgreSQL server: `TEST_DATABASE_URL` when set, else one started here on loopback."""
-    given = os.environ.get("TEST_DATABASE_URL")
+    given = value("TEST_DATABASE_URL")
     if given:
         yield given
         return
@@ -88,6 +89,16 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 def _with_database(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run stopped by SIGTERM (a timeout, a cancelled job) tears down as after Ctrl-C, so the
+    session's PostgreSQL server is stopped and its folder removed rather than left in /tmp."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -11,7 +11,7 @@ from db.actions import reassign
 from db.permissions import Actor
 from db.schema import departments
 from db.seed import seed
-from tests import oracle
+from devtools import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
 from ui.formatting import duration, number, percent

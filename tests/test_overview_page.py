@@ -10,9 +10,9 @@ import pytest
 
 from db.importer import import_file
 from db.seed import seed
+from devtools import oracle
 from queries.filters import Filters
 from queries.summary import summary
-from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
 from tests.test_importer import DATA

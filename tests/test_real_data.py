@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from db.importer import import_file
 from db.schema import departments, tickets
+from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload
-from tests import oracle
 from tests.pages import app, metrics
 from ui.formatting import number
 

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import make_engine, migrate
 from db.schema import departments, tickets
 from db.seed import seed
-from tests.pgserver import PG_BIN, PgServer, start_server, start_standby
+from devtools.pgserver import PG_BIN, PgServer, start_server, start_standby
 
 WINDOW_SECONDS = 2
 

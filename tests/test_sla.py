@@ -24,9 +24,9 @@ from db import sla
 from db.__main__ import main
 from db.config import ROOT
 from db.schema import categories, departments, sla_calendar, sla_rules, tickets
+from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
-from tests import oracle
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

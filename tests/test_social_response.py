@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import update
 
 from db.schema import channels, tickets
+from devtools import oracle
 from queries.channels import social_response
 from queries.filters import Filters
-from tests import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app
 from ui.formatting import duration, number, percent

@@ -8,7 +8,7 @@ import pytest
 
 from db.config import ROOT
 from db.seed import seed
-from tests import oracle
+from devtools import oracle
 from tests.pages import app
 from ui import url
 

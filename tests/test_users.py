@@ -194,7 +194,7 @@ def test_the_demo_city_gets_a_user_per_role_once(desk):
     passwords = {line.split()[0]: line.split()[-1] for line in lines[1:-1]}
     assert set(passwords) == {name for name, _, _ in DEMO_USERS}
     assert all(users.authenticate(desk, n, p, now=NOW).ok for n, p in passwords.items())
-    assert lines[-1].startswith("meeting screen: /?kiosk=")
+    assert lines[-1].startswith("meeting screen: http://localhost:8501/?kiosk=")
 
 
 def test_seeding_an_existing_city_says_when_nobody_can_sign_in(desk, db_url, capsys):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from db.schema import departments
 from db.seed import seed
+from devtools import oracle
 from queries.filters import Filters
 from queries.tickets import TicketQuery, ticket_page
 from queries.week import (
@@ -20,7 +21,6 @@ from queries.week import (
     rises,
     week_figures,
 )
-from tests import oracle
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # a Thursday

@@ -18,7 +18,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage as Page
 
 from db import kiosk, sessions, users
 from db.config import city_tz, idle_minutes
@@ -60,7 +59,7 @@ def sso_configured() -> bool:
         return False
 
 
-def gate(pages: list[Page]) -> Actor:
+def gate(pages: list[st.Page]) -> Actor:
     """The actor of this run; when nobody may see pages, draw the way in and stop the run.
 
     The way in is drawn under the address of every page (a navigation of stand-ins with the
@@ -84,7 +83,7 @@ def gate(pages: list[Page]) -> Actor:
     st.stop()
 
 
-def pages_for(actor: Actor, pages: list[Page], audit: Page, week: Page) -> list[Page]:
+def pages_for(actor: Actor, pages: list[st.Page], audit: st.Page, week: st.Page) -> list[st.Page]:
     """The pages this actor gets: a kiosk the meeting screen alone; a head the overview, their
     own department and ticket cards; everyone else every page; leadership and dispatchers the
     week's review too, and leadership the audit log."""
@@ -97,9 +96,13 @@ def pages_for(actor: Actor, pages: list[Page], audit: Page, week: Page) -> list[
     return [*pages, week] if actor.role == "dispatcher" else list(pages)
 
 
-def _name(page: Page) -> str:
-    """The url_path a page was given: its public `url_path` is "" for the default page."""
-    return getattr(page, "_url_path", None) or page.url_path
+def _name(page: st.Page) -> str:
+    """The url_path a page was given. Its public `url_path` is "" for the default page, and
+    Streamlit has no public way to the name behind it, which the stand-ins of `gate` must reuse
+    (a page's script hash, and so the page a rerun resolves to, follows that name). So the
+    default page's name is read from `_url_path`, an assumption pinned with Streamlit's version
+    in requirements.txt and checked by tests/test_streamlit_assumptions.py."""
+    return page.url_path or page._url_path
 
 
 def sign_out(notice: str | None = None) -> None:
@@ -280,7 +283,9 @@ def _kiosk(token: str | None) -> Actor:
         st.title(t("app.title"))
         st.error(t("auth.kiosk_refused"), icon=":material/block:")
         st.stop()
-    return Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
+    actor = Actor(f"kiosk: {st.session_state[KIOSK_LABEL]}", "wall")
+    st.session_state[SESSION_KEY] = actor  # what the meeting screen asks for (ui.actor)
+    return actor
 
 
 def _notice() -> None:

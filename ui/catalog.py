@@ -605,4 +605,10 @@ CATALOG: dict[str, dict[str, str]] = {
                                     "ru": "У вас нет переназначения, которое можно отменить."},
     "action.dismiss": {"en": "Dismiss", "ru": "Скрыть"},
     "queue.reassign": {"en": "Reassign {n} selected…", "ru": "Переназначить ({n})…"},
+    # issue 19: settings that cannot be read stop the dashboard before any page
+    "settings.refused": {
+        "en": "Citydesk cannot start: some of its server's settings cannot be read. Whoever runs "
+              "the server must correct them (see the README's configuration table):",
+        "ru": "Citydesk не может запуститься: часть настроек сервера не читается. Их должен "
+              "исправить тот, кто запускает сервер (см. таблицу настроек в README):"},
 }

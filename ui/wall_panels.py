@@ -13,7 +13,6 @@ app's chrome. Every builder here is data in, HTML out; the page only places them
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from db.config import city_tz
+from db.config import city_tz, wall_seconds
 from ui.data import Outage
 from ui.formatting import clock, number, percent
 from ui.i18n import name_of, translate
@@ -169,8 +168,8 @@ footer {{ display: none !important; }}
 
 
 def rotation_seconds() -> int:
-    """`CITYDESK_WALL_SECONDS`: how long each panel stays on screen."""
-    return max(5, int(os.environ.get("CITYDESK_WALL_SECONDS") or 20))
+    """`CITYDESK_WALL_SECONDS`: how long each panel stays on screen (db/config.py reads it)."""
+    return wall_seconds()
 
 
 def pinned_panel(text: str | None) -> int | None:

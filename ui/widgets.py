@@ -39,41 +39,6 @@ def outage_banner(slot) -> None:
                        every=data.TTL), icon=":material/cloud_off:")
 
 
-def counter_row(c: Counters, f: Filters, drill: bool = True,
-                notes: dict[str, str] | None = None) -> None:
-    """The eight counters; the first five open the table of the tickets behind them. `notes`
-    puts a line under a counter, by its field name (the department page's city comparison)."""
-    lang = current_language()
-    notes = notes or {}
-    hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
-    for column, key in zip(st.columns(5), DRILLABLE, strict=True):
-        with column:
-            st.metric(t(f"counter.{key}"), number(getattr(c, key), lang),
-                      help=t(f"counter.help.{key}", hours=hours), border=True)
-            if key in notes:
-                st.caption(notes[key])
-            if drill:
-                st.button(t("counter.show"), key=f"drill_{key}", type="tertiary",
-                          icon=":material/list:", on_click=show_subset, args=(key,))
-    delta = None
-    if c.on_time_pct_7d is not None and c.on_time_pct_prev_7d is not None:
-        change = c.on_time_pct_7d - c.on_time_pct_prev_7d
-        delta = t("counter.vs_prev", delta=("+" if change >= 0 else "") + number(change, lang, 1))
-    second = (
-        ("on_time_pct_7d", t("counter.on_time"), percent(c.on_time_pct_7d, lang),
-         t("counter.help.on_time"), delta),
-        ("median_accept_s_7d", t("counter.median_accept"), duration(c.median_accept_s_7d, lang),
-         t("counter.help.median"), None),
-        ("median_resolve_s_7d", t("counter.median_resolve"),
-         duration(c.median_resolve_s_7d, lang), t("counter.help.median"), None),
-    )
-    for column, (key, label, value, help_, change) in zip(st.columns(3), second, strict=True):
-        with column:
-            st.metric(label, value, delta=change, help=help_, border=True)
-            if key in notes:
-                st.caption(notes[key])
-
-
 def city_comparison(mine: Counters, city: Counters) -> dict[str, str]:
     """A department's counters against the city's: its share of each count, and the city's
     own rate and medians beside its own."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from db.cli.parser import build_parser
+from db.config import check_settings
 from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
 from db.transactions import Contention, contention_cause, is_contention
 
@@ -18,6 +19,9 @@ from db.transactions import Contention, contention_cause, is_contention
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code."""
     args = build_parser().parse_args(argv)
+    if bad_settings := check_settings():  # one line each, before anything runs
+        print("\n".join(bad_settings), file=sys.stderr)
+        return 2
     try:
         if args.command != "migrate":
             ensure_schema(make_engine(args.database))

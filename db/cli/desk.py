@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,9 +22,6 @@ from db.engine import UNREACHABLE, make_engine, unreachable_message
 from db.permissions import Actor
 from db.sla_report import describe
 from db.users import UserError, add_user, disable_user, set_password
-
-DEFAULT_PORT = "8501"  # scripts/run.sh serves on ${PORT:-8501}
-
 
 # --- reassign and undo: exit 0 when applied, 1 when anything was refused (each refusal on
 # stderr), 2 for a user who cannot act as named.
@@ -112,7 +108,7 @@ def kiosk(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
             return 2
         print(f"kiosk #{issued.id} {issued.label!r}: open the dashboard at "
-              f"{kiosk_link(args.base_url or default_base_url(), token)}")
+              f"{kiosks.link(token, args.base_url)}")
         print("the token is shown only now: keep the link; revoke it with "
               f"python -m db kiosk revoke {issued.id}")
         return 0
@@ -128,16 +124,6 @@ def kiosk(args: argparse.Namespace) -> int:
         state = f"revoked {each.revoked_at:%Y-%m-%d %H:%M}Z" if each.revoked_at else "live"
         print(f"#{each.id}\t{each.label}\tissued {each.created_at:%Y-%m-%d %H:%M}Z\t{state}")
     return 0
-
-
-def default_base_url() -> str:
-    """Where scripts/run.sh serves the dashboard: this machine, on PORT (default 8501)."""
-    return f"http://localhost:{os.environ.get('PORT') or DEFAULT_PORT}"
-
-
-def kiosk_link(base_url: str, token: str) -> str:
-    """The link that opens the meeting screen alone, at the dashboard's root."""
-    return f"{base_url.rstrip('/')}/?kiosk={token}"
 
 
 # --- sla load FILE.toml [--recompute] | show

@@ -16,19 +16,20 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from db import users
+from db import config, users
 from db.config import ROOT
 from db.engine import make_engine, migrate
 from db.reference import find_department
 from db.seed import seed
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = config.value("CHROMIUM")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 # Screenshots go to tests/artifacts/ (ignored by git): a test run never rewrites tracked files.
 # `make screenshots` points this at docs/screenshots/ to refresh the README's pictures.
-SCREENSHOTS = Path(os.environ.get("CITYDESK_SCREENSHOTS")
-                   or ROOT / "tests" / "artifacts" / "screenshots")
+SCREENSHOTS = ROOT / config.value("CITYDESK_SCREENSHOTS")
+# Each dashboard server's output, kept for reading after a failure, beside them (not in /tmp).
+LOGS = ROOT / "tests" / "artifacts" / "logs"
 
 # A figure or element the tests expect may arrive with the next run: wait for it, up to this.
 expect.set_options(timeout=30_000)
@@ -72,7 +73,8 @@ class Server:
         add_users(env["DATABASE_URL"])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(Path(f"/tmp/citydesk-streamlit-{self.port}.log"), "w")  # noqa: SIM115
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.log = open(LOGS / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
              "--server.port", str(self.port), "--server.address", "127.0.0.1",

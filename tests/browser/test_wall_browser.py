@@ -18,8 +18,8 @@ from db import kiosk
 from db.config import ROOT
 from db.engine import make_engine, migrate
 from db.seed import seed
+from devtools.pgserver import PgServer, start_server
 from tests.browser.conftest import Server, shoot, wait_idle
-from tests.pgserver import PgServer, start_server
 
 REFRESH = 5  # seconds: how often the wall's figures move in this test
 WAIT = 60_000  # ms: the longest any change may take to reach the screen (several refreshes)

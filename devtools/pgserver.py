@@ -15,7 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+from db import config
+
+PG_BIN: Path = config.value("PG_BIN")
 
 
 def _free_port() -> int:
