@@ -14,7 +14,9 @@ if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
     st.session_state["lang"] = url.get("lang")
 startup.refuse_bad_settings()  # a setting that cannot be read: one line each, no page
 follow_switch()
-from ui import auth  # noqa: E402 (its modules read settings as they load: after the check)
+from ui import auth, first_paint  # noqa: E402 (their modules read settings as they load)
+
+first_paint.new_run()
 
 # `?view=wall` on any link opens the meeting screen, with no menu.
 wall_view = url.get("view") == "wall"

@@ -9,7 +9,7 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import action_dialogs, charts, data, live, queue, url, view
+from ui import action_dialogs, charts, data, first_paint, live, queue, url, view
 from ui.actor import current_actor
 from ui.deck import build_deck, fitted_size, ticket_view
 from ui.department import compact, headline, week_row
@@ -33,9 +33,11 @@ if actor.role == "head":
     if asked and asked != actor.department:
         st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)),
                 icon=":material/lock:")
+        first_paint.said_once()
     asked = actor.department
 if asked and asked not in names:
     st.warning(t("dept.unknown", code=asked), icon=":material/link_off:")
+    first_paint.said_once()
     asked = None
 if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
     st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)
@@ -83,7 +85,7 @@ def week_map_trend() -> None:
     if mine is not None:
         week_row(mine, theirs, None if load is None or load.empty else load.iloc[0], lang)
     map_column, trend_column = st.columns([3, 2])
-    live.figures_first("department", map_column, trend_column)
+    first_paint.figures_first("department", map_column, trend_column)
     with map_column:
         st.subheader(t("dept.map"), anchor=False)
         points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))

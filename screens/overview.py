@@ -12,6 +12,7 @@ from ui import (
     data,
     drill,
     feeds,
+    first_paint,
     incidents,
     live,
     overview_map,
@@ -40,6 +41,7 @@ st.html(CSS)
 
 for warning in view.init_from_url(reference):
     st.warning(warning, icon=":material/link_off:")
+    first_paint.said_once()
 current = view.sidebar(reference)
 every = live.refresh_control()
 
@@ -176,7 +178,7 @@ def draw() -> None:
 
     box = st.session_state.get("_box")
     left, right = st.columns([3, 2])
-    live.figures_first("overview", left, right)
+    first_paint.figures_first("overview", left, right)
     with left:
         problem_map(f, box, found)
     with right:

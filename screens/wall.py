@@ -13,7 +13,7 @@ from db.config import at_risk_window, city_tz
 from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import data, feeds, incidents, live, url, wall_panels, week
+from ui import data, feeds, first_paint, incidents, live, url, wall_panels, week
 from ui.actor import current_actor
 from ui.deck import build_deck, ticket_view
 from ui.i18n import current_language, t
@@ -53,7 +53,7 @@ def city_panel(f: Filters) -> None:
         with figures:
             html(wall_panels.tiles(items, before, lang))
     if points is not None and reference is not None:
-        live.figures_first("wall", map_column)
+        first_paint.figures_first("wall", map_column)
         with map_column:
             html(wall_panels.map_legend(lang))
             st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,

@@ -22,7 +22,7 @@ import streamlit as st
 from db import kiosk, sessions, users
 from db.config import city_tz, idle_minutes
 from db.permissions import Actor
-from ui import data, url
+from ui import data, first_paint, url
 from ui.actor import SESSION_KEY
 from ui.formatting import instant
 from ui.i18n import LANGUAGES, current_language, t
@@ -132,6 +132,7 @@ def _write_cookie() -> None:
     value = st.session_state.pop(COOKIE_WRITE, None)
     if value is None:
         return
+    first_paint.said_once()
     ending = "; max-age=0" if value == "" else ""
     st.html(f"""<script>
 document.cookie = "{COOKIE}={value}; path=/; SameSite=Strict{ending}"

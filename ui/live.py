@@ -99,20 +99,6 @@ def steady(name: str, scope: Hashable, make: Callable[[], T]) -> T:
     return kept[name][1]
 
 
-def figures_first(page: str, *slots: DeltaGenerator) -> None:
-    """A fresh tab's first run of `page` stops here and reruns at once: its figures and tables
-    are on screen before the browser starts on the map and the charts, whose libraries (deck.gl
-    and plotly, about 3 MB of script each) held the whole page back (measured in the README's
-    "In the browser"). Each of `slots` says what it waits for meanwhile."""
-    key = f"_drawn_{page}"
-    if st.session_state.get(key):
-        return
-    st.session_state[key] = True
-    for slot in slots:
-        slot.caption(t("live.drawing"))
-    st.rerun()
-
-
 def reconnect(every: int | None = None) -> None:
     """The page could not read even its reference data: look again every interval (paused or
     not) and rerun the whole page as soon as the database answers."""

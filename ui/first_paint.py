@@ -1,0 +1,42 @@
+"""A fresh tab's first paint: the figures before the map and the charts.
+
+The map's and the charts' libraries (deck.gl and plotly, about 3 MB of script each) held the
+whole page back in the browser, counters included (measured in the README's "In the browser").
+So a page's first run in a tab draws its figures and tables, says what is coming, and reruns
+at once to draw the map and the charts. A run that shows something only once (the sign-in's
+cookie, a notice about the link) draws everything at once instead, since a rerun would take
+that away before it was seen.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui.i18n import t
+
+SAID_ONCE = "_said_once"
+
+
+def new_run() -> None:
+    """A full run begins: nothing said once yet (dashboard.py calls this first)."""
+    st.session_state[SAID_ONCE] = False
+
+
+def said_once() -> None:
+    """This run shows something it will not show again: no rerun may take it away."""
+    st.session_state[SAID_ONCE] = True
+
+
+def figures_first(page: str, *slots: DeltaGenerator) -> None:
+    """On `page`'s first run in this tab, stop here and rerun at once, each of `slots` saying
+    what it waits for meanwhile; later runs (and a run that said something once) go on."""
+    key = f"_drawn_{page}"
+    if st.session_state.get(key):
+        return
+    st.session_state[key] = True
+    if st.session_state.get(SAID_ONCE):
+        return
+    for slot in slots:
+        slot.caption(t("live.drawing"))
+    st.rerun()
