@@ -76,8 +76,11 @@ def attention_bars(frame: pd.DataFrame, lang: str, top: int = TOP_DEPARTMENTS) -
         trace.hovertext = full
         trace.hovertemplate = "%{hovertext}: %{x}<extra>" + trace.name + "</extra>"
     _handoff_marks(fig, shown, lang)
-    fig.update_layout(height=30 * len(shown) + 90, dragmode=False, bargap=0.25,
+    # Room for `top` bars whatever the count, the bars at the top: a department that gets its
+    # first open ticket does not make the chart taller and push the page under the user.
+    fig.update_layout(height=30 * top + 90, dragmode=False, bargap=0.25,
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_yaxes(range=[len(shown) - top - 0.5, len(shown) - 0.5])
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(fixedrange=True)
     fig.update_yaxes(fixedrange=True)

@@ -153,13 +153,21 @@ def page(browser) -> Iterator[Page]:
     context.close()
 
 
+IDLE = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+        '[data-test-script-state="notRunning"]')
+
+
 def wait_idle(page: Page, timeout: float = 60_000) -> None:
-    """Until Streamlit is connected, has finished its run, and no skeleton is left."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-        '[data-test-script-state="notRunning"]', timeout=timeout)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')",
-                           timeout=timeout)
+    """Until Streamlit is connected, has finished its run, no skeleton is left, and it is still
+    so 300 ms later: a page's first run reruns at once (ui/first_paint.py), and the moment
+    between the two runs is not the end."""
+    for _ in range(20):
+        page.wait_for_selector(IDLE, timeout=timeout)
+        page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')",
+                               timeout=timeout)
+        page.wait_for_timeout(300)
+        if page.locator(IDLE).count():
+            return
 
 
 def grid_column(page: Page, heading: str, timeout: float = 30_000) -> list[str]:

@@ -80,7 +80,8 @@ def test_reassign_selected_tickets_through_the_dialog(own_server, page):
                    ticket_events.c.actor == "dispatcher")
         ).all()
     assert {r.code for r in rows} == {"STORM"}
-    assert [n.note for n in notes] == ["Drainage, not the road surface"] * 2
+    # (the seed's own dispatcher may have passed these tickets on before, with its own note)
+    assert [n.note for n in notes].count("Drainage, not the road surface") == 2
 
 
 # The department head's flow, at the sizes and in the languages people use.

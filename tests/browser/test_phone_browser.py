@@ -36,7 +36,9 @@ def no_sideways_scroll(page: Page) -> None:
 def switch_to_russian(page: Page) -> None:
     """On a phone the sidebar is folded: open it, choose Russian, fold it again."""
     page.locator('[data-testid="stExpandSidebarButton"]').click()
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+    picker.focus()  # a phone's select is read-only: the keyboard opens its list
+    picker.press("ArrowDown")
     page.get_by_role("option", name="Русский").click()
     settle(page)
     page.locator('[data-testid="stSidebarCollapseButton"] button').click()
