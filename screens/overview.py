@@ -32,6 +32,9 @@ CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 [data-testid="stMainBlockContainer"] h1 { padding-top: 0.25rem; padding-bottom: 0; }
 [data-testid="stMainBlockContainer"] h3 { font-size: 1.35rem; padding-top: 0.25rem; }
+/* the workload's note keeps room for four lines: a count that makes it wrap once more must
+   not make the row taller and push the page under the user */
+.st-key-workload-note { min-height: 5.6rem; }
 </style>"""
 
 current_actor()  # signed in, else this stops here: the screen never runs ungated
@@ -112,7 +115,8 @@ def workload(f) -> None:
         return
     shown = (t("chart.top", n=charts.TOP_DEPARTMENTS, total=len(busy))
              if len(busy) > charts.TOP_DEPARTMENTS else t("chart.all", total=len(busy)))
-    st.caption(t("chart.click_dept") + " " + shown + " " + t("chart.handoffs"))
+    st.container(key="workload-note").caption(t("chart.click_dept") + " " + shown + " "
+                                              + t("chart.handoffs"))
     chosen = st.plotly_chart(charts.attention_bars(load, lang), on_select="rerun",
                              selection_mode="points", key=f"workload_{drill.generation()}",
                              width="stretch", config=charts.CONFIG)

@@ -76,9 +76,10 @@ def attention_bars(frame: pd.DataFrame, lang: str, top: int = TOP_DEPARTMENTS) -
         trace.hovertext = full
         trace.hovertemplate = "%{hovertext}: %{x}<extra>" + trace.name + "</extra>"
     _handoff_marks(fig, shown, lang)
-    # Room for `top` bars whatever the count, the bars at the top: a department that gets its
-    # first open ticket does not make the chart taller and push the page under the user.
-    fig.update_layout(height=30 * top + 90, dragmode=False, bargap=0.25,
+    # Room for `top` bars whatever the count, the bars at the top, and shorter than the map
+    # beside it: a department that gets its first open ticket, or a caption that takes one more
+    # line, does not make the row taller and push the page under the user.
+    fig.update_layout(height=28 * top + 70, dragmode=False, bargap=0.25,
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     fig.update_yaxes(range=[len(shown) - top - 0.5, len(shown) - 0.5])
     fig.update_yaxes(automargin=True)
