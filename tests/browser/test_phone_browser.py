@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import grid_column, wait_idle
 from tests.browser.test_overview_answers_browser import in_view, settle, shot
@@ -36,10 +37,19 @@ def no_sideways_scroll(page: Page) -> None:
 def switch_to_russian(page: Page) -> None:
     """On a phone the sidebar is folded: open it, choose Russian, fold it again."""
     page.locator('[data-testid="stExpandSidebarButton"]').click()
-    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
-    picker.focus()  # a phone's select is read-only: the keyboard opens its list
-    picker.press("ArrowDown")
-    page.get_by_role("option", name="Русский").click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_be_in_viewport()
+    picker = sidebar.locator('[data-testid="stSelectbox"] input').first
+    russian = page.get_by_role("option", name="Русский")
+    for _ in range(5):  # a key pressed while the sidebar still slides in is lost: press again
+        picker.focus()  # a phone's select is read-only: the keyboard opens its list
+        picker.press("ArrowDown")
+        try:
+            russian.wait_for(state="visible", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            continue
+    russian.click()
     settle(page)
     page.locator('[data-testid="stSidebarCollapseButton"] button').click()
     settle(page)
