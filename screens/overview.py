@@ -20,6 +20,7 @@ from ui import (
     url,
     view,
     widgets,
+    workload,
 )
 from ui.actor import current_actor
 from ui.deck import fitted_size
@@ -103,26 +104,29 @@ def problem_map(f, box: Box | None, found) -> None:
             drill.by_district(code)
 
 
-def workload(f) -> None:
-    """Departments with open work, the worst on top; a bar opens the department's list."""
+def department_workload(f) -> None:
+    """Departments with open work, the worst on top; a row opens the department's list."""
     st.subheader(t("section.workload"))
     load = data.guarded(data.load_workload, f)
     if load is None:
         return
-    busy = charts.with_work(load)
+    busy = workload.with_work(load)
     if busy.empty:
         st.info(t("chart.nothing_open"), icon=":material/task_alt:")
         return
-    shown = (t("chart.top", n=charts.TOP_DEPARTMENTS, total=len(busy))
-             if len(busy) > charts.TOP_DEPARTMENTS else t("chart.all", total=len(busy)))
+    top = workload.TOP
+    shown = (t("chart.top", n=top, total=len(busy)) if len(busy) > top
+             else t("chart.all", total=len(busy)))
     st.container(key="workload-note").caption(t("chart.click_dept") + " " + shown + " "
                                               + t("chart.handoffs"))
-    chosen = st.plotly_chart(charts.attention_bars(load, lang), on_select="rerun",
-                             selection_mode="points", key=f"workload_{drill.generation()}",
-                             width="stretch", config=charts.CONFIG)
-    hits = chosen.selection.points if chosen else []
-    if hits and hits[0]["customdata"] != url.get("drill_dept"):
-        drill.by_department(hits[0]["customdata"])
+    rows = workload.rows(load, lang)
+    st.html(workload.style(rows))
+    st.markdown(workload.legend(lang))
+    with st.container(key="workload-rows"):
+        for place, row in enumerate(rows):
+            st.button(workload.label(row, lang), key=f"{workload.KEY}{place}",
+                      help=workload.tooltip(row, lang), type="tertiary",
+                      on_click=drill.by_department, args=(row.code,), width="stretch")
 
 
 def trends(f) -> None:
@@ -186,7 +190,7 @@ def draw() -> None:
     with left:
         problem_map(f, box, found)
     with right:
-        workload(f)
+        department_workload(f)
     trends(f)
 
     chosen = drill.current(reference, st.session_state.get("_box"))

@@ -24,7 +24,7 @@ from queries.lookups import district_list
 from queries.map_points import map_points
 from queries.tickets import ticket_card
 from tests.pages import app
-from ui import charts, wall_panels
+from ui import charts, wall_panels, workload
 from ui.deck import build_deck
 from ui.export import csv_text
 
@@ -120,12 +120,12 @@ def test_only_web_links_are_photos(hostile):
     assert card.photos == ["http://photos.example/1.jpg"]
 
 
-def test_charts_show_html_in_names_as_text():
+def test_charts_and_workload_rows_show_html_in_names_as_text():
     frame = pd.DataFrame({"code": ["evil"], "department": [EVIL_DEPT], "department_ru": [None],
                           "open": [3], "overdue": [1], "at_risk": [1]})
-    fig = charts.workload_bars(frame, "en")
-    labels = [y for trace in fig.data for y in trace.y]
-    assert labels and all("<a" not in y and "&lt;a href" in y for y in labels)
+    row = workload.rows(frame, "en")[0]
+    for markdown in (workload.label(row, "en"), workload.tooltip(row, "en")):
+        assert "\\<a href" in markdown and not re.search(r"(?<!\\)<a", markdown)
     channels = charts.channel_bars(pd.DataFrame({"code": ["x"], "name": [EVIL_DEPT],
                                                  "received_7d": [2]}), "en")
     assert all("<a" not in y for y in channels.data[0].y)

@@ -96,16 +96,20 @@ CATALOG: dict[str, dict[str, str]] = {
     "chart.resolved": {"en": "Resolved", "ru": "Выполнено"},
     "chart.on_time_pct": {"en": "On time, %", "ru": "В срок, %"},
     "chart.tickets": {"en": "Tickets", "ru": "Обращения"},
-    "chart.click_dept": {"en": "Click a department's bar to list its tickets.",
-                         "ru": "Нажмите на столбец службы, чтобы увидеть её обращения."},
+    "chart.click_dept": {"en": "Each row: overdue · at risk · open. Click a department to "
+                               "list its tickets.",
+                         "ru": "В строке: просрочено · под угрозой · открыто. Нажмите на "
+                               "службу, чтобы увидеть её обращения."},
+    "workload.row_hover": {"en": "{open} open: {overdue} overdue, {at_risk} at risk",
+                           "ru": "открыто {open}: просрочено {overdue}, под угрозой {at_risk}"},
     "chart.top": {"en": "Showing the {n} departments that need attention most of {total}.",
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
     "chart.all": {"en": "All {total} departments, those that need attention most on top.",
                   "ru": "Все службы ({total}), сверху те, которым нужнее всего внимание."},
     "live.drawing": {"en": "Drawing the map and the charts…", "ru": "Рисуем карту и графики…"},
-    "chart.handoffs": {"en": "+N / −M beside a bar: tickets received from other services / "
+    "chart.handoffs": {"en": "+N / −M after the numbers: tickets received from other services / "
                              "passed on to them in the last 7 days.",
-                       "ru": "+N / −M у столбца: обращения, полученные от других служб / "
+                       "ru": "+N / −M после чисел: обращения, полученные от других служб / "
                              "переданные им за последние 7 дней."},
     "chart.handoffs_hover": {"en": "Last 7 days: {received} received from other services, "
                                    "{passed} passed on to them",

@@ -16,7 +16,7 @@ from queries.filters import Filters
 from queries.lookups import district_list
 from queries.map_points import map_points
 from tests.browser.conftest import SCREENSHOTS, wait_idle
-from ui import overview_map
+from ui import overview_map, workload
 from ui.catalog import CATALOG
 from ui.deck import label_points, on_screen
 from ui.i18n import name_of
@@ -99,13 +99,10 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
         CATALOG["sort.most_overdue"][lang])
     clear_drill(page)
 
-    # a workload bar, clicked once
-    bars = page.locator('[data-testid="stPlotlyChart"]').first.locator(".barlayer .point path")
-    top = bars.last
+    # a workload row, clicked once
+    top = page.locator(f".st-key-{workload.KEY}0").get_by_role("button")
     top.scroll_into_view_if_needed()
-    box = top.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    top.click()
     settle(page)
     in_view(page, ".st-key-drill-panel")
     assert "drill_dept=" in page.url
