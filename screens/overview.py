@@ -14,6 +14,7 @@ from ui import (
     feeds,
     first_paint,
     incidents,
+    lazy,
     live,
     overview_map,
     social,
@@ -36,6 +37,8 @@ CSS = """<style>
 /* the workload's note keeps room for four lines: a count that makes it wrap once more must
    not make the row taller and push the page under the user */
 .st-key-workload-note { min-height: 5.6rem; }
+/* the trends keep their height while they wait to be drawn: the page does not move */
+.st-key-trends-waiting { min-height: 380px; }
 </style>"""
 
 current_actor()  # signed in, else this stops here: the screen never runs ungated
@@ -130,8 +133,12 @@ def department_workload(f) -> None:
 
 
 def trends(f) -> None:
-    """Below the fold, one chart at a time: only the open tab is drawn."""
+    """Below the fold, one chart at a time: drawn once the user reaches it, and then only the
+    open tab."""
     st.subheader(t("section.trends"))
+    if not lazy.reached("trends"):
+        st.container(key="trends-waiting").caption(t("trends.drawing"))
+        return
     flow, on_time, channels = st.tabs(
         [t("section.flow"), t("section.on_time"), t("section.channels")],
         key="trend_tab", on_change="rerun")

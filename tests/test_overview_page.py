@@ -1,11 +1,13 @@
 """The overview page through AppTest: figures on screen equal the summary, drill-downs work,
 bad links and a dead database give messages, never tracebacks."""
 
+import base64
 import json
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from queries.summary import summary
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
 from tests.test_importer import DATA
-from ui import workload
+from ui import lazy, workload
 from ui.catalog import CATALOG
 from ui.formatting import duration, number, percent
 
@@ -282,3 +284,21 @@ def test_a_workload_row_lists_its_department(city, db_url, monkeypatch):
     frame = oracle.raw(city)
     mine = frame[oracle.open_at(frame, NOW) & (frame["department_code"] == code)]
     assert any(number(len(mine), "en") in c.value for c in at.caption), "its count is shown"
+
+
+def test_the_trends_wait_until_the_user_reaches_them(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    assert not at.get("plotly_chart"), "no chart library before the user scrolls down"
+    assert any(c.value == CATALOG["trends.drawing"]["en"] for c in at.caption)
+    at.session_state[lazy.flag("trends")] = True  # the browser's watcher said so
+    at.run()
+    [chart] = at.get("plotly_chart")
+    bars = json.loads(chart.proto.spec)["data"][0]["y"]  # plotly's typed array
+    daily = np.frombuffer(base64.b64decode(bars["bdata"]), dtype=bars["dtype"])
+    frame = oracle.raw(city)
+    start = (NOW.astimezone(ZoneInfo("Europe/Moscow")) - timedelta(days=29)).date()
+    local = frame["created_at"].dt.tz_convert("Europe/Moscow")
+    received = local[(local.dt.date >= start) & (frame["created_at"] <= NOW)]
+    assert len(daily) == 30 and int(daily.sum()) == len(received) > 0

@@ -13,6 +13,7 @@ from queries.channels import social_response
 from queries.filters import Filters
 from tests.factory import add_ticket, reference
 from tests.pages import app
+from ui import lazy
 from ui.formatting import duration, number, percent
 from ui.i18n import translate
 
@@ -85,6 +86,7 @@ def test_the_overview_shows_each_network_s_figures_under_the_channels(city, db_u
     want = oracle.social_response(oracle.raw(city), ["telegram", "vk"], NOW)
     at = app(monkeypatch, db_url, as_of=NOW.isoformat(), lang=lang)
     at.session_state["trend_tab"] = translate(lang, "section.channels")  # the tab it lives in
+    at.session_state[lazy.flag("trends")] = True  # the user has scrolled down to it
     at.run()
     assert not at.exception
     network = "Network" if lang == "en" else "Сеть"

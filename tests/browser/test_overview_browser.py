@@ -57,3 +57,19 @@ def test_live_overview_drills_down_from_a_department(server, page):
     expect(grid).to_be_visible()
     shoot(page, "overview-drill-down")
     assert name
+
+
+def test_the_trends_are_drawn_when_the_user_scrolls_to_them(server, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server.open(page, "/", user="leader")
+    wait_idle(page)
+    waiting = page.locator(".st-key-trends-waiting")
+    expect(waiting).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)  # not loaded yet
+    waiting.scroll_into_view_if_needed()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=30_000)
+    wait_idle(page)
+    expect(waiting).to_have_count(0)
+    box = chart.bounding_box()
+    assert box["y"] < 768 and box["y"] + box["height"] > 0, box  # drawn where the user is
