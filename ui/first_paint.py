@@ -2,10 +2,12 @@
 
 The map's and the charts' libraries (deck.gl and plotly, about 3 MB of script each) held the
 whole page back in the browser, counters included (measured in the README's "In the browser").
-So a page's first run in a tab draws its figures and tables, says what is coming, and reruns
-at once to draw the map and the charts. A run that shows something only once (the sign-in's
-cookie, a notice about the link) draws everything at once instead, since a rerun would take
-that away before it was seen.
+So a page's first run in a tab draws its figures and tables, says what is coming, and stops;
+once the browser has painted them, a watcher (ui/lazy.py) asks for the next run, which draws
+the map and the charts. A rerun at once was tried first: the second run's map and charts then
+reached the browser before it had drawn the counters, and held them back as before. A run
+that shows something only once (the sign-in's cookie, a notice about the link) draws
+everything at once instead, since a rerun would take that away before it was seen.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from ui import lazy
 from ui.i18n import t
 
 SAID_ONCE = "_said_once"
@@ -29,8 +32,10 @@ def said_once() -> None:
 
 
 def figures_first(page: str, *slots: DeltaGenerator) -> None:
-    """On `page`'s first run in this tab, stop here and rerun at once, each of `slots` saying
-    what it waits for meanwhile; later runs (and a run that said something once) go on."""
+    """On `page`'s first run in this tab, stop here, each of `slots` saying what it waits for,
+    until the browser has painted the figures (then it asks for the next run; without a
+    browser, the next run comes at once); later runs (and a run that said something once) go
+    on."""
     key = f"_drawn_{page}"
     if st.session_state.get(key):
         return
@@ -39,4 +44,8 @@ def figures_first(page: str, *slots: DeltaGenerator) -> None:
         return
     for slot in slots:
         slot.caption(t("live.drawing"))
-    st.rerun()
+    if not lazy.in_browser():
+        st.rerun()
+    with slots[0]:
+        lazy.when_painted(page)
+    st.stop()
