@@ -157,14 +157,13 @@ def _click(page: Page, action: Callable[[Page], None]) -> float | None:
 def _pick_district(page: Page) -> None:
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1)
     box.click()
-    page.locator('[role="option"]').first.click(timeout=5_000)
+    # the list opens with Streamlit's "Select all": pick the first district itself
+    page.locator('[role="option"]').filter(has_not_text="Select all").first.click(timeout=5_000)
     page.keyboard.press("Escape")
 
 
 def _switch_language(page: Page) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text="English").first
-    box.click(timeout=5_000)
+    page.locator(".st-key-lang [data-testid='stSelectbox']").click(timeout=5_000)
     page.locator('[role="option"]', has_text="Русский").click(timeout=5_000)
 
 
