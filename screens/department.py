@@ -9,7 +9,7 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import action_dialogs, charts, data, first_paint, live, queue, url, view
+from ui import action_dialogs, charts, data, lazy, live, queue, url, view
 from ui.actor import current_actor
 from ui.deck import build_deck, fitted_size, ticket_view
 from ui.department import compact, headline, week_row
@@ -33,11 +33,9 @@ if actor.role == "head":
     if asked and asked != actor.department:
         st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)),
                 icon=":material/lock:")
-        first_paint.said_once()
     asked = actor.department
 if asked and asked not in names:
     st.warning(t("dept.unknown", code=asked), icon=":material/link_off:")
-    first_paint.said_once()
     asked = None
 if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
     st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)
@@ -77,7 +75,8 @@ def work() -> None:
 
 
 def week_map_trend() -> None:
-    """How the week went, where the open tickets are, and the last 30 days."""
+    """How the week went, where the open tickets are, and the last 30 days (the map and the
+    trend below the queue, drawn once the user reaches them)."""
     f = current.at_now().filters
     mine = data.guarded(data.load_counters, f)
     theirs = data.guarded(data.load_counters, f.with_(departments=()))
@@ -85,7 +84,8 @@ def week_map_trend() -> None:
     if mine is not None:
         week_row(mine, theirs, None if load is None or load.empty else load.iloc[0], lang)
     map_column, trend_column = st.columns([3, 2])
-    first_paint.figures_first("department", map_column, trend_column)
+    if lazy.hold("department-map", map_column, trend_column, height=MAP_SIZE[1] + 80):
+        return
     with map_column:
         st.subheader(t("dept.map"), anchor=False)
         points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))

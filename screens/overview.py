@@ -37,8 +37,6 @@ CSS = """<style>
 /* the workload's note keeps room for four lines: a count that makes it wrap once more must
    not make the row taller and push the page under the user */
 .st-key-workload-note { min-height: 5.6rem; }
-/* the trends keep their height while they wait to be drawn: the page does not move */
-.st-key-trends-waiting { min-height: 380px; }
 </style>"""
 
 current_actor()  # signed in, else this stops here: the screen never runs ungated
@@ -136,8 +134,7 @@ def trends(f) -> None:
     """Below the fold, one chart at a time: drawn once the user reaches it, and then only the
     open tab."""
     st.subheader(t("section.trends"))
-    if not lazy.reached("trends"):
-        st.container(key="trends-waiting").caption(t("trends.drawing"))
+    if lazy.hold("trends", st.container(), height=380):
         return
     flow, on_time, channels = st.tabs(
         [t("section.flow"), t("section.on_time"), t("section.channels")],

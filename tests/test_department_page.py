@@ -2,9 +2,11 @@
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import streamlit as st
+from babel.dates import format_date
 from sqlalchemy import select
 
 from db.actions import reassign
@@ -14,6 +16,7 @@ from db.seed import seed
 from devtools import oracle
 from tests.factory import add_ticket, reference
 from tests.pages import app, metrics
+from ui import lazy
 from ui.formatting import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -26,8 +29,11 @@ def city(engine):
     return engine
 
 
-def _department(monkeypatch, db_url, **params):
+def _department(monkeypatch, db_url, scrolled: bool = False, **params):
+    """The department page; `scrolled`: as after the user reached its map and trend."""
     at = app(monkeypatch, db_url, **params)
+    if scrolled:
+        at.session_state[lazy.flag("department-map")] = True
     at.switch_page("screens/department.py")
     return at
 
@@ -42,8 +48,9 @@ def test_counters_and_city_comparison_equal_the_raw_rows(city, db_url, monkeypat
     whole = oracle.counters(frame, NOW, "Europe/Moscow")
     assert mine["open"] and mine["received_today"] and whole["overdue"]  # the test has teeth
     shown = metrics(at)
-    counts = {"Open": "open", "Overdue": "overdue", "At risk": "at_risk",
-              "Received today": "received_today", "Resolved today": "resolved_today"}
+    day = format_date(NOW.astimezone(ZoneInfo("Europe/Moscow")).date(), "d MMM", locale="en")
+    counts = {"Open": "open", "Overdue": "overdue", "At risk": "at_risk",  # a past view: its day
+              f"Received on {day}": "received_today", f"Resolved on {day}": "resolved_today"}
     for label, key in counts.items():
         assert shown[label] == number(mine[key], "en"), label
     assert shown["On time, 7 days"] == percent(mine["on_time_pct_7d"], "en")
@@ -140,6 +147,9 @@ def _map_view(at) -> dict:
 def test_the_map_frames_its_tickets_and_keeps_still_through_refreshes(city, db_url, monkeypatch):
     at = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
     at.run()
+    assert not at.get("deck_gl_json_chart"), "below the queue: drawn when the user gets there"
+    at.session_state[lazy.flag("department-map")] = True
+    at.run()
     framed = _map_view(at)
     for n in range(5):  # new tickets far out east: a fresh frame would take them in
         add_ticket(city, NOW - timedelta(hours=3), lat=44.62, lon=33.80 + n / 1000,
@@ -148,7 +158,7 @@ def test_the_map_frames_its_tickets_and_keeps_still_through_refreshes(city, db_u
     at.run()
     assert not at.exception
     assert _map_view(at) == framed, "the open page keeps its map where it was"
-    fresh = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
+    fresh = _department(monkeypatch, db_url, scrolled=True, dept="ROADS", as_of=AS_OF)
     fresh.run()
     assert _map_view(fresh)["longitude"] > framed["longitude"]  # a new page frames them
 

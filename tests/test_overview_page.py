@@ -291,7 +291,7 @@ def test_the_trends_wait_until_the_user_reaches_them(city, db_url, monkeypatch):
     at.run()
     assert not at.exception
     assert not at.get("plotly_chart"), "no chart library before the user scrolls down"
-    assert any(c.value == CATALOG["trends.drawing"]["en"] for c in at.caption)
+    assert any(c.value == CATALOG["lazy.drawing"]["en"] for c in at.caption)
     at.session_state[lazy.flag("trends")] = True  # the browser's watcher said so
     at.run()
     [chart] = at.get("plotly_chart")

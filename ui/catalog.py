@@ -106,7 +106,7 @@ CATALOG: dict[str, dict[str, str]] = {
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
     "chart.all": {"en": "All {total} departments, those that need attention most on top.",
                   "ru": "Все службы ({total}), сверху те, которым нужнее всего внимание."},
-    "trends.drawing": {"en": "Drawing the charts…", "ru": "Рисуем графики…"},
+    "lazy.drawing": {"en": "Drawing…", "ru": "Рисуем…"},
     "live.drawing": {"en": "Drawing the map and the charts…", "ru": "Рисуем карту и графики…"},
     "chart.handoffs": {"en": "+N / −M after the numbers: tickets received from other services / "
                              "passed on to them in the last 7 days.",

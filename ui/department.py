@@ -10,6 +10,7 @@ import streamlit as st
 from queries.counters import Counters
 from queries.filters import Filters
 from ui import widgets
+from ui.attention import day_label
 from ui.formatting import duration, number, percent
 from ui.i18n import t
 
@@ -43,12 +44,15 @@ def compact() -> None:
 
 
 def headline(mine: Counters, city: Counters | None, f: Filters, lang: str) -> None:
-    """Open, overdue, at risk, received and resolved today, each with its share of the city's."""
+    """Open, overdue, at risk, received and resolved today (a past view names its day), each
+    with its share of the city's."""
     notes = widgets.city_comparison(mine, city) if city is not None else {}
     hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
     for column, key in zip(st.columns(len(NOW)), NOW, strict=True):
         with column:
-            st.metric(t(f"counter.{key}"), number(getattr(mine, key), lang), border=True,
+            label = (day_label(f, f"counter.{key}", f"counter.{key.replace('today', 'on')}")
+                     if key.endswith("_today") else t(f"counter.{key}"))
+            st.metric(label, number(getattr(mine, key), lang), border=True,
                       help=t(f"counter.help.{key}", hours=hours))
             if key in notes:
                 st.caption(notes[key])

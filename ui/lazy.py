@@ -14,6 +14,9 @@ what waited:
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui.i18n import t
 
 # Runs in the page (trusted, ours). It tells the server once, as `data.when` asks.
 _JS = """
@@ -67,6 +70,18 @@ def reached(name: str) -> bool:
         st.session_state[flag(name)] = True
         return True
     return False
+
+
+def hold(name: str, *slots: DeltaGenerator, height: int) -> bool:
+    """Whether section `name` (drawn in `slots`) must wait for the user to reach it: if so,
+    each slot keeps its `height` in pixels (the page does not move when it comes) and says
+    what it waits for."""
+    if reached(name):
+        return False
+    for place, slot in enumerate(slots):
+        slot.container(height=height, border=False, key=f"waiting-{name}-{place}").caption(
+            t("lazy.drawing"))
+    return True
 
 
 def when_painted(name: str) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 
 from db.schema import departments, ticket_events, tickets
@@ -217,3 +217,19 @@ def test_a_reassignment_answers_with_a_toast_in_view_and_undo_says_what(head_ser
     page.locator('[data-testid="stToast"]').filter(has_text=words["undone"]).wait_for()
     page.get_by_role("button", name=words["nothing"]).wait_for()
     page.context.close()
+
+
+def test_the_map_and_trend_are_drawn_when_the_head_scrolls_to_them(server, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server.open(page, "/department?dept=ROADS", user="roads.head")
+    wait_idle(page)
+    waiting = page.locator(".st-key-waiting-department-map-0")
+    expect(waiting).to_be_visible()
+    expect(page.locator('[data-testid="stDeckGlJsonChart"]')).to_have_count(0)
+    waiting.scroll_into_view_if_needed()
+    deck = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    deck.wait_for(timeout=30_000)
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=30_000)
+    wait_idle(page)
+    box = deck.bounding_box()
+    assert box["y"] < 768 and box["y"] + box["height"] > 0, box  # drawn where the user is

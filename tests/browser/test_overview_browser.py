@@ -63,7 +63,7 @@ def test_the_trends_are_drawn_when_the_user_scrolls_to_them(server, page):
     page.set_viewport_size({"width": 1366, "height": 768})
     server.open(page, "/", user="leader")
     wait_idle(page)
-    waiting = page.locator(".st-key-trends-waiting")
+    waiting = page.locator(".st-key-waiting-trends-0")
     expect(waiting).to_be_visible()
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)  # not loaded yet
     waiting.scroll_into_view_if_needed()
