@@ -130,12 +130,14 @@ class Streamlit:
 
 
 def _settle(page: Page, since: float) -> float:
-    """Wait until the script is idle and the page has been quiet for QUIET_MS; the instant
+    """Wait until the script is idle, no first paint waits for its next run (ui/first_paint.py)
+    and the page has been quiet for QUIET_MS; the instant
     (performance.now) of its last change, in ms after `since`."""
     page.wait_for_selector(IDLE, timeout=SETTLE_MS)
     page.wait_for_function(
         "q => { const b = window.__bench, now = performance.now();"
         " return !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && !document.querySelector('[class*=\"st-key-painted_\"]')"
         " && now - Math.max(b.last, b.longEnd) >= q; }", arg=QUIET_MS, timeout=SETTLE_MS,
         polling=100)
     last = page.evaluate("() => Math.max(window.__bench.last, window.__bench.longEnd)")

@@ -73,3 +73,11 @@ def test_names_are_inert_markdown():
                        at_risk=0)
     assert "](" not in workload.label(row, "en").replace("\\]", "")
     assert "**[" not in workload.label(row, "en")
+
+
+def test_the_rows_keep_room_for_the_top_rows_whatever_their_count():
+    few = workload.style(workload.rows(_load(), "en"))
+    many = workload.style([workload.Row(code=str(n), name=str(n), open=1, overdue=0, at_risk=0)
+                           for n in range(workload.TOP)])
+    room = f"min-height: {workload.TOP * (workload.ROW_HEIGHT + workload.GAP):.2f}rem"
+    assert room in few and room in many

@@ -22,7 +22,7 @@ TOP = 15  # departments shown, the worst first
 NAME_CHARS = 30  # a department's name on its row (the whole name in the row's tooltip)
 KEY = "wl_"  # a row's widget key: KEY + its place, so its style sheet can find it
 RED, ORANGE, BLUE = "#d62728", "#ff8c00", "#1f77b4"
-ROW_HEIGHT = 1.9  # rem: 15 rows beside the map's 460 px
+ROW_HEIGHT, GAP = 1.9, 0.1  # rem: a row and the space between rows
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,10 @@ def style(shown: list[Row]) -> str:
     """The style sheet that lays the rows out tight and draws each row's bar under its words."""
     most = max((row.open for row in shown), default=1)
     rules = [
-        ".st-key-workload-rows { gap: 0.1rem; }",
+        # room for TOP rows whatever the count: a department that gets its first open ticket
+        # does not make the column taller and push the page under the user
+        f".st-key-workload-rows {{ gap: {GAP}rem; min-height: {TOP * (ROW_HEIGHT + GAP):.2f}rem; "
+        "justify-content: flex-start; }",
         f".st-key-workload-rows button {{ min-height: {ROW_HEIGHT}rem; padding: 0 0.4rem 7px; "
         "justify-content: flex-start; text-align: left; width: 100%; "
         "background-size: 100% 6px; background-position: left bottom; "

@@ -157,14 +157,18 @@ IDLE = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
         '[data-test-script-state="notRunning"]')
 
 
+# Nothing is still to come: no element waits for its code, no first paint waits for the browser
+WAITING = ("!document.querySelector('[data-testid=\"stSkeleton\"]')"
+           " && !document.querySelector('[class*=\"st-key-painted_\"]')")
+
+
 def wait_idle(page: Page, timeout: float = 60_000) -> None:
-    """Until Streamlit is connected, has finished its run, no skeleton is left, and it is still
-    so 300 ms later: a page's first run reruns at once (ui/first_paint.py), and the moment
-    between the two runs is not the end."""
+    """Until Streamlit is connected, has finished its run, no skeleton is left, no first-paint
+    watcher waits (a page's first run stops after its figures, and the browser asks for the
+    next one: ui/first_paint.py, ui/lazy.py), and it is still so 300 ms later."""
     for _ in range(20):
         page.wait_for_selector(IDLE, timeout=timeout)
-        page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')",
-                               timeout=timeout)
+        page.wait_for_function(WAITING, timeout=timeout)
         page.wait_for_timeout(300)
         if page.locator(IDLE).count():
             return
