@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, text
 
 from db import kiosk
@@ -19,7 +20,7 @@ from db.config import ROOT
 from db.engine import make_engine, migrate
 from db.seed import seed
 from devtools.pgserver import PgServer, start_server
-from tests.browser.conftest import Server, shoot, wait_idle
+from tests.browser.conftest import Server, grid_column, shoot, wait_idle
 
 REFRESH = 5  # seconds: how often the wall's figures move in this test
 WAIT = 60_000  # ms: the longest any change may take to reach the screen (several refreshes)
@@ -188,10 +189,16 @@ def wait_overview_refresh(page) -> None:
 def test_overview_stays_put_while_it_refreshes(wall_server, city_url, pg, page):
     wall_server.open(page, "/?district=centre")
     grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * 2 + 17)  # the third row's picker
-    wait_idle(page)
+    grid_column(page, "Ticket")  # the grid is laid out on screen: its rows take clicks
+    for _ in range(3):  # a click while a refresh redraws the grid may be lost: click again
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * 2 + 17)  # the third row's picker
+        wait_idle(page)
+        try:
+            page.wait_for_function(CARD, timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.wait_for_function(CARD, timeout=WAIT)
     picked = page.evaluate(CARD)
     page.mouse.wheel(0, 200)
