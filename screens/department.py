@@ -9,7 +9,7 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import action_dialogs, charts, data, lazy, live, queue, url, view
+from ui import action_dialogs, charts, data, first_paint, lazy, live, queue, url, view
 from ui.actor import current_actor
 from ui.deck import build_deck, fitted_size, ticket_view
 from ui.department import compact, headline, week_row
@@ -68,7 +68,9 @@ def figures() -> None:
 
 
 def work() -> None:
-    """The queue and its actions (a fragment of its own: see ui/queue.py)."""
+    """The queue and its actions (a fragment of its own: see ui/queue.py), once the browser has
+    painted the counters on a fresh tab's first run."""
+    first_paint.figures_first("department", st.container())
     f = current.at_now().filters
     mine = data.guarded(data.load_counters, f)
     queue.draw(f, actor, departments, lang, None if mine is None else mine.open)

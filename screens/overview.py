@@ -24,7 +24,8 @@ from ui import (
     workload,
 )
 from ui.actor import current_actor
-from ui.deck import fitted_size
+from ui.city_map import city_map
+from ui.deck import fitted_size, ticket_view
 from ui.formatting import clock, instant, number
 from ui.i18n import current_language, t
 
@@ -82,27 +83,39 @@ def problem_map(f, box: Box | None, found) -> None:
     else:
         st.caption(t("map.no_points"))
     size = fitted_size(overview_map.SIZE, st.context.headers.get("User-Agent", ""))
-    framed = live.steady("map", (current.scope, box, size),
-                         lambda: overview_map.ticket_view(points.frame, size))
-    picked = st.pydeck_chart(
-        overview_map.deck(points, reference["districts"], lang, basemap, framed, found, size),
-        on_select="rerun", selection_mode="single-object", height=size[1],
-        key=f"map_{st.session_state.get('_map_gen', 0)}_{drill.generation()}")
-    objects = picked.selection.objects if picked else {}
-    if objects.get("tickets"):
-        drill.open_card(objects["tickets"][0]["external_id"])
-    elif objects.get("cells"):
-        cell = objects["cells"][0]
+    framed = overview_map.frame(points, reference["districts"], lang, live.steady(
+        "map", (current.scope, box, size), lambda: ticket_view(points.frame, size)), size)
+    if basemap:
+        picked = st.pydeck_chart(
+            overview_map.deck(points, reference["districts"], lang, basemap, framed, found),
+            on_select="rerun", selection_mode="single-object", height=size[1],
+            key=f"map_{st.session_state.get('_map_gen', 0)}_{drill.generation()}")
+        pick = _deck_pick(picked.selection.objects if picked else {})
+    else:
+        pick = city_map(overview_map.drawing(points, reference["districts"], lang, framed,
+                                             found, size), key="city-map")
+    if not pick:
+        return
+    if "ticket" in pick:
+        drill.open_card(pick["ticket"])
+    elif "cell" in pick:
         half = (points.cell_deg or 0.002) / 2
-        area = Box(cell["lat"] - half, cell["lon"] - half, cell["lat"] + half, cell["lon"] + half)
+        lat, lon = pick["cell"]
+        area = Box(lat - half, lon - half, lat + half, lon + half)
         if area != box:
             drill.by_area(area)
             st.rerun()
-    elif objects.get("districts"):
-        feature = objects["districts"][0]
-        code = feature.get("properties", feature).get("code")
-        if code and code != url.get("drill_district"):
-            drill.by_district(code)
+    elif pick.get("district") and pick["district"] != url.get("drill_district"):
+        drill.by_district(pick["district"])
+
+
+def _deck_pick(objects: dict) -> dict | None:
+    """What a click on the street-basemap map picked, as the SVG map says it."""
+    if objects.get("tickets"):
+        return {"ticket": objects["tickets"][0]["external_id"]}
+    if objects.get("cells"):
+        return {"cell": [objects["cells"][0]["lat"], objects["cells"][0]["lon"]]}
+    return None
 
 
 def department_workload(f) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -28,3 +30,10 @@ def app(monkeypatch, db_url: str, actor: Actor | None = LEADER, **params: str) -
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def city_map(at: AppTest) -> dict:
+    """What the overview's map was sent to draw (`overview_map.drawing`)."""
+    drawn = [e for e in at.get("bidi_component") if e.proto.component_name == "citydesk_city_map"]
+    assert len(drawn) == 1, len(drawn)
+    return json.loads(drawn[0].proto.json)

@@ -16,7 +16,7 @@ from queries.incidents import incidents
 from queries.rules import load_rules
 from queries.spikes import spikes
 from tests.factory import add_ticket
-from tests.pages import app
+from tests.pages import app, city_map
 from ui import data
 from ui.incidents import incident_title, spike_text
 from ui.text import markdown_text as inert
@@ -73,7 +73,8 @@ def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, 
     hours = load_rules().spikes.hours
     spikes = [w.value for w in at.warning if w.value.startswith(("Spike", "Всплеск"))]
     assert spikes == [inert(spike_text(s, lang, hours)) for s in jumps]
-    assert "incidents" in deck_layers(at)
+    rings = city_map(at)["rings"]
+    assert [r["n"] for r in rings] == [len(i.tickets) for i in expected]
 
 
 def test_the_meeting_screen_shows_them_above_the_city(burst, db_url, monkeypatch):
@@ -95,7 +96,7 @@ def test_a_quiet_city_says_so_and_draws_no_rings(quiet, db_url, monkeypatch):
     assert not at.exception
     assert any(c.value.startswith("No incidents or spikes now") for c in at.caption)
     assert not at.expander
-    assert "incidents" not in deck_layers(at)
+    assert city_map(at)["rings"] == []
 
 
 def test_names_from_imported_data_stay_inert_in_markdown():

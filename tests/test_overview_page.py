@@ -18,7 +18,7 @@ from devtools import oracle
 from queries.filters import Filters
 from queries.summary import summary
 from tests.factory import add_ticket, reference
-from tests.pages import app, metrics
+from tests.pages import app, city_map, metrics
 from tests.test_importer import DATA
 from ui import lazy, workload
 from ui.catalog import CATALOG
@@ -174,7 +174,7 @@ def test_a_city_with_few_departments_shows_them_all(engine, db_url, monkeypatch)
 
 
 def _map_view(at) -> dict:
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    return city_map(at)["frame"]
 
 
 def test_the_map_frames_what_the_filters_pick_and_keeps_still_between(city, db_url, monkeypatch):

@@ -47,5 +47,5 @@ def test_each_screen_run_alone_shows_no_data(engine, db_url, monkeypatch):
         assert [w.value for w in at.warning] == [CATALOG["auth.required"]["en"]], screen
         shown = {kind: len(at.get(kind)) for kind in (
             "metric", "dataframe", "table", "markdown", "title", "caption", "text_input",
-            "plotly_chart", "deck_gl_json_chart", "error", "info")}
+            "plotly_chart", "deck_gl_json_chart", "bidi_component", "error", "info")}
         assert set(shown.values()) == {0}, (screen, shown)

@@ -533,6 +533,13 @@ CATALOG: dict[str, dict[str, str]] = {
                                "открывает список."},
     "sort.most_overdue": {"en": "Most overdue first", "ru": "По просрочке"},
     "map.age": {"en": "received {d} ago", "ru": "поступило {d} назад"},
+    "map.zoom_in": {"en": "Zoom in", "ru": "Приблизить"},
+    "map.zoom_out": {"en": "Zoom out", "ru": "Отдалить"},
+    "map.zoom_home": {"en": "Back to the whole view (drag to move; Ctrl + wheel to zoom)",
+                      "ru": "Вернуть весь вид (перетаскивание двигает карту, Ctrl + колесо — "
+                            "масштаб)"},
+    "map.label": {"en": "Map of the tickets: districts, points and incidents",
+                  "ru": "Карта обращений: районы, точки и инциденты"},
     "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
     # issue 12: the meeting screen and the sign-in page
     "wall.good": {"en": "better", "ru": "лучше"},

@@ -1,14 +1,14 @@
-"""A fresh tab's first paint: the figures before the map and the charts.
+"""A fresh tab's first paint: the figures before the map, the grids and the charts.
 
-The map's and the charts' libraries (deck.gl and plotly, about 3 MB of script each) held the
-whole page back in the browser, counters included (measured in the README's "In the browser").
-So a page's first run in a tab draws its figures and tables, says what is coming, and stops;
-once the browser has painted them, a watcher (ui/lazy.py) asks for the next run, which draws
-the map and the charts. A rerun at once was tried first: the second run's map and charts then
-reached the browser before it had drawn the counters, and held them back as before. A run
-that shows something only once (the sign-in's cookie, a notice about the link) draws
-everything at once instead, since a rerun would take that away before it was seen.
-"""
+The map's, the grids' and the charts' code (deck.gl and plotly, about 3 MB of script each; the
+data grid's) held the whole page back in the browser, counters included (measured in the
+README's "In the browser"). So a page's first run in a tab draws its counters, says what is
+coming, and stops; once the browser has painted them, a watcher (ui/lazy.py) asks for the next
+run, which draws the rest: the overview's map and tables, the department's queue. A rerun at
+once was tried first: the second run's elements then reached the browser before it had drawn
+the counters, and held them back as before. A run that shows something only once (the
+sign-in's cookie, a notice about the link) draws everything at once instead, since a rerun
+would take that away before it was seen."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from queries.map_points import map_points
 from tests.browser.conftest import SCREENSHOTS, wait_idle
 from ui import overview_map, workload
 from ui.catalog import CATALOG
-from ui.deck import label_points, on_screen
+from ui.deck import label_points, on_screen, ticket_view
 from ui.i18n import name_of
 
 SIZES = [(1366, 768), (1920, 1080)]
@@ -110,7 +110,7 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
     clear_drill(page)
 
     # a district, then a point, on the map
-    deck = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    deck = page.locator(".st-key-city-map svg").first
     deck.scroll_into_view_if_needed()
     settle(page)
     district, point = _targets(demo_db)
@@ -154,7 +154,7 @@ def _targets(url: str) -> tuple[tuple[float, float], tuple[float, float]]:
         points = map_points(conn, Filters(as_of=now, statuses=("new", "in_progress")))
         districts = district_list(conn)
     engine.dispose()
-    view = overview_map.ticket_view(points.frame, overview_map.SIZE)
+    view = ticket_view(points.frame, overview_map.SIZE)
     at = [on_screen(r.lat, r.lon, view, *overview_map.SIZE) for r in points.frame.itertuples()]
     late = [xy for xy, r in zip(at, points.frame.itertuples(), strict=True) if r.past_due]
     # overdue points are drawn over the others: a click on one picks an overdue ticket

@@ -75,7 +75,7 @@ def test_overview_on_a_phone(server, phone, lang):
     no_sideways_scroll(page)
     page.locator(".st-key-drill_clear button").click()
     settle(page)
-    deck = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    deck = page.locator(".st-key-city-map svg").first
     deck.scroll_into_view_if_needed()
     box = deck.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
