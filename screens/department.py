@@ -33,9 +33,11 @@ if actor.role == "head":
     if asked and asked != actor.department:
         st.info(t("dept.own_only", dept=names.get(actor.department, actor.department)),
                 icon=":material/lock:")
+        first_paint.said_once()  # the link is put right below: the next run will not say it
     asked = actor.department
 if asked and asked not in names:
     st.warning(t("dept.unknown", code=asked), icon=":material/link_off:")
+    first_paint.said_once()
     asked = None
 if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
     st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)

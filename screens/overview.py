@@ -39,6 +39,8 @@ CSS = """<style>
    not make the row taller and push the page under the user */
 .st-key-workload-note { min-height: 5.6rem; }
 </style>"""
+# The table's toolbar, count and ten rows (pixels): the room it keeps until it is drawn.
+TABLE_HEIGHT = 510
 
 current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
@@ -218,7 +220,9 @@ def draw() -> None:
             tickets(f, chosen)
     else:
         st.subheader(t("section.tickets"), anchor="tickets")
-        tickets(f, chosen)
+        # at the foot of the page: drawn once the user gets there (a link's search at once)
+        if url.given("q") or not lazy.hold("tickets", st.container(), height=TABLE_HEIGHT):
+            tickets(f, chosen)
     drill.scroll_if_asked()
 
 

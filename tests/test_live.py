@@ -21,7 +21,7 @@ from db.seed import seed
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload
-from ui import data
+from ui import data, lazy
 from ui.actor import SESSION_KEY
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -65,6 +65,7 @@ def session() -> AppTest:
     """One browser tab on the overview, signed in."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.session_state[SESSION_KEY] = LEADER
+    at.session_state[lazy.flag("tickets")] = True  # scrolled to the table at the foot
     return at
 
 

@@ -77,7 +77,29 @@ def test_department_drill_down_from_a_link(city, db_url, monkeypatch):
     assert not at.exception
     assert "drill_dept" not in at.query_params and "subset" not in at.query_params
     assert not any(m.value.startswith("**Drill-down") for m in at.markdown)
+    assert not at.dataframe  # the whole list is at the foot: drawn when the user gets there
+    at.session_state[lazy.flag("tickets")] = True
+    at.run()
     assert len(set(at.dataframe[0].value["Department"])) > 1
+
+
+def test_the_table_at_the_foot_waits_until_the_user_reaches_it(city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    assert not at.dataframe
+    assert "Drawing…" in [c.value for c in at.caption]
+    at.session_state[lazy.flag("tickets")] = True  # the browser's watcher said so
+    at.run()
+    table = at.dataframe[0].value
+    frame = oracle.raw(city)
+    opened = frame[oracle.open_at(frame, NOW)]
+    assert len(table) == min(50, len(opened))
+    assert any(c.value.startswith(f"{len(table)} of {len(opened):,} tickets")
+               for c in at.caption)
+    searched = app(monkeypatch, db_url, as_of=AS_OF, q="Road")  # a link's search: at once
+    searched.run()
+    assert searched.text_input(key="tickets_search").value == "Road"
 
 
 def test_a_ticket_link_opens_its_card(city, db_url, monkeypatch):

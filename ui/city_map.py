@@ -6,9 +6,11 @@ virtual desktop, this project's CI) compiles its programs in software: 2.2–2.5
 tab's time went to that alone (README, "In the browser"). A few thousand SVG shapes are drawn in
 milliseconds. Every text goes in as text (`textContent`), never as markup.
 
-The user drags to move the map, and zooms with its buttons or Ctrl + the wheel; a click (a
-press that did not move) on a point, cell or district is sent to the server, which opens its
-card or list. A refresh redraws the shapes and keeps the user's zoom while the frame is the same.
+The user drags to move the map, and zooms with its buttons or Ctrl + the wheel (the wheel alone
+scrolls the page, and so does a finger on a phone: a map that caught them would trap the user);
+a click or a tap (a press that did not move) on a point, cell or district is sent to the
+server, which opens its card or list. A refresh redraws the shapes and keeps the user's zoom
+while the frame is the same.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ data-zoom="out">&minus;</button><button type="button" data-zoom="home">&#8962;</
 
 _CSS = """
 .citymap { position: relative; overflow: hidden; border-radius: 0.5rem;
-  background: #f7f7f4; touch-action: none; user-select: none; }
-.citymap svg { display: block; width: 100%; height: 100%; cursor: grab; }
+  background: #f7f7f4; user-select: none; }
+.citymap svg { display: block; width: 100%; height: 100%; cursor: grab;
+  touch-action: manipulation; }
 .citymap svg.dragging { cursor: grabbing; }
 .districts path { fill: #eeeee8; stroke: rgba(90, 90, 90, 0.67); stroke-width: 1;
   vector-effect: non-scaling-stroke; cursor: pointer; }
@@ -140,11 +143,17 @@ function create(host) {
       const dx = e.clientX - press.x, dy = e.clientY - press.y;
       if (!press.moved && Math.abs(dx) + Math.abs(dy) > 4) {
         press.moved = true;
+        if (e.pointerType === "touch") return;  // a finger scrolls the page, not the map
         svg.classList.add("dragging");
         svg.setPointerCapture(e.pointerId);
         tip.hidden = true;
       }
-      if (press.moved) { map.tx = press.tx + dx; map.ty = press.ty + dy; map.place(); return; }
+      if (press.moved && e.pointerType !== "touch") {
+        map.tx = press.tx + dx;
+        map.ty = press.ty + dy;
+        map.place();
+        return;
+      }
     }
     const index = e.target.dataset ? e.target.dataset.tip : undefined;
     if (index === undefined) tip.hidden = true; else map.showTip(Number(index), e);

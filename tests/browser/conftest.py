@@ -174,25 +174,41 @@ def wait_idle(page: Page, timeout: float = 60_000) -> None:
             return
 
 
-def grid_column(page: Page, heading: str, timeout: float = 30_000) -> list[str]:
-    """The cells of one column of the first data grid. Its cells are drawn on a canvas, but the
-    grid keeps an accessible table beside it, filled only once the grid is laid out on screen:
-    so scroll it into view and wait for that table's rows before reading them."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    page.wait_for_function("""() => {
-        const grid = document.querySelector('[data-testid="stDataFrame"]');
-        return grid && grid.querySelectorAll('table tbody tr').length > 0;
-    }""", timeout=timeout)
-    return page.evaluate("""heading => {
-        const grid = document.querySelector('[data-testid="stDataFrame"]');
-        const heads = Array.from(grid.querySelectorAll('table thead th'))
+def reach(page: Page, name: str) -> None:
+    """Scroll to section `name` if it waits for the user (ui/lazy.py), until it is drawn."""
+    holder = page.locator(f".st-key-waiting-{name}-0")
+    if holder.count():
+        holder.scroll_into_view_if_needed()
+        holder.wait_for(state="detached", timeout=30_000)
+        wait_idle(page)
+
+
+GRID = '[data-testid="stDataFrame"]'
+# The ticket table's grid (the overview's, the department's queue), not a grid in an incident's
+# block or a card above it
+TICKETS = '[class*="st-key-tickets_grid_"] [data-testid="stDataFrame"]'
+
+
+def grid_column(page: Page, heading: str, timeout: float = 30_000, grid: str = GRID) -> list[str]:
+    """The cells of one column of the first data grid (`grid`: its selector). Its cells are
+    drawn on a canvas, but the grid keeps an accessible table beside it, filled only once the
+    grid is laid out on screen: so scroll it into view (the overview's table at its foot is
+    drawn only then) and wait for that table's rows before reading them."""
+    reach(page, "tickets")
+    page.locator(grid).first.scroll_into_view_if_needed()
+    page.wait_for_function("""grid => {
+        const found = document.querySelector(grid);
+        return found && found.querySelectorAll('table tbody tr').length > 0;
+    }""", arg=grid, timeout=timeout)
+    return page.evaluate("""([grid, heading]) => {
+        const found = document.querySelector(grid);
+        const heads = Array.from(found.querySelectorAll('table thead th'))
             .map(th => th.innerText.trim());
         const column = heads.indexOf(heading);
         if (column < 0) throw new Error(`no column ${heading} in ${heads}`);
-        return Array.from(grid.querySelectorAll('table tbody tr'))
+        return Array.from(found.querySelectorAll('table tbody tr'))
             .map(tr => tr.children[column].innerText.trim());
-    }""", heading)
+    }""", [grid, heading])
 
 
 def shoot(page: Page, name: str, height: int | None = None) -> Path:
@@ -204,3 +220,23 @@ def shoot(page: Page, name: str, height: int | None = None) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def middle(page: Page, selector: str) -> tuple[float, float]:
+    """The middle of the first element `selector` finds, in the window's pixels."""
+    box = page.locator(selector).first.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def clickable(page: Page, selector: str, box: dict) -> bool:
+    """Whether the element's middle is inside the map `box`, clear of its edges and its zoom
+    buttons, with nothing over it there (a click or a tap there reaches it)."""
+    x, y = middle(page, selector)
+    if not (box["x"] + 20 < x < box["x"] + box["width"] - 60
+            and box["y"] + 20 < y < box["y"] + box["height"] - 20):
+        return False
+    return page.locator(selector).evaluate(
+        """(el, [x, y]) => {
+            const root = el.getRootNode();
+            return (root.elementFromPoint ? root : document).elementFromPoint(x, y) === el;
+        }""", [x, y])

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 
 from devtools import oracle
+from tests.browser.conftest import clickable, middle
 from tests.browser.test_overview_answers_browser import in_view, open_overview, settle, shot
 
 MAP = ".st-key-city-map"
@@ -20,11 +21,6 @@ MAP = ".st-key-city-map"
 def _scale(page: Page) -> float:
     transform = page.locator(f"{MAP} .world").get_attribute("transform")
     return float(re.search(r"scale\(([\d.]+)\)", transform).group(1))
-
-
-def _middle(page: Page, selector: str) -> tuple[float, float]:
-    box = page.locator(selector).first.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -79,10 +75,10 @@ def test_the_map_draws_every_open_ticket_and_zooms_drags_and_opens_cards(server,
 
     # zoomed, an overdue point still opens its card, in view
     target = next(i for i in range(page.locator(f"{MAP} circle.late").count())
-                  if _inside(page, f"{MAP} circle.late >> nth={i}", box))
+                  if clickable(page, f"{MAP} circle.late >> nth={i}", box))
     point = page.locator(f"{MAP} circle.late").nth(target)
     ticket = point.get_attribute("data-id")
-    x, y = _middle(page, f"{MAP} circle.late >> nth={target}")
+    x, y = middle(page, f"{MAP} circle.late >> nth={target}")
     page.mouse.click(x, y)
     settle(page)
     in_view(page, '[data-testid="stDialog"]')
@@ -92,17 +88,3 @@ def test_the_map_draws_every_open_ticket_and_zooms_drags_and_opens_cards(server,
     settle(page)
     zoom.nth(2).click()
     assert _scale(page) == pytest.approx(1.0)
-
-
-def _inside(page: Page, selector: str, box: dict) -> bool:
-    """Whether the element's middle is on the map, clear of its edges and its zoom buttons, and
-    nothing lies over it there (a click there reaches it)."""
-    x, y = _middle(page, selector)
-    if not (box["x"] + 20 < x < box["x"] + box["width"] - 60
-            and box["y"] + 20 < y < box["y"] + box["height"] - 20):
-        return False
-    return page.locator(selector).evaluate(
-        """(el, [x, y]) => {
-            const root = el.getRootNode();
-            return (root.elementFromPoint ? root : document).elementFromPoint(x, y) === el;
-        }""", [x, y])

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from queries.filters import Filters
 from queries.lookups import district_list
 from queries.map_points import map_points
-from tests.browser.conftest import SCREENSHOTS, wait_idle
+from tests.browser.conftest import SCREENSHOTS, TICKETS, reach, wait_idle
 from ui import overview_map, workload
 from ui.catalog import CATALOG
 from ui.deck import label_points, on_screen, ticket_view
@@ -134,8 +134,9 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
             settle(page)
             expect(page.locator('[data-testid="stDialog"]')).to_have_count(0)
 
-    # a row of the table: its card, in view
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    # a row of the table at the foot: its card, in view
+    reach(page, "tickets")
+    grid = page.locator(TICKETS).first
     grid.scroll_into_view_if_needed()
     settle(page)
     box = grid.bounding_box()

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from db.config import city_tz
 from queries.filters import Filters
 from queries.summary import summary
-from tests.browser.conftest import shoot, wait_idle
+from tests.browser.conftest import TICKETS, grid_column, shoot, wait_idle
 from ui import workload
 from ui.formatting import number
 
@@ -73,3 +73,20 @@ def test_the_trends_are_drawn_when_the_user_scrolls_to_them(server, page):
     expect(waiting).to_have_count(0)
     box = chart.bounding_box()
     assert box["y"] < 768 and box["y"] + box["height"] > 0, box  # drawn where the user is
+
+
+def test_the_table_at_the_foot_is_drawn_when_the_user_scrolls_to_it(server, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server.open(page, "/", user="leader")
+    wait_idle(page)
+    expect(page.locator(TICKETS)).to_have_count(0)  # not loaded yet
+    waiting = page.locator(".st-key-waiting-tickets-0")
+    waiting.scroll_into_view_if_needed()
+    grid = page.locator(TICKETS).first
+    grid.wait_for(timeout=30_000)
+    wait_idle(page)
+    expect(waiting).to_have_count(0)
+    grid.scroll_into_view_if_needed()
+    assert grid_column(page, "Ticket", grid=TICKETS)  # laid out, its rows filled
+    box = grid.bounding_box()
+    assert box["y"] < 768 and box["y"] + box["height"] > 0, box

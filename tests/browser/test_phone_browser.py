@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import grid_column, wait_idle
+from tests.browser.conftest import clickable, grid_column, wait_idle
 from tests.browser.test_overview_answers_browser import in_view, settle, shot
 from ui.catalog import CATALOG
 
@@ -32,6 +32,19 @@ def no_sideways_scroll(page: Page) -> None:
     """The page is no wider than the screen: nothing is reached only by scrolling sideways."""
     wide = page.evaluate("() => document.scrollingElement.scrollWidth")
     assert wide <= PHONE["width"] + 1, wide
+
+
+def swipe_up(page: Page, x: float, y: float, distance: float) -> None:
+    """A finger from (x, y) up by `distance` pixels, as the phone's touch screen sends it."""
+    client = page.context.new_cdp_session(page)
+    client.send("Input.dispatchTouchEvent",
+                {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        client.send("Input.dispatchTouchEvent", {
+            "type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * step / 10}]})
+        page.wait_for_timeout(16)
+    client.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(500)
 
 
 def switch_to_russian(page: Page) -> None:
@@ -81,6 +94,20 @@ def test_overview_on_a_phone(server, phone, lang):
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
     shot(page, f"phone-{lang}-2-map")
     no_sideways_scroll(page)
+    # a finger on the map scrolls the page (the map does not catch it), and a tap on a point
+    # opens its card
+    swipe_up(page, box["x"] + box["width"] / 2, box["y"] + 300, 150)
+    moved = deck.bounding_box()
+    assert moved["y"] < box["y"] - 100, (box, moved)
+    late = page.locator(".st-key-city-map circle.late")
+    target = next(i for i in range(late.count())
+                  if clickable(page, f".st-key-city-map circle.late >> nth={i}", moved))
+    ticket = late.nth(target).get_attribute("data-id")
+    late.nth(target).tap()
+    settle(page)
+    in_view(page, '[data-testid="stDialog"]')
+    expect(page.locator('[data-testid="stDialog"]')).to_contain_text(ticket)
+    shot(page, f"phone-{lang}-3-card")
 
 
 def test_the_heads_queue_on_a_phone(server, phone):

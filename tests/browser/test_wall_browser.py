@@ -20,7 +20,7 @@ from db.config import ROOT
 from db.engine import make_engine, migrate
 from db.seed import seed
 from devtools.pgserver import PgServer, start_server
-from tests.browser.conftest import Server, grid_column, shoot, wait_idle
+from tests.browser.conftest import TICKETS, Server, grid_column, shoot, wait_idle
 
 REFRESH = 5  # seconds: how often the wall's figures move in this test
 WAIT = 60_000  # ms: the longest any change may take to reach the screen (several refreshes)
@@ -188,8 +188,9 @@ def wait_overview_refresh(page) -> None:
 
 def test_overview_stays_put_while_it_refreshes(wall_server, city_url, pg, page):
     wall_server.open(page, "/?district=centre")
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid_column(page, "Ticket")  # the grid is laid out on screen: its rows take clicks
+    # the ticket table (an incident's block, above it, has a grid too)
+    grid = page.locator(TICKETS).first
+    grid_column(page, "Ticket", grid=TICKETS)  # laid out on screen: its rows take clicks
     for _ in range(3):  # a click while a refresh redraws the grid may be lost: click again
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * 2 + 17)  # the third row's picker
