@@ -9,9 +9,21 @@ import streamlit as st
 
 from db.config import city_tz
 from db.schema import OPEN_STATUSES
-from ui import action_dialogs, charts, data, first_paint, lazy, live, queue, url, view
+from ui import (
+    action_dialogs,
+    charts,
+    data,
+    first_paint,
+    lazy,
+    live,
+    map_drawing,
+    queue,
+    url,
+    view,
+)
 from ui.actor import current_actor
-from ui.deck import build_deck, fitted_size, ticket_view
+from ui.city_map import city_map
+from ui.deck import fitted_size, ticket_view
 from ui.department import compact, headline, week_row
 from ui.export import zone_name
 from ui.formatting import instant, number
@@ -96,10 +108,13 @@ def week_map_trend() -> None:
         if points is not None:
             st.caption(t("map.points", n=number(points.total, lang)) + " · " + t("map.legend"))
             size = fitted_size(MAP_SIZE, st.context.headers.get("User-Agent", ""))
-            framed = live.steady("map", (current.scope, size),
-                                 lambda: ticket_view(points.frame, size))
-            st.pydeck_chart(build_deck(points, reference["districts"], lang, size=size,
-                                       view=framed), height=size[1])
+            framed = map_drawing.frame(points, reference["districts"], lang, live.steady(
+                "map", (current.scope, size), lambda: ticket_view(points.frame, size)), size)
+            pick = city_map(map_drawing.drawing(points, reference["districts"], lang, framed,
+                                                 size=size, district_lists=False),
+                            key="department-map")
+            if pick and "ticket" in pick:
+                action_dialogs.open_card(pick["ticket"])
     with trend_column:
         st.subheader(t("dept.trend"), anchor=False)
         flow = data.guarded(data.load_daily_flow, f)

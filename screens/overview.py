@@ -16,7 +16,7 @@ from ui import (
     incidents,
     lazy,
     live,
-    overview_map,
+    map_drawing,
     social,
     url,
     view,
@@ -84,17 +84,17 @@ def problem_map(f, box: Box | None, found) -> None:
                    + t("map.legend_points"))
     else:
         st.caption(t("map.no_points"))
-    size = fitted_size(overview_map.SIZE, st.context.headers.get("User-Agent", ""))
-    framed = overview_map.frame(points, reference["districts"], lang, live.steady(
+    size = fitted_size(map_drawing.SIZE, st.context.headers.get("User-Agent", ""))
+    framed = map_drawing.frame(points, reference["districts"], lang, live.steady(
         "map", (current.scope, box, size), lambda: ticket_view(points.frame, size)), size)
     if basemap:
         picked = st.pydeck_chart(
-            overview_map.deck(points, reference["districts"], lang, basemap, framed, found),
+            map_drawing.deck(points, reference["districts"], lang, basemap, framed, found),
             on_select="rerun", selection_mode="single-object", height=size[1],
             key=f"map_{st.session_state.get('_map_gen', 0)}_{drill.generation()}")
         pick = _deck_pick(picked.selection.objects if picked else {})
     else:
-        pick = city_map(overview_map.drawing(points, reference["districts"], lang, framed,
+        pick = city_map(map_drawing.drawing(points, reference["districts"], lang, framed,
                                              found, size), key="city-map")
     if not pick:
         return

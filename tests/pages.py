@@ -33,7 +33,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def city_map(at: AppTest) -> dict:
-    """What the overview's map was sent to draw (`overview_map.drawing`)."""
+    """What the overview's map was sent to draw (`map_drawing.drawing`)."""
     drawn = [e for e in at.get("bidi_component") if e.proto.component_name == "citydesk_city_map"]
     assert len(drawn) == 1, len(drawn)
     return json.loads(drawn[0].proto.json)

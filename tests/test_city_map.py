@@ -1,4 +1,4 @@
-"""The overview's SVG map (`overview_map.drawing`, drawn by `ui/city_map.py`): every ticket
+"""The overview's SVG map (`map_drawing.drawing`, drawn by `ui/city_map.py`): every ticket
 where Web Mercator puts it and in the kind its own row says, every district outlined, only the
 names that fit whole and apart, the incidents ringed, the cells adding up to the tickets; and no
 outside text is ever read as markup by its script."""
@@ -15,7 +15,7 @@ from queries.filters import Filters
 from queries.incidents import Incident
 from queries.lookups import district_list
 from queries.map_points import map_points
-from ui import city_map, overview_map
+from ui import city_map, map_drawing
 from ui.deck import text_box, ticket_view
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -41,8 +41,8 @@ def _drawing(engine, lang: str = "en", incidents=(), **limits):
     with engine.connect() as conn:
         data = map_points(conn, Filters(as_of=NOW), **limits)
         districts = district_list(conn)
-    view = overview_map.frame(data, districts, lang, ticket_view(data.frame, overview_map.SIZE))
-    return overview_map.drawing(data, districts, lang, view, incidents), data, districts
+    view = map_drawing.frame(data, districts, lang, ticket_view(data.frame, map_drawing.SIZE))
+    return map_drawing.drawing(data, districts, lang, view, incidents), data, districts
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -69,10 +69,10 @@ def test_every_ticket_is_drawn_where_it_lies_in_the_kind_its_row_says(city, lang
 
 def test_the_names_drawn_are_whole_and_apart_on_the_map(city):
     drawn, _, districts = _drawing(city, "ru")
-    width, height = overview_map.SIZE
+    width, height = map_drawing.SIZE
     boxes = []
     for name in drawn["names"]:
-        w, h = text_box("\n".join(name["lines"]), overview_map.NAME_ROOM)
+        w, h = text_box("\n".join(name["lines"]), map_drawing.NAME_ROOM)
         x, y = name["at"][0] + width / 2, name["at"][1] + height / 2
         boxes.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
     assert 3 <= len(boxes) <= len(districts)

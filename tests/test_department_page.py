@@ -1,6 +1,5 @@
 """The department page through AppTest: its figures, its queue by urgency, who sees actions."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,7 @@ from db.schema import departments
 from db.seed import seed
 from devtools import oracle
 from tests.factory import add_ticket, reference
-from tests.pages import app, metrics
+from tests.pages import app, city_map, metrics
 from ui import lazy
 from ui.formatting import duration, number, percent
 
@@ -141,16 +140,25 @@ def test_russian_department_page(city, db_url, monkeypatch):
 
 
 def _map_view(at) -> dict:
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    return city_map(at)["frame"]
 
 
 def test_the_map_frames_its_tickets_and_keeps_still_through_refreshes(city, db_url, monkeypatch):
     at = _department(monkeypatch, db_url, dept="ROADS", as_of=AS_OF)
     at.run()
-    assert not at.get("deck_gl_json_chart"), "below the queue: drawn when the user gets there"
+    assert not [e for e in at.get("bidi_component")
+                if e.proto.component_name == "citydesk_city_map"], "drawn when the user gets there"
     at.session_state[lazy.flag("department-map")] = True
     at.run()
     framed = _map_view(at)
+    # the department's open tickets, overdue in red; its districts list nothing when clicked
+    frame = oracle.raw(city).dropna(subset=["lat", "lon"])
+    mine = frame[(frame["department_code"] == "ROADS") & oracle.open_at(frame, NOW)]
+    drawn = city_map(at)
+    assert sorted(p["id"] for p in drawn["points"]) == sorted(mine["external_id"])
+    assert {p["id"] for p in drawn["points"] if p["kind"] == "late"} == set(
+        mine.loc[mine["due_at"] < NOW, "external_id"])
+    assert drawn["districts"] and not any(d["pick"] for d in drawn["districts"])
     for n in range(5):  # new tickets far out east: a fresh frame would take them in
         add_ticket(city, NOW - timedelta(hours=3), lat=44.62, lon=33.80 + n / 1000,
                    department="ROADS")

@@ -83,8 +83,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "map.cells": {"en": "{n} tickets in {cells} cells of {size} m; pick a district to see single tickets",
                   "ru": "{n} обращений в {cells} ячейках по {size} м; выберите район, чтобы увидеть отдельные обращения"},
     "map.basemap": {"en": "Street basemap (needs internet)", "ru": "Подложка улиц (нужен интернет)"},
-    "map.legend": {"en": "Red: overdue. Orange: open. Grey: done. Click a point for its card.",
-                   "ru": "Красный — просрочено, оранжевый — открыто, серый — выполнено. Нажмите на точку, чтобы открыть карточку."},
+    "map.legend": {"en": "Large red: overdue · blue: open. A point opens its card.",
+                   "ru": "Крупные красные — просрочено, синие — открыто. Точка открывает "
+                         "карточку."},
     "map.cell": {"en": "{n} tickets here", "ru": "Здесь обращений: {n}"},
     "map.no_points": {"en": "No tickets with coordinates match.", "ru": "Нет обращений с координатами."},
     # charts

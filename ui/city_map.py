@@ -1,5 +1,5 @@
-"""The overview's map drawn in the page itself, as SVG: the districts' outlines, the points or
-cells, the incidents' rings and the names, from `overview_map.drawing`.
+"""The overview's and the department's map drawn in the page itself, as SVG: the districts'
+outlines, the points or cells, the incidents' rings and the names, from `map_drawing.drawing`.
 
 deck.gl draws with WebGL, and a browser without a graphics card (a meeting room's PC, a
 virtual desktop, this project's CI) compiles its programs in software: 2.2–2.5 s of a fresh
@@ -36,8 +36,9 @@ _CSS = """
   touch-action: manipulation; }
 .citymap svg.dragging { cursor: grabbing; }
 .districts path { fill: #eeeee8; stroke: rgba(90, 90, 90, 0.67); stroke-width: 1;
-  vector-effect: non-scaling-stroke; cursor: pointer; }
-.districts path:hover { fill: #f6e7b0; }
+  vector-effect: non-scaling-stroke; }
+.districts path.pickable { cursor: pointer; }
+.districts path.pickable:hover { fill: #f6e7b0; }
 .points circle { stroke: #fff; stroke-width: 1; vector-effect: non-scaling-stroke;
   cursor: pointer; }
 .points .late { fill: rgba(198, 40, 40, 0.94); stroke-width: 1.5; }
@@ -63,7 +64,7 @@ _CSS = """
 .tip .foot { font-size: 11px; opacity: 0.8; }
 """
 
-# Trusted, ours: draws `data` (see overview_map.drawing) and sends back {"ticket": id},
+# Trusted, ours: draws `data` (see map_drawing.drawing) and sends back {"ticket": id},
 # {"district": code} or {"cell": [lat, lon]} as the trigger `pick`.
 _JS = """
 const SVG = "http://www.w3.org/2000/svg";
@@ -196,10 +197,11 @@ function draw(map, data) {
   map.picks = [];
   const mark = (el, tip, pick) => {
     el.dataset.tip = map.tips.push(tip) - 1;
-    el.dataset.pick = map.picks.push(pick) - 1;
+    if (pick) el.dataset.pick = map.picks.push(pick) - 1;
   };
   for (const d of data.districts)
-    mark(shape("path", {d: d.d, "data-code": d.code}, districts), d.tip, {district: d.code});
+    mark(shape("path", {d: d.d, "data-code": d.code, class: d.pick ? "pickable" : ""},
+               districts), d.tip, d.pick ? {district: d.code} : null);
   for (const p of data.points)
     mark(shape("circle", {cx: p.at[0], cy: p.at[1], class: p.kind, "data-r": RADIUS[p.kind],
                           "data-id": p.id}, points), p.tip, {ticket: p.id});
@@ -243,7 +245,7 @@ _MAP = st.components.v2.component("citydesk_city_map", html=_HTML, css=_CSS, js=
 
 
 def city_map(drawing: dict, key: str) -> dict | None:
-    """Draw the map (`overview_map.drawing`) and return what the user clicked in it, once:
+    """Draw the map (`map_drawing.drawing`) and return what the user clicked in it, once:
     {"ticket": id}, {"district": code} or {"cell": [lat, lon]}; else None."""
     sig = hashlib.blake2b(json.dumps(drawing, sort_keys=True).encode(), digest_size=8).hexdigest()
     result = _MAP(key=key, data={**drawing, "sig": sig}, on_pick_change=lambda: None,

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select
 
 from db.schema import departments, ticket_events, tickets
-from tests.browser.conftest import Server, grid_column, shoot, wait_idle
+from tests.browser.conftest import Server, clickable, grid_column, middle, shoot, wait_idle
 from ui.i18n import russian_key
 
 
@@ -225,11 +225,23 @@ def test_the_map_and_trend_are_drawn_when_the_head_scrolls_to_them(server, page)
     wait_idle(page)
     waiting = page.locator(".st-key-waiting-department-map-0")
     expect(waiting).to_be_visible()
-    expect(page.locator('[data-testid="stDeckGlJsonChart"]')).to_have_count(0)
+    svg = page.locator(".st-key-department-map svg")
+    expect(svg).to_have_count(0)
     waiting.scroll_into_view_if_needed()
-    deck = page.locator('[data-testid="stDeckGlJsonChart"]').first
-    deck.wait_for(timeout=30_000)
+    svg.wait_for(timeout=30_000)
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=30_000)
     wait_idle(page)
-    box = deck.bounding_box()
+    box = svg.bounding_box()
     assert box["y"] < 768 and box["y"] + box["height"] > 0, box  # drawn where the user is
+    # a point opens its card, in view; a district is no link here
+    late = page.locator(".st-key-department-map circle.late")
+    target = next(i for i in range(late.count())
+                  if clickable(page, f".st-key-department-map circle.late >> nth={i}", box))
+    ticket = late.nth(target).get_attribute("data-id")
+    page.mouse.click(*middle(page, f".st-key-department-map circle.late >> nth={target}"))
+    wait_idle(page)
+    dialog = page.locator('[data-testid="stDialog"]')
+    expect(dialog).to_contain_text(ticket)
+    where = dialog.bounding_box()
+    assert where["y"] >= 0 and where["y"] < 768, where
+    assert page.locator(".st-key-department-map path.pickable").count() == 0

@@ -16,7 +16,7 @@ from queries.filters import Filters
 from queries.lookups import district_list
 from queries.map_points import map_points
 from tests.browser.conftest import SCREENSHOTS, TICKETS, reach, wait_idle
-from ui import overview_map, workload
+from ui import map_drawing, workload
 from ui.catalog import CATALOG
 from ui.deck import label_points, on_screen, ticket_view
 from ui.i18n import name_of
@@ -118,8 +118,8 @@ def test_every_click_is_answered_in_view(server, demo_db, page, lang, size):
     for target, answer in targets:
         deck.scroll_into_view_if_needed()
         frame = deck.bounding_box()
-        x = frame["x"] + frame["width"] / 2 + target[0] - overview_map.SIZE[0] / 2
-        y = frame["y"] + frame["height"] / 2 + target[1] - overview_map.SIZE[1] / 2
+        x = frame["x"] + frame["width"] / 2 + target[0] - map_drawing.SIZE[0] / 2
+        y = frame["y"] + frame["height"] / 2 + target[1] - map_drawing.SIZE[1] / 2
         page.mouse.move(x - 3, y)
         page.mouse.move(x, y)
         page.mouse.click(x, y)
@@ -155,19 +155,19 @@ def _targets(url: str) -> tuple[tuple[float, float], tuple[float, float]]:
         points = map_points(conn, Filters(as_of=now, statuses=("new", "in_progress")))
         districts = district_list(conn)
     engine.dispose()
-    view = ticket_view(points.frame, overview_map.SIZE)
-    at = [on_screen(r.lat, r.lon, view, *overview_map.SIZE) for r in points.frame.itertuples()]
+    view = ticket_view(points.frame, map_drawing.SIZE)
+    at = [on_screen(r.lat, r.lon, view, *map_drawing.SIZE) for r in points.frame.itertuples()]
     late = [xy for xy, r in zip(at, points.frame.itertuples(), strict=True) if r.past_due]
     # overdue points are drawn over the others: a click on one picks an overdue ticket
-    inside = [xy for xy in late if 40 < xy[0] < overview_map.SIZE[0] - 60
-              and 40 < xy[1] < overview_map.SIZE[1] - 40]
+    inside = [xy for xy in late if 40 < xy[0] < map_drawing.SIZE[0] - 60
+              and 40 < xy[1] < map_drawing.SIZE[1] - 40]
     labels = label_points(districts)
     spots = []
     for row, (lat, lon) in zip(districts.to_dict("records"), labels.itertuples(index=False),
                                strict=True):
-        x, y = on_screen(lat, lon, view, *overview_map.SIZE)
+        x, y = on_screen(lat, lon, view, *map_drawing.SIZE)
         y += 25  # below its name
-        if 40 < x < overview_map.SIZE[0] - 60 and 40 < y < overview_map.SIZE[1] - 40:
+        if 40 < x < map_drawing.SIZE[0] - 60 and 40 < y < map_drawing.SIZE[1] - 40:
             clear = min((abs(x - o[0]) + abs(y - o[1]) for o in at), default=99)
             spots.append((clear, (x, y), name_of(row, "en")))
     best = max(spots)

@@ -1,10 +1,12 @@
-"""The overview's map, built for reading at a glance and for clicking.
+"""What the overview's and the department's maps draw, built for reading at a glance and for
+clicking.
 
 Overdue tickets are large red dots with a white ring, drawn over everything; open ones small
-blue dots; done ones small grey ones. No heat layer: the dots say where the trouble is. Districts
-are clickable (their list), points open their card, cells (when there are too many points) their
-list. The view is framed for the narrowest screen the overview is read on, so it holds its
-tickets at 1366 pixels and on a phone alike.
+blue dots; done ones small grey ones. No heat layer: the dots say where the trouble is. On the
+overview, districts are clickable (their list), points open their card, cells (when there are too
+many points) their list; on the department's page, points open their card. The view is framed
+for the narrowest screen the page is read on, so it holds its tickets at 1366 pixels and on a
+phone alike.
 
 Two ways to draw it from the same parts: `drawing` (the districts' outlines as the basemap, in
 SVG, `ui/city_map.py`: no WebGL, which a browser without a graphics card spent 2.5 s on) and
@@ -138,10 +140,12 @@ def _path(geometry: dict, view: pdk.ViewState) -> str:
 
 
 def drawing(data: MapData, districts: pd.DataFrame, lang: str, view: pdk.ViewState,
-            incidents: Sequence[Incident] = (), size: tuple[int, int] = SIZE) -> dict:
+            incidents: Sequence[Incident] = (), size: tuple[int, int] = SIZE,
+            district_lists: bool = True) -> dict:
     """What `ui/city_map.py` draws, in pixels from the middle of `view`: outlined districts (code,
-    tooltip), points (kind, id, tooltip lines) or cells (place, radius, tooltip), incidents'
-    rings with their counts, and the names that fit whole and apart on a map of `size`."""
+    tooltip, and whether a click lists its tickets: `district_lists`), points (kind, id, tooltip
+    lines) or cells (place, radius, tooltip), incidents' rings with their counts, and the names
+    that fit whole and apart on a map of `size`."""
     shown = readable_names(_labels(districts, lang).to_dict("records"), data.frame, view, size,
                            NAME_ROOM)
     points, cells = [], []
@@ -155,7 +159,9 @@ def drawing(data: MapData, districts: pd.DataFrame, lang: str, view: pdk.ViewSta
         "size": list(size),
         "frame": {"latitude": view.latitude, "longitude": view.longitude, "zoom": view.zoom},
         "districts": [{"code": d["code"], "d": _path(d["geometry"], view),
-                       "tip": [translate(lang, "map.district_tip", name=d["name"])]}
+                       "pick": district_lists,
+                       "tip": [translate(lang, "map.district_tip", name=d["name"])
+                               if district_lists else d["name"]]}
                       for d in _features(districts, lang)],
         "points": points,
         "cells": cells,
