@@ -211,12 +211,24 @@ def grid_column(page: Page, heading: str, timeout: float = 30_000, grid: str = G
     }""", [grid, heading])
 
 
+# Every section in the window has come, every chart and grid in sight is drawn (one in a folded
+# expander never is)
+DRAWN = """() => [...document.querySelectorAll('[class*="st-key-waiting-"]')]
+        .every(section => section.getBoundingClientRect().top > window.innerHeight)
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => !chart.checkVisibility() || chart.querySelector('.main-svg'))
+    && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .every(grid => !grid.checkVisibility() || grid.querySelector('table tbody tr'))"""
+
+
 def shoot(page: Page, name: str, height: int | None = None) -> Path:
     """A screenshot for the README; `height` makes the viewport that tall first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if height:
         page.set_viewport_size({"width": 1920, "height": height})
-        wait_idle(page)
+        wait_idle(page)  # sections drawn when reached (ui/lazy.py) now come: wait for them too
+        page.wait_for_function(DRAWN, timeout=30_000)
+        page.wait_for_timeout(500)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
