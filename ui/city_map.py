@@ -87,6 +87,24 @@ function create(host) {
     const w = svg.clientWidth, h = svg.clientHeight;
     world.setAttribute("transform",
       `translate(${w / 2 + map.tx} ${h / 2 + map.ty}) scale(${map.k})`);
+    map.label(w, h);
+  };
+  // The names shown: at ×1, those the server found whole and apart; zoomed in or out, each name
+  // (those first) that is whole in the window and clear of the names kept and of the zoom
+  // buttons (boxes in screen pixels, as the server sized them)
+  map.label = (w, h) => {
+    const taken = [[w - 46, 0, w, 112]];
+    for (const t of map.world.querySelectorAll(".names text")) {
+      const x = t.dataset.x * map.k + map.tx + w / 2, y = t.dataset.y * map.k + map.ty + h / 2;
+      const box = [x - t.dataset.w / 2, y - t.dataset.h / 2, x + t.dataset.w / 2,
+                   y + t.dataset.h / 2];
+      const clear = box[0] >= 0 && box[1] >= 0 && box[2] <= w && box[3] <= h
+        && !taken.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]);
+      const shown = map.k === 1 && map.tx === 0 && map.ty === 0
+        ? t.dataset.always === "1" : clear;
+      t.style.display = shown ? "" : "none";
+      if (shown) taken.push(box);
+    }
   };
   map.sizes = () => {
     for (const c of map.world.querySelectorAll(".points circle"))
@@ -213,7 +231,9 @@ function draw(map, data) {
     shape("text", {x: r.at[0], y: r.at[1]}, rings).textContent = String(r.n);
   }
   for (const n of data.names) {
-    const text = shape("text", {x: n.at[0], y: n.at[1]}, names);
+    const text = shape("text", {x: n.at[0], y: n.at[1], "data-x": n.at[0], "data-y": n.at[1],
+                                "data-w": n.box[0], "data-h": n.box[1],
+                                "data-always": n.always ? "1" : "0"}, names);
     n.lines.forEach((line, i) => {
       const span = shape("tspan", {x: n.at[0], dy: i === 0
         ? `${0.35 - 0.55 * (n.lines.length - 1)}em` : "1.1em"}, text);

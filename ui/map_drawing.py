@@ -31,6 +31,7 @@ from ui.deck import (
     names_view,
     on_screen,
     readable_names,
+    text_box,
     two_lines,
 )
 from ui.formatting import duration
@@ -144,10 +145,12 @@ def drawing(data: MapData, districts: pd.DataFrame, lang: str, view: pdk.ViewSta
             district_lists: bool = True) -> dict:
     """What `ui/city_map.py` draws, in pixels from the middle of `view`: outlined districts (code,
     tooltip, and whether a click lists its tickets: `district_lists`), points (kind, id, tooltip
-    lines) or cells (place, radius, tooltip), incidents' rings with their counts, and the names
-    that fit whole and apart on a map of `size`."""
-    shown = readable_names(_labels(districts, lang).to_dict("records"), data.frame, view, size,
-                           NAME_ROOM)
+    lines) or cells (place, radius, tooltip), incidents' rings with their counts, and every
+    district's name with the room it takes (`box`): those that fit whole and apart on a map of
+    `size` first, shown `always`; the others are shown where zooming in makes room for them."""
+    every = _labels(districts, lang).to_dict("records")
+    shown = readable_names(every, data.frame, view, size, NAME_ROOM)
+    later = [n for n in every if n not in shown]  # for when the user zooms in
     points, cells = [], []
     if data.cells:
         cells = [{"at": _xy(c.lat, c.lon, view), "r": round(c.radius, 1), "lat": c.lat,
@@ -166,8 +169,10 @@ def drawing(data: MapData, districts: pd.DataFrame, lang: str, view: pdk.ViewSta
         "points": points,
         "cells": cells,
         "rings": [{"at": _xy(i.lat, i.long, view), "n": i.size} for i in incidents],
-        "names": [{"at": _xy(n["lat"], n["lon"], view), "lines": n["name"].split("\n")}
-                  for n in shown],
+        "names": [{"at": _xy(n["lat"], n["lon"], view), "lines": n["name"].split("\n"),
+                   "box": [round(v, 1) for v in text_box(n["name"], NAME_ROOM)],
+                   "always": n in shown}
+                  for n in shown + later],
         "words": {key: translate(lang, f"map.{key}")
               for key in ("zoom_in", "zoom_out", "zoom_home", "label")},
     }

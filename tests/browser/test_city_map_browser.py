@@ -1,5 +1,6 @@
 """The overview's SVG map in Chromium, in English and Russian: every open ticket is drawn, in
-its kind; a point's tooltip names its ticket; the zoom buttons zoom about the middle and back;
+its kind; a point's tooltip names its ticket; the zoom buttons zoom about the middle and back,
+and zoomed in, district names left out for room come back, never touching another;
 a drag moves the map without opening anything; and a point still opens its card when zoomed."""
 
 from __future__ import annotations
@@ -16,6 +17,21 @@ from tests.browser.conftest import clickable, middle
 from tests.browser.test_overview_answers_browser import in_view, open_overview, settle, shot
 
 MAP = ".st-key-city-map"
+
+
+def _names(page: Page) -> list[dict]:
+    """The district names shown, each with its box as drawn (not as estimated), checked to be
+    apart from each other."""
+    boxes = page.locator(f"{MAP} .names text").evaluate_all("""texts => texts
+        .filter(t => t.style.display !== "none")
+        .map(t => { const r = t.getBoundingClientRect();
+                    return {name: t.textContent, x0: r.left, y0: r.top, x1: r.right,
+                            y1: r.bottom}; })""")
+    crossing = [(a["name"], b["name"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a["x0"] < b["x1"] - 1 and b["x0"] < a["x1"] - 1
+                and a["y0"] < b["y1"] - 1 and b["y0"] < a["y1"] - 1]
+    assert not crossing, crossing
+    return boxes
 
 
 def _scale(page: Page) -> float:
@@ -56,9 +72,13 @@ def test_the_map_draws_every_open_ticket_and_zooms_drags_and_opens_cards(server,
     # zoom in twice about the middle, then back to the whole view
     zoom = page.locator(f"{MAP} .zoom button")
     expect(zoom.first).to_have_attribute("title", "Zoom in" if lang == "en" else "Приблизить")
+    whole = _names(page)
     zoom.nth(0).click()
     zoom.nth(0).click()
     assert _scale(page) == pytest.approx(1.6 ** 2)
+    closer = _names(page)
+    assert len(whole) >= 3  # zoomed in, a name left out for room comes back
+    assert {b["name"] for b in closer} - {b["name"] for b in whole}, (whole, closer)
     shot(page, f"map-{lang}-2-zoomed")
 
     # a drag moves the map and opens nothing
