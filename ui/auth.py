@@ -300,9 +300,9 @@ def _form() -> None:
     failure the name stays and the password box is emptied (a password never stays in a
     widget); a wait before the next try is counted down, with the button off until it ends."""
     st.html(FORM_STYLE)
+    _write_cookie()  # first: a user who closes the tab at the sight of the form is signed out
     st.title(t("auth.title"))
     _language_switch()
-    _write_cookie()
     _notice()
     with st.form("sign_in", width=420):
         st.text_input(t("auth.name"), key=NAME, autocomplete="username")
