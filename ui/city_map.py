@@ -30,8 +30,9 @@ data-zoom="out">&minus;</button><button type="button" data-zoom="home">&#8962;</
 </div>"""
 
 _CSS = """
+/* a refresh replaces the shapes: the browser must not hold the page's scroll to one of them */
 .citymap { position: relative; overflow: hidden; border-radius: 0.5rem;
-  background: #f7f7f4; user-select: none; }
+  background: #f7f7f4; user-select: none; overflow-anchor: none; }
 .citymap svg { display: block; width: 100%; height: 100%; cursor: grab;
   touch-action: manipulation; }
 .citymap svg.dragging { cursor: grabbing; }
