@@ -1,5 +1,5 @@
 """Every setting Citydesk reads from the environment, declared once in `SETTINGS`: its name, how
-its text is read (with its bounds), its default and a line of help. The README's configuration
+its text is read (with its bounds), its default and a line of help. docs/configuration.md's
 table lists the same names and defaults (tests/test_settings.py keeps them equal), and every
 entry point checks them all before it starts (`check_settings`: one line per bad value, never a
 traceback): the dashboard, `python -m db` and `python -m queries`.
@@ -9,7 +9,7 @@ meeting screen): db/ is the bottom layer, which every other one (queries, ui, sc
 command lines, the benchmark, the tests) may import, so one table here can be checked whole by
 every entry point; a table in ui/ could not be read by the command lines without importing
 Streamlit. The settings of scripts/run.sh, the benchmark and the tests are declared here too, so
-that the README's table and this one name the same things.
+that docs/configuration.md's table and this one name the same things.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class SettingError(ValueError):
 class Setting:
     """One environment variable. `parse` reads its text (stripped, never empty) or raises
     ValueError with the reason; unset or empty means `default`, read the same way (None: the
-    setting is off). `shown` is the README's default when it is not `default` itself; a
+    setting is off). `shown` is the documented default when it is not `default` itself; a
     `secret` value is never repeated in a message."""
 
     name: str
@@ -50,7 +50,7 @@ class Setting:
 
     @property
     def documented_default(self) -> str:
-        """The default as the README's table writes it."""
+        """The default as docs/configuration.md's table writes it."""
         if self.shown is not None:
             return self.shown
         return "unset" if self.default is None else f"`{self.default}`"

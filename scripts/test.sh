@@ -10,7 +10,7 @@ echo "==> ruff"
 .venv/bin/ruff check .
 
 echo "==> tests (SQLite and PostgreSQL)"
-.venv/bin/python -m pytest -m "not browser" -q "$@"
+.venv/bin/python -m pytest -m "not browser" -q --durations=10 "$@"
 
 echo "==> browser tests (Chromium)"
-.venv/bin/python -m pytest -m browser -q "$@"
+.venv/bin/python -m pytest -m browser -q --durations=10 "$@"

@@ -1,4 +1,4 @@
-"""The README's command table and the parsers agree: every command and subcommand the parsers
+"""docs/commands.md's command table and the parsers agree: every command and subcommand the parsers
 know is in the table, every command in the table exists, and every option it names is one the
 command's `--help` lists."""
 
@@ -12,7 +12,7 @@ import pytest
 from db.cli.parser import build_parser as db_parser
 from queries.cli import build_parser as queries_parser
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+COMMANDS = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
 ROW = re.compile(r"^\| `python -m (db|queries) ([^`]*)` \|", re.MULTILINE)
 PARSERS = {"db": db_parser, "queries": queries_parser}
 
@@ -31,9 +31,9 @@ def choices(help_out: str) -> list[str]:
 
 
 def table() -> list[tuple[str, str]]:
-    """(program, the rest of the command) of each row of the README's command table."""
+    """(program, the rest of the command) of each row of docs/commands.md's table."""
     return [(program, rest.replace("\\|", "|")) for program, rest in
-            ROW.findall(README.read_text(encoding="utf-8"))]
+            ROW.findall(COMMANDS.read_text(encoding="utf-8"))]
 
 
 def named(program: str, rest: str, capsys) -> tuple[list[list[str]], list[str]]:

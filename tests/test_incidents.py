@@ -1,6 +1,6 @@
 """Incidents and spikes on both databases: a burst planted among the demo city's background is
 one incident and a spike; the same reports spread over three days are neither; figures equal an
-independent computation; the background over a month stays as quiet as the README says."""
+independent computation; the background over a month stays as quiet as docs/screens.md says."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 CENTRE = (44.580, 33.463)  # Gagarinsky
 OSTRYAKOVA = (44.574, 33.522)
 REPORTS = 30
-# What the README states: spikes in a month of the demo city's background (measured: 0).
+# What docs/screens.md states: spikes in a month of the demo city's background (measured: 0).
 MONTHLY_FALSE_SPIKES = 0
 
 

@@ -1,5 +1,5 @@
 """The settings table (db/config.py): every bad value gives one clear line and no traceback, on
-the dashboard and on both command lines; and the README's configuration table lists exactly the
+the dashboard and on both command lines; and docs/configuration.md's table lists exactly the
 table's settings with the same defaults."""
 
 from __future__ import annotations
@@ -136,13 +136,13 @@ def test_the_command_lines_print_the_line_and_exit_2(tmp_path, command):
 
 
 def readme_settings() -> dict[str, str]:
-    """The README's configuration table: variable → default, as written."""
-    readme = (ROOT / "README.md").read_text()
+    """docs/configuration.md's table: variable → default, as written."""
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     cells = [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
     return {name.strip("`"): default for name, default, *_ in cells}
 
 
-def test_the_readme_lists_exactly_the_tables_settings_with_their_defaults():
+def test_the_docs_list_exactly_the_tables_settings_with_their_defaults():
     assert readme_settings() == {s.name: s.documented_default for s in SETTINGS}

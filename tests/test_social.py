@@ -386,7 +386,7 @@ def test_cli_names_a_missing_setting_in_one_line(db_url, monkeypatch, capsys):
     monkeypatch.delenv("CITYDESK_TELEGRAM_TOKEN", raising=False)
     assert main(["--database", db_url, "intake", "--from", "telegram", "--once"]) == 2
     assert capsys.readouterr().err == (
-        "intake: CITYDESK_TELEGRAM_TOKEN is not set: see the README, 'Social networks'\n")
+        "intake: CITYDESK_TELEGRAM_TOKEN is not set: see docs/feeds.md\n")
     assert main(["--database", db_url, "intake"]) == 2
 
 

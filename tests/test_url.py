@@ -65,8 +65,8 @@ def _count(at) -> int:
     return int(caption.split(" of ")[1].split(" ")[0].replace(",", ""))
 
 
-def test_the_readme_lists_every_link_parameter():
-    text = (ROOT / "README.md").read_text()
+def test_the_docs_list_every_link_parameter():
+    text = (ROOT / "docs" / "commands.md").read_text()
     section = text.split("\n## Links\n", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \|$", section, flags=re.M)
     assert [name for name, _, _ in rows] == list(url.PARAMS)

@@ -621,7 +621,7 @@ CATALOG: dict[str, dict[str, str]] = {
     # issue 19: settings that cannot be read stop the dashboard before any page
     "settings.refused": {
         "en": "Citydesk cannot start: some of its server's settings cannot be read. Whoever runs "
-              "the server must correct them (see the README's configuration table):",
+              "the server must correct them (see docs/configuration.md):",
         "ru": "Citydesk не может запуститься: часть настроек сервера не читается. Их должен "
-              "исправить тот, кто запускает сервер (см. таблицу настроек в README):"},
+              "исправить тот, кто запускает сервер (см. таблицу настроек в docs/configuration.md):"},
 }

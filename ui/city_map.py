@@ -3,7 +3,7 @@ outlines, the points or cells, the incidents' rings and the names, from `map_dra
 
 deck.gl draws with WebGL, and a browser without a graphics card (a meeting room's PC, a
 virtual desktop, this project's CI) compiles its programs in software: 2.2–2.5 s of a fresh
-tab's time went to that alone (README, "In the browser"). A few thousand SVG shapes are drawn in
+tab's time went to that alone (docs/benchmark.md). A few thousand SVG shapes are drawn in
 milliseconds. Every text goes in as text (`textContent`), never as markup.
 
 The user drags to move the map, and zooms with its buttons or Ctrl + the wheel (the wheel alone

@@ -2,7 +2,7 @@
 
 The map's, the grids' and the charts' code (deck.gl and plotly, about 3 MB of script each; the
 data grid's) held the whole page back in the browser, counters included (measured in the
-README's "In the browser"). So a page's first run in a tab draws its counters, says what is
+docs/benchmark.md). So a page's first run in a tab draws its counters, says what is
 coming, and stops; once the browser has painted them, a watcher (ui/lazy.py) asks for the next
 run, which draws the rest: the overview's map and tables, the department's queue. A rerun at
 once was tried first: the second run's elements then reached the browser before it had drawn

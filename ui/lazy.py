@@ -2,7 +2,7 @@
 when the user reaches them.
 
 The map's and the charts' libraries (deck.gl and plotly, about 3 MB of script each) held a
-fresh tab's first figures back (README, "In the browser"). A watcher is a one-pixel element
+fresh tab's first figures back (docs/benchmark.md). A watcher is a one-pixel element
 with a few lines of script that tells the server when its moment has come, which then draws
 what waited:
 - `painted`: the browser has drawn every element it was sent (no placeholder left) and shown

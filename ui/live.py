@@ -3,7 +3,7 @@
 A page puts what changes with the data inside `section`: a Streamlit fragment that reruns on
 its own every N seconds. Only that part reruns, so the sidebar's filters, an open dropdown and
 the scroll position stay as they are; widgets inside keep their state as on any rerun. (Measured
-against streamlit-autorefresh, which reruns the whole script from the browser: see the README.)
+against streamlit-autorefresh, which reruns the whole script from the browser: see docs/screens.md.)
 
 Figures come through `ui.data`'s shared caches, keyed by a "now" floored to the shared interval,
 so a refresh costs a query only for the first screen that asks in each interval.

@@ -3,7 +3,7 @@
 Every parameter a link may carry is declared here, with its default and what it means; every
 other module reads and writes them through `get`, `put` and `drop`. So a parameter cannot be
 lost because one writer did not know another's (a shared search link keeps its `q`), and the
-README's list of link parameters is this table.
+docs/commands.md's list of link parameters is this table.
 """
 
 from __future__ import annotations

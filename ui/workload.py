@@ -4,7 +4,7 @@ A row is a button (a click lists the department's tickets) that reads "name · o
 open", its hand-offs of the last 7 days beside, over a stacked bar in the chart's colours:
 overdue, at risk, on track, as long as its open count against the busiest shown. The bars are a
 style sheet made from the data, so the overview needs no chart library for them: plotly's script
-held a fresh tab's first figures back by about 1.6 s (README, "In the browser"), and a button
+held a fresh tab's first figures back by about 1.6 s (docs/benchmark.md), and a button
 answers the first click, with the keyboard too.
 """
 

@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("file", nargs="?",
                         help="JSON lines: network, author, text, url, posted_at, ...")
     intake.add_argument("--from", dest="source", choices=("vk", "telegram"),
-                        help="instead of a file, watch the network live (see the README)")
+                        help="instead of a file, watch the network live (see docs/feeds.md)")
     intake.add_argument("--once", action="store_true",
                         help="with --from: one pass, then exit (non-zero if it could not finish)")
     intake.add_argument("--every", type=float, default=60,

@@ -16,9 +16,9 @@ def make_source(network: str) -> Source:
     if network == "vk":
         token = config.vk_token()
         if not token:
-            raise ValueError("CITYDESK_VK_TOKEN is not set: see the README, 'Social networks'")
+            raise ValueError("CITYDESK_VK_TOKEN is not set: see docs/feeds.md")
         return VkSource(token, parse_groups(config.vk_groups()), config.vk_api_url())
     token = config.telegram_token()
     if not token:
-        raise ValueError("CITYDESK_TELEGRAM_TOKEN is not set: see the README, 'Social networks'")
+        raise ValueError("CITYDESK_TELEGRAM_TOKEN is not set: see docs/feeds.md")
     return TelegramSource(token, config.telegram_api_url())
