@@ -86,6 +86,22 @@ def failed(conn: Connection, ids: list[int], token: str, now: datetime, error: s
             state="failed" if attempts >= MAX_ATTEMPTS else "pending"))
 
 
+def hold(conn: Connection, ids: list[int], token: str, until: datetime) -> None:
+    """Gives the held messages `ids` back, due again at `until` (a recipient's quiet hours)."""
+    conn.execute(update(notifications)
+                 .where(N.id.in_(ids), N.claimed_by == token, N.state == "pending")
+                 .values(not_before=until, claimed_by=None, claimed_until=None))
+
+
+def recent_payloads(conn: Connection, kind: str, since: datetime) -> dict[str, dict]:
+    """key → payload of the messages of `kind` recorded since `since` (one per key)."""
+    out: dict[str, dict] = {}
+    for key, payload in conn.execute(select(N.key, N.payload).where(
+            N.kind == kind, N.created_at >= since)):
+        out.setdefault(key, json.loads(payload) if payload else {})
+    return out
+
+
 def keys(conn: Connection, kind: str, prefix: str = "") -> set[str]:
     """The keys of `kind` recorded so far (for any recipient) that start with `prefix`."""
     query = select(N.key).where(N.kind == kind).distinct()

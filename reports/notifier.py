@@ -176,7 +176,7 @@ class Notifier:
                         kind, ticket, now, r.lang, self.tz, self.rules.base_url), payload,
                         ticket["department"])
             if "incident" in r.gets:
-                for inc in once("incidents", lambda: incidents(conn, f)):
+                for inc, key in once("incidents", lambda: self._incidents(conn, f)):
                     owner = self.category_department.get(inc.category)
                     if dept and owner != dept[0]:
                         continue
@@ -184,14 +184,15 @@ class Notifier:
                         or inc.category_name
                     district = ((inc.district_name_ru if r.lang == "ru" else None)
                                 or inc.district_name or translate(r.lang, "alert.no_district"))
-                    add("incident", f"{inc.category}:{inc.tickets[0]}", translate(
+                    add("incident", key, translate(
                         r.lang, "alert.incident.body", reports=number(inc.size, r.lang),
                         category=category, district=district,
                         first=instant(inc.first, self.tz, r.lang),
                         link=alert_text.link(self.rules.base_url, "overview",
                                              category=inc.category, district=inc.district or "")),
                         {"title": alert_text.title("incident", r.lang, category=category,
-                                                   district=district)}, owner)
+                                                   district=district),
+                         "tickets": list(inc.tickets)}, owner)
             if "spike" in r.gets:
                 for spike in once("spikes", lambda: spikes(conn, f)):
                     owner = self.category_department.get(spike.category)
@@ -219,6 +220,19 @@ class Notifier:
             if "week" in r.gets:
                 self._week(now, r, add)
         return rows
+
+    def _incidents(self, conn: Connection, f: Filters) -> list[tuple]:
+        """Each open incident with its key: the key of an incident recorded in the last two days
+        that shares a report with it (the same incident, grown or with its first report closed),
+        else its category and first report."""
+        known = outbox.recent_payloads(conn, "incident", f.as_of - timedelta(days=2))
+        out = []
+        for inc in incidents(conn, f):
+            mine = set(inc.tickets)
+            key = next((k for k, p in sorted(known.items()) if k.startswith(f"{inc.category}:")
+                        and mine & set(p.get("tickets", ()))), f"{inc.category}:{inc.tickets[0]}")
+            out.append((inc, key))
+        return out
 
     def _feeds(self, conn, now, r: Recipient, add, once) -> None:
         """A feed gone stale (keyed by its last success), and its recovery from that."""
@@ -295,10 +309,15 @@ class Notifier:
             groups[(row.recipient, row.channel, row.address, row.kind,
                     None if one else row.id)].append(row)
         packs: dict[tuple[str, str], bytes] = {}
-        for (_, channel, address, kind, _), rows in tqdm(
+        people = {r.name: r for r in self.rules.recipients}
+        for (name, channel, address, kind, _), rows in tqdm(
                 groups.items(), desc="notify", unit="messages", disable=not self.progress,
                 file=sys.stderr):
             ids = [row.id for row in rows]
+            if name in people and (until := self._after_quiet(people[name], now)) > now:
+                with self.engine.begin() as conn:  # a retry or a rules change met quiet hours
+                    outbox.hold(conn, ids, token, until)
+                continue
             try:
                 subject, text, attachment = self._compose(kind, rows, packs)
                 if channel == "email":

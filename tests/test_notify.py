@@ -513,3 +513,63 @@ def test_the_alerts_page_in_russian_and_for_leadership_only(desk, monkeypatch):
     head = _page(desk, monkeypatch, actor=Actor("roman", "head", "ROADS"))
     assert not head.exception and not head.dataframe
     assert "Alerts" not in [p for p in head.title]
+
+
+def test_a_retry_that_meets_quiet_hours_waits_for_their_end(desk):
+    notifier = desk.notifier()
+    evening = datetime(2026, 11, 26, 18, 58, tzinfo=UTC)  # 21:58 in the city
+    add_ticket(desk.city.engine, evening - timedelta(hours=20),
+               due=evening + timedelta(hours=1), department="ROADS", external_id="RD-EVE")
+    try:
+        desk.api.fail = 10
+        notifier.run(evening)
+        desk.api.fail = 0
+        notifier.run(evening + timedelta(minutes=7))  # 22:05: the retry is due, roads are quiet
+        assert not listed([s.text for s in desk.telegram("-1001")])["RD-EVE"]
+        row = desk.rows().query("key == 'RD-EVE' and kind == 'at_risk'").iloc[0]
+        assert row.state == "pending" and row.attempts == 1
+        assert row.not_before == datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+        notifier.run(datetime(2026, 11, 27, 4, 1, tzinfo=UTC))
+        assert listed([s.text for s in desk.telegram("-1001") if s.text.startswith("At risk")]
+                      )["RD-EVE"] == 1
+    finally:
+        with desk.city.engine.begin() as conn:
+            conn.execute(delete(tickets).where(tickets.c.external_id == "RD-EVE"))
+
+
+def test_an_incident_whose_first_report_closes_is_not_told_again(desk):
+    notifier = desk.notifier()
+    notifier.run(NOW)
+    first = [s.text for s in desk.telegram("-1002") if s.text.startswith("Incident")]
+    assert len(first) == 1
+    with desk.city.engine.begin() as conn:
+        kept = conn.execute(select(tickets.c.external_id, tickets.c.resolved_at,
+                                   tickets.c.ended_at, tickets.c.status)
+                            .where(tickets.c.external_id == "INC-000")).one()
+        conn.execute(update(tickets).where(tickets.c.external_id == "INC-000").values(
+            resolved_at=NOW, ended_at=NOW, status="resolved"))
+    try:
+        assert notifier.run(NOW + timedelta(minutes=1)).recorded == 0
+    finally:
+        with desk.city.engine.begin() as conn:
+            conn.execute(update(tickets).where(tickets.c.external_id == "INC-000").values(
+                resolved_at=kept.resolved_at, ended_at=kept.ended_at, status=kept.status))
+    assert [s.text for s in desk.telegram("-1002") if s.text.startswith("Incident")] == first
+
+
+def test_the_notifier_shows_where_feed_health_is_shown(desk, monkeypatch):
+    from tests.pages import app
+    from ui import data
+    desk.api.fail = 1
+    desk.notifier().run(NOW)
+    monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: NOW + timedelta(seconds=30))
+    at = app(monkeypatch, desk.city.url, as_of=NOW.isoformat()).run()
+    assert not at.exception
+    grids = [d.value for d in at.dataframe if "Feed" in d.value.columns]
+    row = grids[0].set_index("Feed").loc["notify"]
+    assert row["Kind"] == "Alerts (notifier)" and row["State"] == "Failing"
+    assert "502" in row["Last error"] and "***" in row["Last error"]
+    assert TOKEN not in row["Last error"]
+    monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: NOW + timedelta(minutes=10))
+    at = app(monkeypatch, desk.city.url, as_of=NOW.isoformat()).run()
+    assert any(w.value.startswith("Alerts are not being sent") for w in at.warning)

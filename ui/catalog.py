@@ -714,6 +714,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "alerts.channel.telegram": {"en": "Telegram", "ru": "Телеграм"},
     "feeds.kind.notify": {"en": "Alerts (notifier)", "ru": "Оповещения (рассылка)"},
     "feeds.count.sent": {"en": "delivered", "ru": "доставлено"},
+    "feeds.stale.notify": {"en": "Alerts are not being sent: the notifier has not finished a pass "
+                                 "since {when}.",
+                           "ru": "Оповещения не рассылаются: рассылка не завершала проход с "
+                                 "{when}."},
     "feeds.count.failed": {"en": "failed", "ru": "не доставлено"},
     "feeds.count.retried": {"en": "retried", "ru": "повторено"},
 }
