@@ -99,13 +99,15 @@ class Notifier:
         return out
 
     # -- one pass -------------------------------------------------------------------------------
-    def run(self, now: datetime) -> PassReport:
-        """One pass at `now`; PastInstant when a pass already ran for a later instant."""
+    def run(self, now: datetime, replay: bool = True) -> PassReport:
+        """One pass at `now`. A `replay` (an instant given, not the clock's) for an instant
+        before the last pass's raises PastInstant; the clock's own passes only keep the latest
+        instant (two notifiers' clocks may differ by a little)."""
         self._ensure_feed()
         with self.engine.connect() as conn:
             state = feeds.cursor(conn, NAME) or {}
         last = datetime.fromisoformat(state["last"]) if state.get("last") else None
-        if last is not None and now < last:
+        if replay and last is not None and now < last:
             raise PastInstant(f"the notifier last ran for {last.isoformat()}; it never runs for "
                               "an earlier instant (nothing is sent from a past view)")
         report = PassReport()
@@ -117,7 +119,8 @@ class Notifier:
         with self.engine.begin() as conn:
             held = outbox.claim(conn, token, now)
         self._deliver(held, token, now, report)
-        cursor = {"first": state.get("first") or now.isoformat(), "last": now.isoformat()}
+        cursor = {"first": state.get("first") or now.isoformat(),
+                  "last": max(now, last or now).isoformat()}
         with self.engine.begin() as conn:
             feeds.advance(conn, NAME, now, cursor, counts={
                 "sent": report.delivered, "retried": report.failed}, success=not report.errors)

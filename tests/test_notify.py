@@ -475,7 +475,7 @@ def test_leadership_sees_filters_and_exports_what_was_sent(desk, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Alerts"
     grid = at.dataframe[0].value
-    assert list(grid.columns) == ["Due since", "What", "To", "By", "State", "Delivered at",
+    assert list(grid.columns) == ["Recorded", "What", "To", "By", "State", "Delivered at",
                                   "Attempts", "Text", "Last error"]
     assert len(grid) == min(len(rows), 50)
     assert f"{min(len(rows), 50)} of {len(rows)} messages" in [c.value for c in at.caption]
@@ -573,3 +573,36 @@ def test_the_notifier_shows_where_feed_health_is_shown(desk, monkeypatch):
     monkeypatch.setattr(data, "live_now", lambda interval=data.TTL: NOW + timedelta(minutes=10))
     at = app(monkeypatch, desk.city.url, as_of=NOW.isoformat()).run()
     assert any(w.value.startswith("Alerts are not being sent") for w in at.warning)
+
+
+def test_a_long_digest_lists_25_tickets_and_links_to_the_rest():
+    from reports.alert_text import DIGEST_LINES, digest
+    lines = [f"T-{k} · Pothole · due … · https://desk.city.example/ticket?id=T-{k}"
+             for k in range(30)]
+    title, body = digest("at_risk", lines, "en", "Road Management",
+                         "https://desk.city.example/department?dept=ROADS&subset=at_risk")
+    assert title == "30 tickets at risk (Road Management)"
+    shown = body.splitlines()
+    assert shown[0] == "At risk of breaching their deadline (Road Management): 30 tickets."
+    assert shown[1:DIGEST_LINES + 1] == lines[:DIGEST_LINES]
+    assert shown[-1] == ("…and 5 more: "
+                         "https://desk.city.example/department?dept=ROADS&subset=at_risk")
+
+
+def test_the_command_runs_a_pass_every_interval_until_stopped(desk):
+    run = subprocess.Popen(
+        [sys.executable, "-m", "db", "notify", "--every", "1", "--rules", str(desk.rules)],
+        cwd=ROOT, env=desk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [run.stdout.readline() for _ in range(2)]
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert all(line.startswith("notify: 20") and "delivered" in line for line in lines), lines
+    for wrong, said in ((["--every", "0"], "--every must be at least 1 second"),
+                        (["--now", NOW.isoformat()], "--now goes with --once"),
+                        (["--once", "--now", "yesterday"], "--now: not an ISO-8601 instant")):
+        bad = subprocess.run([sys.executable, "-m", "db", "notify", "--rules", str(desk.rules),
+                              *wrong], cwd=ROOT, env=desk.env, capture_output=True, text=True,
+                             timeout=120)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+        assert bad.stderr.startswith(f"notify: {said}"), bad.stderr

@@ -691,7 +691,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "alerts.until": {"en": "To (day, inclusive)", "ru": "По (день включительно)"},
     "alerts.count": {"en": "{shown} of {total} messages", "ru": "{shown} из {total} сообщений"},
     "alerts.empty": {"en": "No alerts match.", "ru": "Нет подходящих оповещений."},
-    "alerts.col.created": {"en": "Due since", "ru": "Создано"},
+    "alerts.col.created": {"en": "Recorded", "ru": "Записано"},
     "alerts.col.kind": {"en": "What", "ru": "Вид"},
     "alerts.col.recipient": {"en": "To", "ru": "Кому"},
     "alerts.col.channel": {"en": "By", "ru": "Способ"},

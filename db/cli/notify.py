@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         while True:
             started = time.monotonic()
-            code = _pass(notifier, now or datetime.now(UTC).replace(microsecond=0), args.once)
+            code = _pass(notifier, now, args.once)
             if args.once:
                 return code
             time.sleep(max(0.0, args.every - (time.monotonic() - started)))
@@ -57,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _pass(notifier: Notifier, now: datetime, once: bool) -> int:
+def _pass(notifier: Notifier, given: datetime | None, once: bool) -> int:
+    """One pass at the instant given, else at the clock's."""
+    now = given or datetime.now(UTC).replace(microsecond=0)
     try:
-        report = notifier.run(now)
+        report = notifier.run(now, replay=given is not None)
     except PastInstant as error:
         print(f"notify: {error}", file=sys.stderr)
         return 2
