@@ -175,7 +175,9 @@ class Notifier:
                                    overdue_after if kind == "overdue" else None)
                 for ticket in found.to_dict("records"):
                     add(kind, ticket["id"], alert_text.ticket_line(
-                        kind, ticket, now, r.lang, self.tz, self.rules.base_url), payload,
+                        kind, ticket, now, r.lang, self.tz, self.rules.base_url),
+                        {**payload, "due": ticket["due"].isoformat(),
+                         "category": alert_text.named(ticket, r.lang, "category_name")},
                         ticket["department"])
             if "incident" in r.gets:
                 for inc, key in once("incidents", lambda: self._incidents(conn, f)):
@@ -321,7 +323,7 @@ class Notifier:
                     outbox.hold(conn, ids, token, until)
                 continue
             try:
-                subject, text, attachment = self._compose(kind, rows, packs)
+                subject, text, attachment = self._compose(kind, rows, packs, now)
                 if channel == "email":
                     if self.rules.smtp is None:
                         raise DeliveryError("no [smtp] in the rules file")
@@ -345,14 +347,22 @@ class Notifier:
                 outbox.delivered(conn, ids, token, now)
             report.delivered += 1
 
-    def _compose(self, kind: str, rows: list[Row], packs: dict) -> tuple[str, str,
-                                                                          Attachment | None]:
-        """(title, text, attachment) of one message from its rows."""
+    def _compose(self, kind: str, rows: list[Row], packs: dict,
+                 now: datetime) -> tuple[str, str, Attachment | None]:
+        """(title, text, attachment) of one message from its rows. A digest's lines are written
+        again at `now`, so a digest held through quiet hours says the time left when it is sent."""
         payload = json.loads(rows[0].payload or "{}")
         lang = _lang_of(rows[0])
         if kind in DIGESTS:
-            title, text = alert_text.digest(kind, [r.body for r in rows], lang,
-                                            payload.get("scope", ""), payload.get("list", ""))
+            lines = []
+            for row in rows:
+                mine = json.loads(row.payload or "{}")
+                lines.append(alert_text.ticket_line(
+                    kind, {"id": row.key, "due": datetime.fromisoformat(mine["due"]),
+                           "category_name": mine["category"]}, now, lang, self.tz,
+                    self.rules.base_url) if "due" in mine else row.body)
+            title, text = alert_text.digest(kind, lines, lang, payload.get("scope", ""),
+                                            payload.get("list", ""))
             return title, text, None
         attachment = None
         if kind == "week":

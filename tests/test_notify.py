@@ -324,6 +324,8 @@ def test_quiet_hours_hold_messages_until_their_end(desk):
         notifier.run(datetime(2026, 11, 27, 4, 0, tzinfo=UTC))  # 07:00: the quiet ends
         after = [s.text for s in desk.telegram("-1001")][sent_before:]
         assert listed([m for m in after if m.startswith("At risk")])["RD-NIGHT"] == 1
+        line = next(x for m in after for x in m.splitlines() if x.startswith("RD-NIGHT"))
+        assert "(overdue by 7 h)" in line  # written when sent, not when held
         assert listed([m for m in after if m.startswith("Passed")])["RD-NIGHT"] == 1
     finally:
         with desk.city.engine.begin() as conn:
