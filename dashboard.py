@@ -35,11 +35,15 @@ audit = st.Page("screens/audit.py", title=t("nav.audit"), icon=":material/histor
                 url_path="audit")
 week = st.Page("screens/week.py", title=t("nav.week"), icon=":material/date_range:",
                url_path="week")
+alerts = st.Page("screens/alerts.py", title=t("nav.alerts"), icon=":material/campaign:",
+                 url_path="alerts")
 # nobody signed in: the way in is drawn, the run stops here
-actor = auth.gate([*pages, week, audit])
+actor = auth.gate([*pages, week, audit, alerts])
 if actor.role == "head":
     wall_view = False  # the meeting screen is not among a head's pages
 pages = auth.pages_for(actor, pages, audit, week)
+if actor.role == "leadership":  # what the notifier sent is leadership's, as the audit log is
+    pages.append(alerts)
 if not pages:  # a kiosk link, and no meeting screen in this installation
     st.info(t("auth.no_wall"), icon=":material/tv:")
     st.stop()

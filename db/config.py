@@ -171,6 +171,16 @@ SETTINGS: tuple[Setting, ...] = (
             "the city's dispatch system, an Open311 GeoReport v2 base URL"),
     Setting("CITYDESK_OPEN311_EVERY", _number(int, low=1), "60",
             "seconds between two syncs of the dispatch system"),
+    Setting("CITYDESK_NOTIFY_RULES", _rules_file, None,
+            "the alerts' rules file; set: scripts/run.sh runs `python -m db notify` beside the "
+            "dashboard"),
+    Setting("CITYDESK_SMTP_USER", _text, None, "the alerts' SMTP user, if the server wants one",
+            secret=True),
+    Setting("CITYDESK_SMTP_PASSWORD", _text, None, "the alerts' SMTP password", secret=True),
+    Setting("CITYDESK_NOTIFY_TELEGRAM_TOKEN", _text, None,
+            "the alerts' Telegram bot token", secret=True),
+    Setting("CITYDESK_NOTIFY_TELEGRAM_API_URL", _web_url, None,
+            "where the alerts' Bot API answers (overrides the rules file's api_url)"),
     Setting("CITYDESK_ON_TIME_TARGET", _number(float, low=0, high=100), "90",
             "the on-time share (%) the city aims at"),
     Setting("CITYDESK_OVERDUE_TARGET", _number(float, low=0, high=100), "5",
@@ -322,3 +332,29 @@ def overdue_target() -> float:
 def wall_seconds() -> int:
     """`CITYDESK_WALL_SECONDS`: how long each panel of the meeting screen stays on screen."""
     return value("CITYDESK_WALL_SECONDS")
+
+
+def notify_rules_path() -> Path | None:
+    """`CITYDESK_NOTIFY_RULES`: the alerts' rules file; unset: no notifier runs."""
+    return value("CITYDESK_NOTIFY_RULES")
+
+
+def smtp_user() -> str | None:
+    """`CITYDESK_SMTP_USER`: the SMTP user the notifier signs in as (never in the rules file)."""
+    return value("CITYDESK_SMTP_USER")
+
+
+def smtp_password() -> str | None:
+    """`CITYDESK_SMTP_PASSWORD`: its password; never logged, never stored."""
+    return value("CITYDESK_SMTP_PASSWORD")
+
+
+def notify_telegram_token() -> str | None:
+    """`CITYDESK_NOTIFY_TELEGRAM_TOKEN`: the alerts' bot token; never logged, never stored."""
+    return value("CITYDESK_NOTIFY_TELEGRAM_TOKEN")
+
+
+def notify_telegram_api_url() -> str | None:
+    """`CITYDESK_NOTIFY_TELEGRAM_API_URL`: where the alerts' Bot API answers; unset: the rules
+    file's `[telegram] api_url`, else Telegram's own."""
+    return value("CITYDESK_NOTIFY_TELEGRAM_API_URL")

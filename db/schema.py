@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -329,4 +330,43 @@ sla_rules = Table(
     Column("hours", Float, nullable=False),
     Column("clock", String(16), nullable=False),
     one_of("clock", SLA_CLOCKS),
+)
+
+# ------------------------------------------------------------------------------------------------
+# Alerts (reports/notifier.py, migration 0018): every message the notifier owes a recipient, one
+# row per (kind, key, recipient, channel). The row is written before anything is sent (its unique
+# key is what makes "once" hold across restarts and between two notifiers), claimed for a short
+# lease while one notifier delivers it, then marked sent, or retried with backoff, or failed.
+# Never a token or a password: an error is stored only after redaction.
+ALERT_KINDS = ("at_risk", "overdue", "incident", "spike", "feed", "morning", "week")
+ALERT_CHANNELS = ("email", "telegram")
+ALERT_STATES = ("pending", "sent", "failed")
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(300), nullable=False),  # what it is about: a ticket, an incident, a day
+    Column("recipient", String(100), nullable=False),  # the rules file's name
+    Column("channel", String(16), nullable=False),
+    Column("address", String(200), nullable=False),  # the mailbox or the chat
+    Column("department", String(32)),  # the department it concerns (code); NULL: the city
+    Column("body", Text, nullable=False),  # its text (a digest's line) in the recipient's language
+    Column("payload", Text),  # JSON a delivery rebuilds from (the week of a pack)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("not_before", UTCDateTime, nullable=False),  # quiet hours hold it until then
+    Column("state", String(16), nullable=False, server_default=text("'pending'")),
+    Column("claimed_by", String(64)),  # the pass delivering it now
+    Column("claimed_until", UTCDateTime),  # its lease: past it, another pass may take it
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime),  # after a failure: the backoff's next try
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),  # one line, redacted
+    UniqueConstraint("kind", "key", "recipient", "channel"),
+    one_of("kind", ALERT_KINDS),
+    one_of("channel", ALERT_CHANNELS),
+    one_of("state", ALERT_STATES),
+    Index("ix_notifications_state_not_before", "state", "not_before"),
+    Index("ix_notifications_created_at", "created_at"),
 )

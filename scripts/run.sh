@@ -5,7 +5,9 @@
 # CITYDESK_SIMULATE_SPEED times real life); CITYDESK_OPEN311_URL follows the city's dispatch
 # system (python -m db sync, every CITYDESK_OPEN311_EVERY seconds); CITYDESK_VK_TOKEN and
 # CITYDESK_TELEGRAM_TOKEN, when set, start the social networks' connectors (python -m db
-# intake --from vk|telegram). Each runs beside the dashboard and stops when it stops.
+# intake --from vk|telegram); CITYDESK_NOTIFY_RULES, a rules file, starts the alerts (python -m db
+# notify, a pass every 60 s; see docs/alerts.md). Each runs beside the dashboard and stops when it
+# stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,7 +18,8 @@ fi
 serve=(.venv/bin/streamlit run dashboard.py --server.port "${PORT:-8501}"
        --server.headless true --browser.gatherUsageStats false)
 if [[ "${CITYDESK_SIMULATE:-0}" != "1" && -z "${CITYDESK_OPEN311_URL:-}"
-      && -z "${CITYDESK_VK_TOKEN:-}" && -z "${CITYDESK_TELEGRAM_TOKEN:-}" ]]; then
+      && -z "${CITYDESK_VK_TOKEN:-}" && -z "${CITYDESK_TELEGRAM_TOKEN:-}"
+      && -z "${CITYDESK_NOTIFY_RULES:-}" ]]; then
   exec "${serve[@]}"
 fi
 mkdir -p data
@@ -32,6 +35,11 @@ if [[ -n "${CITYDESK_OPEN311_URL:-}" ]]; then
     > data/sync.log 2>&1 &
   beside+=($!)
   echo "following the dispatch system: python -m db sync (pid $!), progress in data/sync.log"
+fi
+if [[ -n "${CITYDESK_NOTIFY_RULES:-}" ]]; then
+  .venv/bin/python -m db notify --rules "$CITYDESK_NOTIFY_RULES" > data/notify.log 2>&1 &
+  beside+=($!)
+  echo "alerting: python -m db notify (pid $!), log in data/notify.log"
 fi
 for network in vk telegram; do
   token_variable="CITYDESK_${network^^}_TOKEN"

@@ -101,7 +101,7 @@ def test_failures_lock_the_account_on_the_page(city, db_url, monkeypatch):
 
 @pytest.mark.parametrize(("actor", "offered"), [
     (Actor("lena", "leadership"), {"overview.py", "department.py", "ticket.py", "wall.py",
-                                   "week.py", "audit.py"}),
+                                   "week.py", "audit.py", "alerts.py"}),
     (Actor("dana", "dispatcher"), {"overview.py", "department.py", "ticket.py", "wall.py",
                                    "week.py"}),
     (Actor("vera", "viewer"), {"overview.py", "department.py", "ticket.py", "wall.py"}),

@@ -624,4 +624,100 @@ CATALOG: dict[str, dict[str, str]] = {
               "the server must correct them (see docs/configuration.md):",
         "ru": "Citydesk не может запуститься: часть настроек сервера не читается. Их должен "
               "исправить тот, кто запускает сервер (см. таблицу настроек в docs/configuration.md):"},
+    # issue 28: alerts (reports/alert_text.py writes the messages; screens/alerts.py lists them)
+    "nav.alerts": {"en": "Alerts", "ru": "Оповещения"},
+    "alert.subject": {"en": "Citydesk: {title}", "ru": "Городская диспетчерская: {title}"},
+    "alert.city": {"en": "the city", "ru": "город"},
+    "alert.at_risk.title": {"en": "{n} tickets at risk ({scope})",
+                            "ru": "Под угрозой срыва срока: {n} ({scope})"},
+    "alert.at_risk.head": {"en": "At risk of breaching their deadline ({scope}): {n} tickets.",
+                           "ru": "Под угрозой срыва срока ({scope}): {n}."},
+    "alert.at_risk.line": {"en": "{id} · {category} · due {due} ({left}) · {link}",
+                           "ru": "{id} · {category} · срок {due} ({left}) · {link}"},
+    "alert.overdue.title": {"en": "{n} tickets overdue ({scope})",
+                            "ru": "Просрочено: {n} ({scope})"},
+    "alert.overdue.head": {"en": "Passed their deadline ({scope}): {n} tickets.",
+                           "ru": "Срок истёк ({scope}): {n}."},
+    "alert.overdue.line": {"en": "{id} · {category} · was due {due} · {link}",
+                           "ru": "{id} · {category} · срок был {due} · {link}"},
+    "alert.more": {"en": "…and {n} more: {link}", "ru": "…и ещё {n}: {link}"},
+    "alert.incident.title": {"en": "incident: {category}, {district}",
+                             "ru": "инцидент: {category}, {district}"},
+    "alert.incident.body": {"en": "Incident: {reports} reports of «{category}» in {district}, "
+                                  "the first at {first}. The list: {link}",
+                            "ru": "Инцидент: {reports} сообщений «{category}», {district}, "
+                                  "первое в {first}. Список: {link}"},
+    "alert.spike.title": {"en": "spike: {category}, {district}", "ru": "всплеск: {category}, {district}"},
+    "alert.spike.body": {"en": "Spike: {count} reports of «{category}» in {district} since {since}"
+                               " (usually {usual}). The list: {link}",
+                         "ru": "Всплеск: {count} сообщений «{category}», {district}, с {since} "
+                               "(обычно {usual}). Список: {link}"},
+    "alert.no_district": {"en": "no district", "ru": "район не указан"},
+    "alert.feed.title": {"en": "feed {name}", "ru": "источник {name}"},
+    "alert.feed.stale": {"en": "Feed «{name}» is stale: no successful sync since {when}. {link}",
+                         "ru": "Источник «{name}» отстал: нет успешной синхронизации с {when}. "
+                               "{link}"},
+    "alert.feed.stale_never": {"en": "Feed «{name}» is stale: it has never synced successfully. "
+                                     "{link}",
+                               "ru": "Источник «{name}» отстал: ни одной успешной синхронизации. "
+                                     "{link}"},
+    "alert.feed.recovered": {"en": "Feed «{name}» recovered: synced at {when}. {link}",
+                             "ru": "Источник «{name}» восстановлен: синхронизирован в {when}. "
+                                   "{link}"},
+    "alert.morning.title": {"en": "the morning's figures ({scope})",
+                            "ru": "утренние показатели ({scope})"},
+    "alert.morning.body": {"en": "Good morning. {scope} at {when}: {open} open, {overdue} overdue, "
+                                 "{at_risk} at risk; received today {received}, resolved today "
+                                 "{resolved}; on time over 7 days {on_time}. {link}",
+                           "ru": "Доброе утро. {scope} на {when}: открыто {open}, просрочено "
+                                 "{overdue}, под угрозой {at_risk}; поступило сегодня {received}, "
+                                 "решено сегодня {resolved}; в срок за 7 дней {on_time}. {link}"},
+    "alert.week.title": {"en": "the week's review {week}", "ru": "итоги недели {week}"},
+    "alert.week.body": {"en": "The meeting pack of week {week} is attached. {link}",
+                        "ru": "Материалы к совещанию за неделю {week} во вложении. {link}"},
+    "alert.week.file": {"en": "citydesk-week-{week}.pdf", "ru": "citydesk-week-{week}.pdf"},
+    "alerts.help": {"en": "Every alert the notifier owed someone: to whom, by which way, when, and "
+                          "whether it was delivered; newest first.",
+                    "ru": "Все оповещения, которые рассылка должна была отправить: кому, каким "
+                          "способом, когда и доставлено ли; сначала новые."},
+    "alerts.forbidden": {"en": "The alerts are for leadership only.",
+                         "ru": "Оповещения доступны только руководству."},
+    "alerts.kinds": {"en": "What", "ru": "Вид"},
+    "alerts.recipient": {"en": "To whom", "ru": "Кому"},
+    "alerts.anyone": {"en": "Anyone", "ru": "Любой"},
+    "alerts.state": {"en": "Delivered?", "ru": "Доставлено?"},
+    "alerts.any_state": {"en": "Any", "ru": "Любое"},
+    "alerts.since": {"en": "From (day)", "ru": "С (день)"},
+    "alerts.until": {"en": "To (day, inclusive)", "ru": "По (день включительно)"},
+    "alerts.count": {"en": "{shown} of {total} messages", "ru": "{shown} из {total} сообщений"},
+    "alerts.empty": {"en": "No alerts match.", "ru": "Нет подходящих оповещений."},
+    "alerts.col.created": {"en": "Recorded", "ru": "Записано"},
+    "alerts.col.kind": {"en": "What", "ru": "Вид"},
+    "alerts.col.recipient": {"en": "To", "ru": "Кому"},
+    "alerts.col.channel": {"en": "By", "ru": "Способ"},
+    "alerts.col.text": {"en": "Text", "ru": "Текст"},
+    "alerts.col.state": {"en": "State", "ru": "Состояние"},
+    "alerts.col.sent": {"en": "Delivered at", "ru": "Доставлено в"},
+    "alerts.col.attempts": {"en": "Attempts", "ru": "Попыток"},
+    "alerts.col.error": {"en": "Last error", "ru": "Последняя ошибка"},
+    "alerts.kind.at_risk": {"en": "At risk", "ru": "Под угрозой"},
+    "alerts.kind.overdue": {"en": "Overdue", "ru": "Просрочено"},
+    "alerts.kind.incident": {"en": "Incident", "ru": "Инцидент"},
+    "alerts.kind.spike": {"en": "Spike", "ru": "Всплеск"},
+    "alerts.kind.feed": {"en": "Feed", "ru": "Источник"},
+    "alerts.kind.morning": {"en": "Morning", "ru": "Утро"},
+    "alerts.kind.week": {"en": "Week", "ru": "Неделя"},
+    "alerts.state.pending": {"en": "Waiting", "ru": "Ожидает"},
+    "alerts.state.sent": {"en": "Delivered", "ru": "Доставлено"},
+    "alerts.state.failed": {"en": "Failed", "ru": "Не доставлено"},
+    "alerts.channel.email": {"en": "E-mail", "ru": "Почта"},
+    "alerts.channel.telegram": {"en": "Telegram", "ru": "Телеграм"},
+    "feeds.kind.notify": {"en": "Alerts (notifier)", "ru": "Оповещения (рассылка)"},
+    "feeds.count.sent": {"en": "delivered", "ru": "доставлено"},
+    "feeds.stale.notify": {"en": "Alerts are not being sent: the notifier has not finished a pass "
+                                 "since {when}.",
+                           "ru": "Оповещения не рассылаются: рассылка не завершала проход с "
+                                 "{when}."},
+    "feeds.count.failed": {"en": "failed", "ru": "не доставлено"},
+    "feeds.count.retried": {"en": "retried", "ru": "повторено"},
 }

@@ -21,6 +21,7 @@ from db.config import database_read_url, read_your_writes_seconds, refresh_secon
 from db.engine import ensure_schema, make_engine
 from db.permissions import Actor
 from queries import (
+    alerts,
     audit_log,
     changes,
     channels,
@@ -172,6 +173,16 @@ def load_audit_page(f: audit_log.AuditFilters, page: int, page_size: int = 50):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_audit_actors(kinds: tuple[str, ...]):
     return _read(audit_log.audit_actors, kinds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_alert_page(f: alerts.AlertFilters, page: int, page_size: int = 50):
+    return _read(alerts.alert_page, f, page, page_size)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_alert_recipients():
+    return _read(alerts.alert_recipients)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

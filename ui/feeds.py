@@ -73,7 +73,10 @@ def stale_lines(feeds: list[FeedHealth], lang: str) -> list[str]:
     lines = []
     for feed in (f for f in feeds if f.stale):
         name = f"{kind_label(feed.kind, lang)} «{feed.name}»"
-        if feed.last_success_at is not None:
+        if f"feeds.stale.{feed.kind}" in CATALOG:  # a feed that brings no tickets (the notifier)
+            lines.append(translate(lang, f"feeds.stale.{feed.kind}", when=instant(
+                feed.last_success_at or feed.last_attempt_at, tz, lang)))
+        elif feed.last_success_at is not None:
             lines.append(translate(lang, "feeds.stale", name=name,
                                    when=instant(feed.last_success_at, tz, lang)))
         else:

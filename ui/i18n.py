@@ -23,7 +23,7 @@ def current_language() -> str:
 # written in the new language at once, with no reload.
 TRANSLATED_CHOICES = ("f_dept", "f_district", "f_category", "f_channel", "f_status", "f_period",
                       "live_every", "tickets_subset", "tickets_sort", "dept_page", "audit_kinds",
-                      "audit_department", "week_drill_figure")
+                      "audit_department", "week_drill_figure", "alerts_kinds", "alerts_state")
 
 
 def follow_switch() -> None:

@@ -1,9 +1,10 @@
 """`python -m db COMMAND`: the command line for everything that writes, in one layer.
 
 `parser.py` declares every command and option; each command's handler (`city.py`, `feeds.py`,
-`desk.py`) calls domain functions with plain arguments, prints what they return and turns their
-known errors into one-line messages and exit codes. The domain modules neither parse arguments
-nor print. Exit codes: 0 done, 1 refused or partly done, 2 unusable input, 3 database unreachable.
+`desk.py`, `notify.py`) calls domain functions with plain arguments, prints what they return and
+turns their known errors into one-line messages and exit codes. The domain modules neither parse
+arguments nor print. Exit codes: 0 done, 1 refused or partly done, 2 unusable input, 3 database
+unreachable.
 """
 
 from __future__ import annotations

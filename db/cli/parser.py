@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from db.cli import city, desk, feeds
+from db.cli import city, desk, feeds, notify
 from db.cli import intake as social
 from db.permissions import ROLES
 from db.schema import USER_ROLES
@@ -64,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--jurisdiction", metavar="ID", help="jurisdiction_id, for a server "
                                                            "serving several cities")
     sync.set_defaults(handler=feeds.sync)
+
+    alerts = commands.add_parser("notify", help="alert the people who must act: tickets at "
+                                                "risk or overdue, incidents, spikes, stale feeds, "
+                                                "the morning's figures, the week's pack")
+    alerts.add_argument("--once", action="store_true",
+                        help="one pass; exit 1 when a delivery failed (later passes retry it)")
+    alerts.add_argument("--every", type=int, default=60, metavar="SECONDS",
+                        help="seconds between passes (default 60)")
+    alerts.add_argument("--rules", metavar="FILE.toml",
+                        help="who gets what (default CITYDESK_NOTIFY_RULES; see "
+                             "db/data/notify_example.toml)")
+    alerts.add_argument("--now", metavar="ISO",
+                        help="with --once: the pass's instant (default: now); never before the "
+                             "last pass's")
+    alerts.set_defaults(handler=notify.run)
 
     move = commands.add_parser("reassign", help="reassign tickets to another department")
     move.add_argument("ids", nargs="+", metavar="ID", help="a ticket's external id")

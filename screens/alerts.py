@@ -1,0 +1,68 @@
+"""Alerts, for leadership: what the notifier sent to whom and when, delivered or not;
+filterable, exportable."""
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from db.config import city_tz
+from db.schema import ALERT_KINDS, ALERT_STATES
+from queries.alerts import AlertFilters
+from ui import data, export, widgets
+from ui.actor import current_actor
+from ui.formatting import date_format, number
+from ui.i18n import LANGUAGES, current_language, t
+
+PAGE_SIZE = 50
+
+
+if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
+    st.error(t("alerts.forbidden"), icon=":material/block:")
+    st.stop()
+
+lang = current_language()
+tz = city_tz()
+data.begin_run()
+banner = st.empty()
+st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+
+st.title(t("nav.alerts"))
+st.caption(t("alerts.help"))
+top = st.columns([3, 2, 2, 2, 2])
+kinds = top[0].multiselect(t("alerts.kinds"), ALERT_KINDS, default=[],
+                           format_func=lambda k: t(f"alerts.kind.{k}"), key="alerts_kinds")
+recipients = data.guarded(data.load_alert_recipients) or []
+who = top[1].selectbox(t("alerts.recipient"), recipients, index=None,
+                       placeholder=t("alerts.anyone"), key="alerts_recipient")
+state = top[2].selectbox(t("alerts.state"), ALERT_STATES, index=None,
+                         format_func=lambda s: t(f"alerts.state.{s}"),
+                         placeholder=t("alerts.any_state"), key="alerts_state")
+since = top[3].date_input(t("alerts.since"), value=None, key="alerts_since",
+                          format=date_format())
+until = top[4].date_input(t("alerts.until"), value=None, key="alerts_until",
+                          format=date_format())
+
+f = AlertFilters(
+    kinds=tuple(kinds), recipient=who, state=state,
+    since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
+    until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
+)
+first = data.guarded(data.load_alert_page, f, 1, PAGE_SIZE)
+if first is not None:
+    total = first[1]
+    pages = max(1, -(-total // PAGE_SIZE))
+    if not 1 <= st.session_state.get("alerts_page", 1) <= pages:
+        st.session_state["alerts_page"] = 1
+    page = st.number_input(t("table.page"), 1, pages, key="alerts_page", width=160)
+    result = first if page == 1 else data.guarded(data.load_alert_page, f, page, PAGE_SIZE)
+    if result is not None and result[0].empty:
+        st.info(t("alerts.empty"))
+    elif result is not None:
+        frame = result[0]
+        st.caption(t("alerts.count", shown=number(len(frame), lang), total=number(total, lang)))
+        st.dataframe(export.alert_table(frame, lang, tz), hide_index=True, width="stretch")
+        st.download_button(t("table.export"), mime="text/csv", on_click="ignore",
+                           data=export.alerts_csv(data.read_engine(), f, lang, tz),
+                           file_name=export.file_name("alerts", datetime.now(tz), tz),
+                           icon=":material/download:", key="alerts_export")
+widgets.outage_banner(banner)
