@@ -1,7 +1,9 @@
 """The ticket card says how its deadline stands, and its history is in the page's language."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from sqlalchemy import insert, select
 
 from db.schema import ticket_events, tickets
@@ -33,7 +35,10 @@ def test_an_overdue_card_says_by_how_much_in_russian_with_its_history(engine, db
     _event(engine, "LATE", "accepted", "department")
     at = _card(monkeypatch, db_url, id="LATE", lang="ru")
     assert not at.exception
-    assert any(m.value.endswith("Новое · просрочено на 1 д 3 ч") for m in at.markdown), \
+    due = (now - timedelta(hours=27, minutes=10)).astimezone(ZoneInfo("Europe/Moscow"))
+    said = f"Новое · срок {format_datetime(due, 'EEE d MMM HH:mm', locale='ru')} · " \
+        "просрочено на 1 д 3 ч"
+    assert any(m.value.endswith(said) for m in at.markdown), \
         [m.value for m in at.markdown]
     history = at.dataframe[0].value
     assert history["Кто"].tolist() == ["оператор", "служба"]
@@ -46,5 +51,6 @@ def test_an_open_card_says_what_is_left(engine, db_url, monkeypatch):
                external_id="SOON")
     at = _card(monkeypatch, db_url, id="SOON")
     assert not at.exception
-    assert any(m.value.endswith("New · 4 d 4 h left") for m in at.markdown), \
+    assert any(m.value.endswith(" · 4 d 4 h left") and "New · due " in m.value
+               for m in at.markdown), \
         [m.value for m in at.markdown]

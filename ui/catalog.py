@@ -496,6 +496,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "sla.left_h": {"en": "{h} working h left", "ru": "осталось {h} раб. ч"},
     "sla.left_hm": {"en": "{h} working h {m} min left", "ru": "осталось {h} раб. ч {m} мин"},
     "sla.left_m": {"en": "{m} working min left", "ru": "осталось {m} раб. мин"},
+    "sla.stopped": {"en": "clock stopped until {when}", "ru": "отсчёт стоит до {when}"},
+    "deadline.due": {"en": "due {when}", "ru": "срок {when}"},
     "sla.rule_working": {"en": "Deadline rule: {hours} working h (city calendar)",
                          "ru": "Норматив: {hours} раб. ч (по рабочему календарю)"},
     "sla.rule_calendar": {"en": "Deadline rule: {hours} h round the clock",

@@ -17,7 +17,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.actions import Undoable, undoable
-from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
+from db.config import (
+    at_risk_window,
+    city_tz,
+    database_read_url,
+    read_your_writes_seconds,
+    refresh_seconds,
+)
 from db.engine import ensure_schema, make_engine
 from db.permissions import Actor
 from queries import (
@@ -174,9 +180,16 @@ def load_audit_actors(kinds: tuple[str, ...]):
     return _read(audit_log.audit_actors, kinds)
 
 
+def load_card(external_id: str, as_of: datetime | None = None):
+    """A ticket's card as it was at `as_of` (now, to the second, unless given: a ticket made
+    this minute has its card, and its time left is this second's)."""
+    return _load_card(external_id, as_of or datetime.now(UTC).replace(microsecond=0))
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_card(external_id: str):
-    return _read(tickets.ticket_card, external_id)
+def _load_card(external_id: str, as_of: datetime):
+    f = Filters(as_of=as_of, tz=city_tz().key, at_risk=at_risk_window())
+    return _read(tickets.ticket_card, external_id, f)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
