@@ -67,3 +67,17 @@ def test_english_csv_uses_commas_and_points(engine):
 
 def test_the_file_is_named_in_city_time():
     assert export.file_name("overdue", NOW, MOSCOW) == "citydesk-overdue-20261126-0130.csv"
+
+
+def test_a_list_downloads_in_the_order_it_is_sorted_on_screen(engine):
+    _city(engine)
+    add_ticket(engine, NOW - timedelta(days=20), due=NOW - timedelta(days=14, hours=19),
+               external_id="OLDEST")
+    f = Filters(as_of=NOW, departments=("ROADS",))
+    for sort, descending, order in (("due", False, ["OLDEST", "LATE", "SOON"]),
+                                    ("created", True, ["SOON", "LATE", "OLDEST"])):
+        q = TicketQuery(subset="overdue" if sort == "due" else "open", sort=sort,
+                        descending=descending)
+        rows = _rows(export.tickets_csv(engine, f, q, "en", MOSCOW)(), ",")
+        ids = [r[0] for r in rows[1:]]
+        assert ids == [i for i in order if i in ids] and len(ids) >= 2, (sort, ids)

@@ -212,8 +212,10 @@ def _one_department(city: City, as_of: datetime, tz: ZoneInfo, dept: str) -> Non
     risky = sum(0 <= (e.due - as_of).total_seconds() <= window for e in want.values())
     assert c.overdue == load["overdue"] == sum(overdue_flags(q)) == late
     assert c.at_risk == load["at_risk"] == sum(at_risk_flags(q, f)) == risky
-    # The queue comes in its order: overdue first, then by due; so does its CSV.
+    # Each CSV comes in its screen's order: the queue's (overdue first, then by due), the list's
+    # "most overdue first".
     assert [r["Ticket"] for r in queue_csv] == list(q["external_id"])
+    assert [r["Ticket"] for r in list_csv] == list(listed["external_id"])
     assert list(q["due_at"]) == sorted(e.due for e in want.values())
 
 

@@ -54,3 +54,34 @@ def test_an_open_card_says_what_is_left(engine, db_url, monkeypatch):
     assert any(m.value.endswith(" · 4 d 4 h left") and "New · due " in m.value
                for m in at.markdown), \
         [m.value for m in at.markdown]
+
+
+def test_a_card_at_an_instant_shows_only_what_had_happened_by_then(engine, db_url, monkeypatch):
+    reference(engine)
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_ticket(engine, now - timedelta(days=10), due=now - timedelta(days=8),
+               accepted=now - timedelta(days=9), resolved=now - timedelta(days=3),
+               external_id="BACK")
+    with engine.begin() as conn:
+        ticket_id = conn.execute(select(tickets.c.id)
+                                 .where(tickets.c.external_id == "BACK")).scalar_one()
+        conn.execute(insert(ticket_events), [
+            {"ticket_id": ticket_id, "kind": kind, "actor": "operator", "at": now - ago}
+            for kind, ago in (("created", timedelta(days=10)), ("accepted", timedelta(days=9)),
+                              ("resolved", timedelta(days=3)), ("reopened", timedelta(days=2)))])
+    then = now - timedelta(days=5)
+    at = _card(monkeypatch, db_url, id="BACK", as_of=then.isoformat())
+    assert not at.exception
+    # Five days ago it was in progress and three days overdue, never yet resolved nor reopened.
+    assert any(m.value.endswith(" · overdue by 3 d") and "In progress · due " in m.value
+               for m in at.markdown), [m.value for m in at.markdown]
+    history = at.dataframe[0].value
+    assert history["What"].tolist() == ["Received", "Accepted into work"]
+    moments = at.table[1].value
+    assert moments.loc["Resolved", ""] == "—"
+    assert not any(str(i).startswith("Times reopened") for i in moments.index)
+    now_card = _card(monkeypatch, db_url, id="BACK")
+    assert len(now_card.dataframe[0].value) == 4
+    # Before it was made, it was no ticket at all.
+    early = _card(monkeypatch, db_url, id="BACK", as_of=(now - timedelta(days=11)).isoformat())
+    assert any("No ticket BACK" in w.value for w in early.warning)
