@@ -199,12 +199,15 @@ def load_week_review(label: str, tz: str):
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_week_tickets(label: str, tz: str, figure: str, department: str | None, page: int,
-                      page_size: int = 50):
-    """One page of the tickets behind a weekly figure, with their status at the week's end."""
+                      page_size: int = 50, category: str | None = None,
+                      district: str | None = None):
+    """One page of the tickets behind a weekly figure (of the city, a department, or a
+    category's or district's rise), with their status at the week's end."""
     chosen = week.parse_week(label, tz)
     q = tickets.TicketQuery(sort="created", descending=False, page=page, page_size=page_size)
     return _read(tickets.ticket_page, Filters(as_of=chosen.end, tz=tz), q,
-                 week.figure_clause(week.TICKETS_OF[figure], chosen, department))
+                 week.figure_clause(week.TICKETS_OF[figure], chosen, department, category,
+                                    district))
 
 
 def week_pack(label: str, tz: str, lang: str) -> bytes:
