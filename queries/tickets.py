@@ -210,7 +210,10 @@ def lifecycle_status(fields: dict) -> str:
 
 
 def timeline(conn: Connection, ticket_id: int, until: datetime | None = None) -> pd.DataFrame:
-    """The ticket's events (those at or before `until`, if given), oldest first."""
+    """The ticket's events (those at or before `until`, if given) in the order they were
+    recorded (their ids), each with its own instant (`at`: for an import or a sync, the source's
+    `updated_datetime`, which may be older than a desk action recorded before it): so the story
+    ends where the ticket is."""
     e = ticket_events.c
     source, target = aliased(departments), aliased(departments)
     query = (
@@ -227,6 +230,6 @@ def timeline(conn: Connection, ticket_id: int, until: datetime | None = None) ->
         .outerjoin(source, source.c.id == e.from_department_id)
         .outerjoin(target, target.c.id == e.to_department_id)
         .where(e.ticket_id == ticket_id, true() if until is None else e.at <= at(until))
-        .order_by(e.at, e.id)
+        .order_by(e.id)
     )
     return frame_of(conn, query)
