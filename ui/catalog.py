@@ -584,7 +584,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "actor.operator": {"en": "operator", "ru": "оператор"},
     "actor.department": {"en": "department", "ru": "служба"},
     "actor.resident": {"en": "resident", "ru": "заявитель"},
-    "actor.dispatcher": {"en": "dispatcher", "ru": "диспетчер"},
+    "actor.seed": {"en": "demo history", "ru": "история демогорода"},
     "actor.import": {"en": "import", "ru": "импорт"},
     "actor.intake": {"en": "intake", "ru": "приём сообщений"},
     "actor.simulator": {"en": "simulator", "ru": "симулятор"},

@@ -27,7 +27,7 @@ def _in_view(page, locator) -> bool:
 def test_a_weekly_figure_lists_its_tickets_in_view(server, page, width, height):
     page.set_viewport_size({"width": width, "height": height})
     label = last_full_week(datetime.now(UTC), "Europe/Moscow").label
-    server.open(page, "/week", user="leader")
+    server.open(page, "/week", user="irina")
     expect(page.get_by_role("heading", name=f"Week {label}")).to_be_visible()
     page.locator('[data-testid="stMetric"]').first.wait_for()
     if width == 1920:
@@ -44,7 +44,7 @@ def test_a_weekly_figure_lists_its_tickets_in_view(server, page, width, height):
 
 
 def test_the_russian_week_page_and_its_pack(server, page):
-    server.open(page, "/week", user="leader")
+    server.open(page, "/week", user="irina")
     page.goto(server.url + "/week?lang=ru")  # a new page load: the sign-in's cookie holds
     wait_idle(page)
     label = last_full_week(datetime.now(UTC), "Europe/Moscow").label
@@ -88,7 +88,7 @@ def test_lists_clicked_in_sequence_each_show_their_own_figure(server, demo_db, p
         result = review(conn, week)
     engine.dispose()
     city = result.figures[CITY]
-    server.open(page, "/week", user="leader")
+    server.open(page, "/week", user="irina")
     page.goto(f"{server.url}/week?lang={lang}")  # a new page load: the sign-in's cookie holds
     wait_idle(page)
     page.locator('[data-testid="stMetric"]').first.wait_for()
