@@ -9,7 +9,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 OVERDUE_ROW = "background-color: #fdecea; color: #8c1d18"  # 7.9:1 on its background
-AT_RISK_ROW = "background-color: #fff4e0; color: #6b3d00"  # 9.6:1 on its background
+AT_RISK_ROW = "background-color: #fff4e0; color: #6b3d00"  # 8.4:1 on its background
 
 
 def mark_overdue(shown: pd.DataFrame, overdue: Sequence[bool],
