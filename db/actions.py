@@ -109,13 +109,13 @@ def reassign(engine: Engine, ticket_ids: Sequence[str], to_dept: str, reason: st
     `user_id` and `session_token` (a page's signed-in user and session) are checked again inside
     the transaction: a user disabled or signed out since the page was drawn is refused.
     """
-    now = now or datetime.now(UTC)
+    given = now
     wanted = list(dict.fromkeys(ticket_ids))
     seen = seen_versions or {}
 
     def work() -> ActionResult:
         with write_transaction(engine) as conn:
-            _check_signed_in(conn, actor, user_id, session_token, now)
+            _check_signed_in(conn, actor, user_id, session_token, given or datetime.now(UTC))
             codes = _department_codes(conn)
             target = _check_request(conn, wanted, to_dept, reason)
             rows = {r.external_id: r for r in _tickets(conn, tickets.c.external_id.in_(wanted))}
@@ -132,7 +132,9 @@ def reassign(engine: Engine, ticket_ids: Sequence[str], to_dept: str, reason: st
                 raise _Refused(refusals)
             moves = [_Move(rows[i].id, rows[i].version, rows[i].department_id, target,
                            reason.strip(), rows[i].updated_at) for i in wanted]
-            lost = _apply(conn, moves, actor, now)
+            # The instant is taken once the tickets are locked, not before waiting for them: two
+            # actions on one ticket are then recorded in the order, and at the times, they took.
+            lost = _apply(conn, moves, actor, given or datetime.now(UTC))
             if lost is not None:
                 raise _Refused([_stale(conn, lost.ticket_id, lost.version, codes)])
         return ActionResult(wanted, [])
@@ -148,11 +150,11 @@ def undo_last(engine: Engine, actor: Actor, now: datetime | None = None, *,
     reaches further back. A ticket that moved or changed since is refused as 'undo_stale'. A head
     may undo a reassignment out of their department, since it brings the ticket back to it.
     """
-    now = now or datetime.now(UTC)
+    given = now
 
     def work() -> ActionResult:
         with write_transaction(engine) as conn:
-            _check_signed_in(conn, actor, user_id, session_token, now)
+            _check_signed_in(conn, actor, user_id, session_token, given or datetime.now(UTC))
             codes = _department_codes(conn)
             batch = _last_reassignment(conn, actor)
             rows = {r.id: r for r in _tickets(conn, tickets.c.id.in_([e.ticket_id for e in batch]))}
@@ -171,7 +173,7 @@ def undo_last(engine: Engine, actor: Actor, now: datetime | None = None, *,
                            e.from_department_id, UNDO_NOTE.format(id=e.id, note=e.note or ""),
                            rows[e.ticket_id].updated_at)
                      for e in batch]
-            lost = _apply(conn, moves, actor, now)
+            lost = _apply(conn, moves, actor, given or datetime.now(UTC))  # once locked
             if lost is not None:
                 event = next(e for e in batch if e.ticket_id == lost.ticket_id)
                 row = _tickets(conn, tickets.c.id == lost.ticket_id)[0]

@@ -61,6 +61,7 @@ REOPEN_RATE = 0.03
 REASSIGN_RATE = 0.03
 NO_COORDINATES_RATE = 0.02
 REASSIGN_NOTE = "Не та служба: передано по профилю"  # the dispatcher's usual reason
+SEED_ACTOR = "seed"  # the actor of the demo history's desk actions: no user can be called so
 EVENT_ORDER = {kind: rank for rank, kind in enumerate((
     "created", "assigned", "reassigned", "accepted", "rejected", "resolved", "reopened", "closed"))}
 
@@ -440,7 +441,7 @@ def _events(t: pd.DataFrame, dept: np.ndarray, life: Lifecycle, reopened_now: np
     ]
     m = life.reassign_done
     parts.append(pd.DataFrame({"ticket_id": ids[m], "kind": "reassigned", "at": reassign_at[m],
-                               "actor": "dispatcher", "from_department_id": wrong[m],
+                               "actor": SEED_ACTOR, "from_department_id": wrong[m],
                                "to_department_id": dept[m], "note": REASSIGN_NOTE}))
     for kind, column in (("accepted", "accepted_at"), ("rejected", "rejected_at")):
         m = t[column].notna().to_numpy()
@@ -462,6 +463,12 @@ def _events(t: pd.DataFrame, dept: np.ndarray, life: Lifecycle, reopened_now: np
                                    "from_department_id": np.nan, "to_department_id": np.nan}))
     events = pd.concat(parts, ignore_index=True)
     events["at"] = events["at"].astype(np.int64)
+    # Every event names the department the ticket was in then: the first one until the move.
+    where = pd.Series(np.arange(len(ids)), index=ids).loc[events["ticket_id"]].to_numpy()
+    moved = life.reassign_done[where] & (events["at"].to_numpy() >= reassign_at[where])
+    then = np.where(moved, dept[where], first_dept[where])
+    events["to_department_id"] = events["to_department_id"].fillna(
+        pd.Series(then, index=events.index))
     for name in ("from_department_id", "to_department_id"):
         events[name] = events[name].astype("Int64")
     events["rank"] = events["kind"].map(EVENT_ORDER)
@@ -541,8 +548,10 @@ def load_demo_rules(engine: Engine, now: datetime) -> bool:
     return True
 
 
-DEMO_USERS = (("leader", "leadership", None), ("roads.head", "head", "ROADS"),
-              ("dispatcher", "dispatcher", None), ("viewer", "viewer", None))
+# People, by name: never a role nor a system actor (the seed's own history is written as `seed`,
+# and `db.users` refuses such names), so Undo and the audit log never mix them.
+DEMO_USERS = (("irina", "leadership", None), ("oleg", "head", "ROADS"),
+              ("dina", "dispatcher", None), ("viktor", "viewer", None))
 
 
 def demo_sign_ins(engine: Engine) -> list[str]:

@@ -451,11 +451,14 @@ def apply(engine: Engine, plan: Plan) -> Counts:
         for arrival in plan.arrivals:
             ticket_id = conn.execute(insert(tickets).values(**arrival.row)
                                      .returning(tickets.c.id)).scalar_one()
+            # One executemany takes its columns from the first row: both rows name every one
+            # (else the second's department was dropped), and each names the department.
+            department = arrival.row["department_id"]
             conn.execute(insert(ticket_events), [
                 {"ticket_id": ticket_id, "kind": "created", "at": arrival.row["created_at"],
-                 "actor": "operator"},
+                 "actor": "operator", "to_department_id": department},
                 {"ticket_id": ticket_id, "kind": "assigned", "at": arrival.assigned_at,
-                 "actor": "operator", "to_department_id": arrival.row["department_id"]},
+                 "actor": "operator", "to_department_id": department},
             ])
             counts.arrived += 1
         events = []
@@ -469,7 +472,7 @@ def apply(engine: Engine, plan: Plan) -> Counts:
                 counts.skipped += 1
                 continue
             events.append({"ticket_id": t.id, "kind": change.kind, "at": change.at,
-                           "actor": ACTORS[change.kind]})
+                           "actor": ACTORS[change.kind], "to_department_id": t.department_id})
             setattr(counts, change.kind, getattr(counts, change.kind) + 1)
         if events:
             conn.execute(insert(ticket_events), events)

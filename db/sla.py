@@ -425,6 +425,27 @@ class WorkingClock:
                     self._local_day(int(hi)) + timedelta(days=1))
         return self._worked(end) - self._worked(start)
 
+    def resumes(self, at: np.ndarray) -> np.ndarray:
+        """For each instant outside working time, the instant working time starts again (the
+        clock of a working-hours deadline stands still until then); -1 inside working time."""
+        at = np.asarray(at, dtype=np.int64)
+        if not len(at) or (not self._weekly_seconds() and not self.calendar.working_days):
+            return np.full(len(at), -1, dtype=np.int64)
+        days = 21
+        while days <= MAX_DAYS:
+            self._cover(self._local_day(int(at.min())) - timedelta(days=1),
+                        self._local_day(int(at.max())) + timedelta(days=days))
+            if not len(self.starts):
+                days *= 2
+                continue
+            i = np.searchsorted(self.starts, at, side="right") - 1
+            inside = (i >= 0) & (at < self.ends[np.maximum(i, 0)])
+            nxt = i + 1
+            if int(nxt[~inside].max(initial=-1)) < len(self.starts):
+                return np.where(inside, -1, self.starts[np.minimum(nxt, len(self.starts) - 1)])
+            days *= 2
+        raise ValueError("the calendar has no working time ahead")
+
     def _weekly_seconds(self) -> int:
         return sum((b - a) * 60 for spans in self.calendar.week.values() for a, b in spans)
 

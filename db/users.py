@@ -51,6 +51,11 @@ SYSTEM_ACTORS = frozenset({"import", "simulator", "sync", "open311", "feed", "vk
                            "unknown", "kiosk"})
 
 
+# A role is not a person: a user called so would read, in the audit log and in Undo, like the
+# role or like the demo history's own actions.
+ROLE_NAMES = frozenset({*USER_ROLES, "leader", "head", "wall", "admin", "dispatch"})
+
+
 class UserError(ValueError):
     """A request about users that cannot be done, said in one line (never with a secret)."""
 
@@ -165,6 +170,9 @@ def add_user(engine: Engine, name: str, role: str, password: str | None,
     if name.casefold() in SYSTEM_ACTORS or name.casefold().startswith("kiosk:"):
         raise UserError(f"{name!r} is the name the system writes its own actions under "
                         "(imports, the simulation, feeds); choose another")
+    if name.casefold() in ROLE_NAMES:
+        raise UserError(f"{name!r} is a role's name, and a user is a person: name them "
+                        "(their role is --role)")
     if role not in USER_ROLES:
         raise UserError(f"unknown role {role!r}; one of {', '.join(USER_ROLES)} "
                         "(the meeting screen uses a kiosk token: python -m db kiosk issue)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select, true
@@ -13,10 +14,10 @@ from sqlalchemy.orm import aliased
 from db.links import is_web_link
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 from db.types import seconds
-from queries.filters import Filters, row_clauses, status_at, subset_clause
+from queries.filters import Filters, at, row_clauses, status_at, subset_clause
 from queries.frames import frame_of
 from queries.map_points import Box
-from queries.sla import with_working_left
+from queries.sla import deadline_of, with_working_left
 
 T = tickets.c
 SORTS = {
@@ -108,18 +109,23 @@ def ticket_page(conn: Connection, f: Filters, q: TicketQuery,
     and how many there are in all."""
     base = _base(f, q, where)
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    query = _ordered(base, q).offset(max(q.page - 1, 0) * q.page_size).limit(q.page_size)
+    return with_working_left(conn, frame_of(conn, query), f), total
+
+
+def _ordered(query: Select, q: TicketQuery) -> Select:
+    """The table's order: its sort, then the newest id first among equals."""
     order = SORTS.get(q.sort, T.created_at)
     descending = q.descending != (q.sort == "age")  # oldest first is "age descending"
-    query = base.order_by(order.desc() if descending else order.asc(), T.id.desc())
-    query = query.offset(max(q.page - 1, 0) * q.page_size).limit(q.page_size)
-    return with_working_left(conn, frame_of(conn, query), f), total
+    return query.order_by(order.desc() if descending else order.asc(), T.id.desc())
 
 
 def ticket_rows(conn: Connection, f: Filters, q: TicketQuery, limit: int = 200_000,
                 where: ColumnElement[bool] | None = None) -> pd.DataFrame:
-    """Every ticket behind a figure (up to `limit`), for export."""
-    query = _base(f, q, where).order_by(T.created_at.desc(), T.id.desc()).limit(limit)
-    return frame_of(conn, query)
+    """Every ticket behind a figure (up to `limit`), for export: in the table's order, with
+    the deadline's columns (`queries.sla`)."""
+    query = _ordered(_base(f, q, where), q).limit(limit)
+    return with_working_left(conn, frame_of(conn, query), f)
 
 
 def oldest_open(conn: Connection, f: Filters, limit: int = 10) -> pd.DataFrame:
@@ -154,8 +160,10 @@ class TicketCard:
     events: pd.DataFrame
 
 
-def ticket_card(conn: Connection, external_id: str) -> TicketCard | None:
-    """The card of the ticket with that external id, or None."""
+def ticket_card(conn: Connection, external_id: str, f: Filters | None = None) -> TicketCard | None:
+    """The card of the ticket with that external id as it was at `f.as_of` (now without `f`):
+    its status then, its deadline's time left then (`queries.sla`), only the instants and
+    events that had happened by then; None when there is no such ticket (or it came later)."""
     row = (
         conn.execute(
             select(
@@ -173,15 +181,39 @@ def ticket_card(conn: Connection, external_id: str) -> TicketCard | None:
     if row is None:
         return None
     fields = dict(row)
+    if f is None:
+        f = Filters(as_of=datetime.now(UTC).replace(microsecond=0))
+    if fields["created_at"] > f.as_of:
+        return None
+    for key in ("accepted_at", "resolved_at", "closed_at", "rejected_at"):
+        if fields.get(key) is not None and fields[key] > f.as_of:
+            fields[key] = None
+    fields["status"] = lifecycle_status(fields)
+    fields.update(deadline_of(conn, fields, f))
+    fields["as_of"] = f.as_of
     photos = json.loads(fields["photo_urls"]) if fields.get("photo_urls") else []
     photos = [link for link in photos if is_web_link(link)]  # never a file on the server
     if not is_web_link(fields.get("source_url")):
         fields["source_url"] = None
-    return TicketCard(fields, photos, timeline(conn, fields["id"]))
+    events = timeline(conn, fields["id"], f.as_of)
+    fields["reopen_count"] = int((events["kind"] == "reopened").sum())
+    return TicketCard(fields, photos, events)
 
 
-def timeline(conn: Connection, ticket_id: int) -> pd.DataFrame:
-    """The ticket's events, oldest first."""
+def lifecycle_status(fields: dict) -> str:
+    """The status its instants give (those after the as-of instant already removed)."""
+    for key, status in (("rejected_at", "rejected"), ("closed_at", "closed"),
+                        ("resolved_at", "resolved"), ("accepted_at", "in_progress")):
+        if fields.get(key) is not None:
+            return status
+    return "new"
+
+
+def timeline(conn: Connection, ticket_id: int, until: datetime | None = None) -> pd.DataFrame:
+    """The ticket's events (those at or before `until`, if given) in the order they were
+    recorded (their ids), each with its own instant (`at`: for an import or a sync, the source's
+    `updated_datetime`, which may be older than a desk action recorded before it): so the story
+    ends where the ticket is."""
     e = ticket_events.c
     source, target = aliased(departments), aliased(departments)
     query = (
@@ -197,7 +229,7 @@ def timeline(conn: Connection, ticket_id: int) -> pd.DataFrame:
         )
         .outerjoin(source, source.c.id == e.from_department_id)
         .outerjoin(target, target.c.id == e.to_department_id)
-        .where(e.ticket_id == ticket_id)
-        .order_by(e.at, e.id)
+        .where(e.ticket_id == ticket_id, true() if until is None else e.at <= at(until))
+        .order_by(e.id)
     )
     return frame_of(conn, query)

@@ -116,10 +116,21 @@ def _passed_on_ids(week: Week, department_code: str | None = None):
     return query
 
 
-def figure_clause(figure: str, week: Week, department_code: str | None = None
+def figure_clause(figure: str, week: Week, department_code: str | None = None,
+                  category_code: str | None = None, district_code: str | None = None
                   ) -> ColumnElement[bool]:
     """The tickets behind one weekly figure: the drill-down's rows. For `passed_on` the
-    department is the one that passed them on; for the others, the one they are in now."""
+    department is the one that passed them on; for the others, the one they are in now. A
+    category or district (a rise's row) narrows them to its own."""
+    clause = _figure_clause(figure, week, department_code)
+    for column, table, code in ((T.category_id, categories, category_code),
+                                (T.district_id, districts, district_code)):
+        if code is not None:
+            clause = and_(clause, column.in_(select(table.c.id).where(table.c.code == code)))
+    return clause
+
+
+def _figure_clause(figure: str, week: Week, department_code: str | None) -> ColumnElement[bool]:
     if figure not in DRILLABLE:
         raise ValueError(f"no tickets behind {figure!r}")
     if figure == "passed_on":

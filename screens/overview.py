@@ -26,7 +26,7 @@ from ui import (
 from ui.actor import current_actor
 from ui.city_map import city_map
 from ui.deck import fitted_size, ticket_view
-from ui.formatting import clock, instant, number
+from ui.formatting import instant, number
 from ui.i18n import current_language, t
 
 # Less empty space above the title, so the counters and the top of the map and the workload
@@ -193,8 +193,7 @@ def draw() -> None:
     """Everything that shows figures: redrawn at each refresh, the sidebar left as it is."""
     f = current.at_now().filters
     st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
-                 tz=view.zone_name(lang))
-               + (f" · {clock(f.as_of, city_tz())}" if current.live else ""))
+                 tz=view.zone_name(lang)))  # the instant once: it already has its seconds
     panel = st.container(key=drill.PANEL_KEY)  # the drill-down's answer, filled at the end
     feeds.overview()
 

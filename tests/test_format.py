@@ -52,7 +52,8 @@ def test_the_desks_own_actors_are_translated_and_users_are_not():
     assert actor_label("operator", "ru") == "оператор"
     assert actor_label("department", "ru") == "служба"
     assert actor_label("operator", "en") == "operator"
-    assert actor_label("roads.head", "ru") == "roads.head"
+    assert actor_label("oleg", "ru") == "oleg"
+    assert actor_label("seed", "ru") == "история демогорода"  # the demo history, not a user
     assert actor_label(None, "ru") == "—"
 
 

@@ -341,12 +341,13 @@ def test_due_follows_an_existing_categorys_sla_unless_given(engine):
 
 def test_timelines_are_written_in_order(engine):
     import_file(engine, GOOD_JSON, BERLIN)
+    streets = "Streets Department"  # every event names the department it happened in
     assert timeline(engine, "SR-107") == [
-        ("created", utc(2024, 3, 8, 8), "import", None, None),
-        ("assigned", utc(2024, 3, 8, 8), "import", "Streets Department", None),
-        ("accepted", utc(2024, 3, 8, 8, 30), "import", None, None),
-        ("resolved", utc(2024, 3, 8, 12), "import", None, None),
-        ("closed", utc(2024, 3, 9, 9), "import", None, None),
+        ("created", utc(2024, 3, 8, 8), "import", streets, None),
+        ("assigned", utc(2024, 3, 8, 8), "import", streets, None),
+        ("accepted", utc(2024, 3, 8, 8, 30), "import", streets, None),
+        ("resolved", utc(2024, 3, 8, 12), "import", streets, None),
+        ("closed", utc(2024, 3, 9, 9), "import", streets, None),
     ]
     assert [e[0] for e in timeline(engine, "SR-101")] == ["created", "assigned"]
     assert [e[0] for e in timeline(engine, "SR-105")] == ["created", "assigned", "rejected"]
@@ -359,16 +360,18 @@ def test_timelines_are_written_in_order(engine):
 def test_notes_become_note_events(engine):
     import_file(engine, GOOD_JSON, BERLIN)
     assert timeline(engine, "SR-104") == [
-        ("created", utc(2024, 3, 5, 15), "import", None, None),
+        ("created", utc(2024, 3, 5, 15), "import", "Streets Department", None),
         ("assigned", utc(2024, 3, 5, 15), "import", "Streets Department", None),
-        ("note", utc(2024, 3, 5, 15), "import", None, "Request opened"),
-        ("note", utc(2024, 3, 5, 17, 30), "import", None, "Crew dispatched — Truck 7"),
+        ("note", utc(2024, 3, 5, 15), "import", "Streets Department", "Request opened"),
+        ("note", utc(2024, 3, 5, 17, 30), "import", "Streets Department",
+         "Crew dispatched — Truck 7"),
     ]
     # status_notes, at the request's last change
     assert [e[0] for e in timeline(engine, "111")] == [
         "created", "assigned", "resolved", "closed", "note"]
     assert timeline(engine, "111")[-1] == (
-        "note", utc(2024, 3, 12, 9), "import", None, "Fixed by the night crew")
+        "note", utc(2024, 3, 12, 9), "import", timeline(engine, "111")[1][3],
+        "Fixed by the night crew")
 
 
 def test_good_csv_imports_every_request(engine):

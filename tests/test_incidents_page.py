@@ -18,7 +18,7 @@ from queries.spikes import spikes
 from tests.factory import add_ticket
 from tests.pages import app, city_map
 from ui import data
-from ui.incidents import incident_title, spike_text
+from ui.incidents import counts_note, incident_title, spike_text
 from ui.text import markdown_text as inert
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -75,6 +75,10 @@ def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, 
     assert spikes == [inert(spike_text(s, lang, hours)) for s in jumps]
     rings = city_map(at)["rings"]
     assert [r["n"] for r in rings] == [len(i.tickets) for i in expected]
+    # The same burst, two counts: the page says what each counts, right under them.
+    assert counts_note(lang) in [c.value for c in at.caption]
+    assert ("open tickets of one category" if lang == "en" else "открытые обращения") \
+        in counts_note(lang)
 
 
 def test_the_meeting_screen_shows_them_above_the_city(burst, db_url, monkeypatch):

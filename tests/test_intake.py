@@ -231,6 +231,8 @@ def test_intake_writes_tickets_reports_and_events_and_a_rerun_adds_nothing(city_
         assert count(conn, ticket_events, ticket_events.c.kind == "created") == decided["ticket"]
         assert count(conn, ticket_events, ticket_events.c.kind == "assigned") == decided["ticket"]
         assert count(conn, ticket_events, ticket_events.c.kind == "note") == decided["duplicate"]
+        # every event names the department of its ticket (the card's story ends where it is)
+        assert count(conn, ticket_events, ticket_events.c.to_department_id.is_(None)) == 0
         before = [count(conn, t) for t in (tickets, ticket_reports, ticket_events)]
     again = intake(city_engine, lines, now=NOW + timedelta(days=1))
     assert again == first

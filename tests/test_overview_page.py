@@ -52,6 +52,16 @@ def test_counters_on_screen_equal_the_summary(city, db_url, monkeypatch):
     assert shown["Median time to resolve"] == duration(s["median_resolve_s_7d"], "en")
 
 
+def test_the_live_header_names_its_instant_once(engine, db_url, monkeypatch):
+    reference(engine)
+    at = app(monkeypatch, db_url)
+    at.run()
+    assert not at.exception
+    [header] = [c.value for c in at.caption if c.value.startswith("Figures as of")]
+    clock = re.search(r"\d\d:\d\d:\d\d", header).group()
+    assert header.count(clock) == 1 and header.endswith("(Moscow Time)"), header
+
+
 def test_counter_drills_down_to_its_tickets(city, db_url, monkeypatch):
     at = app(monkeypatch, db_url, as_of=AS_OF)
     at.run()

@@ -191,3 +191,26 @@ def test_simulate_command_plays_and_reports(city, db_url, capsys):
 def test_simulate_command_refuses_a_speed_of_zero(db_url, capsys):
     assert main(["--database", db_url, "simulate", "--speed", "0"]) == 2
     assert "--speed" in capsys.readouterr().err
+
+
+def test_every_simulated_event_names_its_department(city):
+    counts = play(city, 20)
+    assert counts.arrived > 0 and counts.accepted + counts.resolved > 0
+    e = ticket_events.c
+    with city.connect() as conn:
+        rows = conn.execute(
+            select(tickets.c.external_id, e.kind, e.to_department_id, tickets.c.department_id)
+            .join(tickets, tickets.c.id == e.ticket_id)
+            .where(e.at > NOW, e.kind != "reassigned")).all()
+    assigned = [r for r in rows if r.kind == "assigned" and r.external_id.startswith(PREFIX)]
+    assert len(assigned) == counts.arrived
+    assert all(r.to_department_id is not None for r in rows), [r for r in rows
+                                                                if r.to_department_id is None]
+    with city.connect() as conn:
+        story = conn.execute(
+            select(tickets.c.external_id, e.to_department_id, tickets.c.department_id)
+            .join(tickets, tickets.c.id == e.ticket_id)
+            .where(tickets.c.external_id.startswith(PREFIX)).order_by(e.id)).all()
+    last = {r.external_id: r for r in story}  # each ticket's last event, in recorded order
+    assert len(last) == counts.arrived
+    assert all(r.to_department_id == r.department_id for r in last.values()), "ends in place"

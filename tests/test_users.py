@@ -13,7 +13,9 @@ from sqlalchemy.exc import StatementError
 
 from db import users
 from db.__main__ import main
-from db.permissions import Actor
+from db.actions import undoable
+from db.permissions import ROLES, Actor
+from db.schema import USER_ROLES, ticket_events
 from db.schema import users as users_table
 from db.seed import DEMO_USERS, demo_sign_ins, seed
 from tests.factory import add_ticket, reference
@@ -195,6 +197,26 @@ def test_the_demo_city_gets_a_user_per_role_once(desk):
     assert set(passwords) == {name for name, _, _ in DEMO_USERS}
     assert all(users.authenticate(desk, n, p, now=NOW).ok for n, p in passwords.items())
     assert lines[-1].startswith("meeting screen: http://localhost:8501/?kiosk=")
+
+
+def test_the_demo_users_are_people_and_own_none_of_the_seeds_history(engine, db_url, capsys):
+    assert main(["--database", db_url, "seed", "--tickets", "3000", "--days", "21"]) == 0
+    printed = capsys.readouterr().out
+    with engine.connect() as conn:
+        names = [r.name for r in conn.execute(select(users_table.c.name)).all()]
+        history = set(conn.execute(select(ticket_events.c.actor).where(
+            ticket_events.c.kind == "reassigned")).scalars())
+        assert sorted(names) == sorted(name for name, _, _ in DEMO_USERS)
+        roles = set(ROLES) | set(USER_ROLES) | {"leader", "head"}
+        for name in names:
+            assert name not in roles and name not in users.SYSTEM_ACTORS, name
+            assert name in printed
+            # Undo offers a user only what they did: nothing, on a first sign-in.
+            assert undoable(conn, users.actor_for(users.find_user(conn, name))) is None, name
+    assert history == {"seed"}, history  # the demo history's moves are the system's
+    for name in ("dispatcher", "Leader", "viewer", "seed", "import"):
+        with pytest.raises(users.UserError):
+            users.add_user(engine, name, "viewer", PASSWORD)
 
 
 def test_seeding_an_existing_city_says_when_nobody_can_sign_in(desk, db_url, capsys):

@@ -139,6 +139,20 @@ def test_every_drillable_figure_lists_exactly_its_tickets(city):
     assert figures[busiest].passed_on > 0
 
 
+def test_a_category_or_district_that_rose_lists_exactly_its_received_tickets(city):
+    week = last_full_week(NOW, "Europe/Moscow")
+    f = Filters(as_of=week.end, tz=week.tz)
+    with city.connect() as conn:
+        found = {"category": rises(conn, week, "category"),
+                 "district": rises(conn, week, "district")}
+        assert found["category"] or found["district"], "something rose"
+        for dimension, rose in found.items():
+            for r in rose:
+                where = figure_clause("received", week, **{f"{dimension}_code": r.code})
+                _, total = ticket_page(conn, f, TicketQuery(), where)
+                assert total == r.count, (dimension, r.code)
+
+
 def test_review_compares_with_the_week_before_and_the_mean_of_four(city):
     week = last_full_week(NOW, "Europe/Moscow")
     with city.connect() as conn:

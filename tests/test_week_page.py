@@ -55,6 +55,26 @@ def test_each_headline_figure_lists_its_tickets(city, db_url, monkeypatch):
     assert expected.overdue_at_end > 0
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_lists_opened_one_after_another_each_show_their_own_figure(city, db_url, monkeypatch,
+                                                                   lang):
+    from ui.i18n import translate
+
+    at = _week(monkeypatch, db_url, week=WEEK.label, lang=lang).run()
+    with city.connect() as conn:
+        expected = review(conn, WEEK).figures[CITY]
+    scope = translate(lang, "week.list.city")
+    for name in ("overdue_at_end", "received", "passed_on", "open_at_end"):
+        at.button(key=f"week_list_{name}").click().run()
+        assert not at.exception
+        title = translate(lang, "week.list.title", figure=translate(lang, f"week.figure.{name}"),
+                          scope=scope, week=WEEK.label)
+        assert f"**{title}**" in [m.value for m in at.markdown], name
+        count = translate(lang, "week.list.count", n=figure_text("received",
+                                                                 getattr(expected, name), lang))
+        assert count in [c.value for c in at.caption], name
+
+
 def test_a_bad_week_in_the_link_is_named_and_the_last_full_week_shown(city, db_url, monkeypatch):
     at = _week(monkeypatch, db_url, week="2026-W99").run()
     assert not at.exception

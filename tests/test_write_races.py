@@ -23,6 +23,7 @@ from db.actions import reassign
 from db.importer import import_file
 from db.permissions import Actor
 from db.schema import departments, ticket_events, tickets
+from queries.tickets import ticket_card, timeline
 
 DANA = Actor("dana", "dispatcher")
 ROADS, WATER, HEAT = "Roads", "Water", "Heat"
@@ -78,6 +79,29 @@ def test_the_source_moves_a_ticket_only_when_its_own_word_changes(engine, tmp_pa
     assert department_of(engine, "R-1") == ROADS
     assert last_targets(engine) == {
         "R-1": (ROADS, ROADS), "R-2": (HEAT, HEAT)}
+    # The import's move is stamped with the source's older instant, yet recorded last: the
+    # card's story ends in Heat, with the source's instant kept.
+    with engine.connect() as conn:
+        card = ticket_card(conn, "R-2")
+    last = card.events.iloc[-1]
+    assert (last["kind"], last["from_department"], last["to_department"]) == \
+        ("reassigned", WATER, HEAT)
+    assert last["at"] == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    assert _last_lines_name_departments(engine) == {}
+
+
+def _last_lines_name_departments(engine: Engine) -> dict[str, tuple]:
+    """The tickets whose card's timeline does not end in the department they are in."""
+    wrong = {}
+    with engine.connect() as conn:
+        for external_id, ticket_id, department in conn.execute(
+                select(tickets.c.external_id, tickets.c.id, departments.c.name)
+                .join(departments, departments.c.id == tickets.c.department_id)):
+            events = timeline(conn, ticket_id)
+            if events.empty or events.iloc[-1]["to_department"] != department:
+                wrong[external_id] = (department, None if events.empty
+                                      else events.iloc[-1]["to_department"])
+    return wrong
 
 
 def _make(engine: Engine, name: str) -> str:
@@ -221,6 +245,7 @@ def _check_race(engine: Engine, outcome: dict, records: int) -> None:
     for ticket, (target, at) in last.items():
         assert targets[ticket][0] == target  # no reassignment lost
         assert updated[ticket] >= at
+    assert _last_lines_name_departments(engine) == {}  # every story ends where its ticket is
 
 
 def test_an_import_racing_reassignments_loses_none(engine, tmp_path):

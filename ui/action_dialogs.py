@@ -9,7 +9,7 @@ import streamlit as st
 from db.actions import ActionResult, Refusal, reassign, undo_last
 from db.config import city_tz
 from db.permissions import Actor
-from ui import auth, data, widgets
+from ui import auth, data, view, widgets
 from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, russian_key, t
 
@@ -115,7 +115,7 @@ def _card_closed() -> None:
 
 
 def _card(external_id: str) -> None:
-    card = data.guarded(data.load_card, external_id)
+    card = data.guarded(data.load_card, external_id, view.url_as_of())
     if card is not None:
         widgets.ticket_card(card, heading=False)
 

@@ -440,6 +440,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "incidents.item": {"en": "{category} · {district} · {n} reports · {first}–{last}",
                        "ru": "{category} · {district} · обращений: {n} · {first}–{last}"},
     "incidents.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "incidents.counts": {
+        "en": "They count differently. An incident's reports: its open tickets of one category "
+              "from the last {lookback} h that lie within {metres} m and {hours} h of each other "
+              "(scattered ones and those closed are left out). A spike's reports: every ticket of "
+              "the category received in the district in the last {spike_hours} h, open or not, "
+              "close together or not.",
+        "ru": "Они считают по-разному. Обращения происшествия — его открытые обращения одной "
+              "категории за последние {lookback} ч, лежащие в пределах {metres} м и {hours} ч друг "
+              "от друга (разрозненные и закрытые не входят). Обращения всплеска — все обращения "
+              "этой категории, поступившие в районе за последние {spike_hours} ч, открытые или "
+              "нет, рядом или нет."},
     "incidents.received": {"en": "Received", "ru": "Поступило"},
     "spikes.item": {"en": "Spike: {category} in {district}: {count} reports in the last {hours} h, "
                           "usually {usual}; since {since}",
@@ -496,6 +507,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "sla.left_h": {"en": "{h} working h left", "ru": "осталось {h} раб. ч"},
     "sla.left_hm": {"en": "{h} working h {m} min left", "ru": "осталось {h} раб. ч {m} мин"},
     "sla.left_m": {"en": "{m} working min left", "ru": "осталось {m} раб. мин"},
+    "sla.stopped": {"en": "clock stopped until {when}", "ru": "отсчёт стоит до {when}"},
+    "deadline.due": {"en": "due {when}", "ru": "срок {when}"},
     "sla.rule_working": {"en": "Deadline rule: {hours} working h (city calendar)",
                          "ru": "Норматив: {hours} раб. ч (по рабочему календарю)"},
     "sla.rule_calendar": {"en": "Deadline rule: {hours} h round the clock",
@@ -582,7 +595,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "actor.operator": {"en": "operator", "ru": "оператор"},
     "actor.department": {"en": "department", "ru": "служба"},
     "actor.resident": {"en": "resident", "ru": "заявитель"},
-    "actor.dispatcher": {"en": "dispatcher", "ru": "диспетчер"},
+    "actor.seed": {"en": "demo history", "ru": "история демогорода"},
     "actor.import": {"en": "import", "ru": "импорт"},
     "actor.intake": {"en": "intake", "ru": "приём сообщений"},
     "actor.simulator": {"en": "simulator", "ru": "симулятор"},

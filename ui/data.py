@@ -17,7 +17,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.actions import Undoable, undoable
-from db.config import database_read_url, read_your_writes_seconds, refresh_seconds
+from db.config import (
+    at_risk_window,
+    city_tz,
+    database_read_url,
+    read_your_writes_seconds,
+    refresh_seconds,
+)
 from db.engine import ensure_schema, make_engine
 from db.permissions import Actor
 from queries import (
@@ -175,6 +181,12 @@ def load_audit_actors(kinds: tuple[str, ...]):
     return _read(audit_log.audit_actors, kinds)
 
 
+def load_card(external_id: str, as_of: datetime | None = None):
+    """A ticket's card as it was at `as_of` (now, to the second, unless given: a ticket made
+    this minute has its card, and its time left is this second's)."""
+    return _load_card(external_id, as_of or datetime.now(UTC).replace(microsecond=0))
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_alert_page(f: alerts.AlertFilters, page: int, page_size: int = 50):
     return _read(alerts.alert_page, f, page, page_size)
@@ -186,8 +198,9 @@ def load_alert_recipients():
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_card(external_id: str):
-    return _read(tickets.ticket_card, external_id)
+def _load_card(external_id: str, as_of: datetime):
+    f = Filters(as_of=as_of, tz=city_tz().key, at_risk=at_risk_window())
+    return _read(tickets.ticket_card, external_id, f)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -197,12 +210,15 @@ def load_week_review(label: str, tz: str):
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_week_tickets(label: str, tz: str, figure: str, department: str | None, page: int,
-                      page_size: int = 50):
-    """One page of the tickets behind a weekly figure, with their status at the week's end."""
+                      page_size: int = 50, category: str | None = None,
+                      district: str | None = None):
+    """One page of the tickets behind a weekly figure (of the city, a department, or a
+    category's or district's rise), with their status at the week's end."""
     chosen = week.parse_week(label, tz)
     q = tickets.TicketQuery(sort="created", descending=False, page=page, page_size=page_size)
     return _read(tickets.ticket_page, Filters(as_of=chosen.end, tz=tz), q,
-                 week.figure_clause(week.TICKETS_OF[figure], chosen, department))
+                 week.figure_clause(week.TICKETS_OF[figure], chosen, department, category,
+                                    district))
 
 
 def week_pack(label: str, tz: str, lang: str) -> bytes:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from queries.filters import SUBSETS
 from queries.map_points import Box
-from ui import data, url, widgets
+from ui import data, url, view, widgets
 from ui.i18n import name_of, t
 
 PANEL_KEY = "drill-panel"
@@ -163,10 +163,12 @@ def card_dialog() -> None:
 
 
 def _card(ticket: str) -> None:
-    card = data.guarded(data.load_card, ticket)
+    card = data.guarded(data.load_card, ticket, view.url_as_of())
     if card is None:
         st.warning(t("card.missing", id=ticket), icon=":material/search_off:")
         return
     widgets.ticket_card(card)
-    st.page_link("screens/ticket.py", label=t("card.open_page"), query_params={"id": ticket},
+    params = {"id": ticket, "as_of": url.get("as_of")}
+    st.page_link("screens/ticket.py", label=t("card.open_page"),
+                 query_params={k: v for k, v in params.items() if v},
                  icon=":material/open_in_new:")

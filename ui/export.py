@@ -26,7 +26,8 @@ from sqlalchemy import Engine
 from db.schema import OPEN_STATUSES
 from queries import alerts, audit_log, tickets
 from queries.filters import Filters
-from ui.formatting import hours, time_left
+from ui import sla as sla_ui
+from ui.formatting import hours, instant
 from ui.i18n import name_of, translate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,45 +78,72 @@ def file_name(what: str, as_of: datetime, tz: ZoneInfo) -> str:
     return f"citydesk-{what}-{as_of.astimezone(tz):%Y%m%d-%H%M}.csv"
 
 
-def ticket_frame(frame: pd.DataFrame, lang: str, tz: ZoneInfo) -> pd.DataFrame:
-    """Tickets as the export lists them: every column of the on-screen tables, their instants,
-    the time left in words and in hours (negative: overdue), and the text."""
+# The columns of the two ticket tables, in the order the screen shows them.
+TABLE_COLUMNS = ("id", "created", "status", "time_left", "due", "category", "department",
+                 "district", "channel", "address")
+QUEUE_COLUMNS = ("time_left", "due", "id", "status", "category", "district", "address",
+                 "created", "priority")
+HEADERS = {"id": "col.id", "created": "col.created", "status": "col.status",
+           "time_left": "col.time_left", "due": "col.due", "category": "col.category",
+           "department": "col.department", "district": "col.district",
+           "channel": "col.channel", "address": "col.address", "priority": "col.priority"}
+
+
+def shown_columns(frame: pd.DataFrame, lang: str, tz: ZoneInfo, columns: tuple[str, ...],
+                  as_of: datetime | None = None) -> pd.DataFrame:
+    """A ticket table's columns as the screen shows them (the same texts in the CSV): its time
+    left and due by the one deadline rule (`ui.sla`, docs/figures.md)."""
+    records = frame.to_dict("records")
+    build = {
+        "id": lambda: frame["external_id"],
+        "created": lambda: [instant(v, tz, lang) for v in frame["created_at"]],
+        "status": lambda: [translate(lang, f"status.{s}") for s in frame["status"]],
+        "time_left": lambda: sla_ui.left_column(frame, lang, tz, as_of),
+        "due": lambda: sla_ui.due_column(frame, lang, tz, as_of),
+        "category": lambda: [name_of(r, lang, "category") for r in records],
+        "department": lambda: [name_of(r, lang, "department") for r in records],
+        "district": lambda: [name_of(r, lang, "district") for r in records],
+        "channel": lambda: [name_of(r, lang, "channel") for r in records],
+        "address": lambda: frame["address"].fillna(""),
+        "priority": lambda: [translate(lang, f"priority.{p}") for p in frame["priority"]],
+    }
+    return pd.DataFrame({translate(lang, HEADERS[c]): list(build[c]()) for c in columns},
+                        index=range(len(frame)))
+
+
+def ticket_frame(frame: pd.DataFrame, lang: str, tz: ZoneInfo,
+                 columns: tuple[str, ...] = TABLE_COLUMNS,
+                 as_of: datetime | None = None) -> pd.DataFrame:
+    """Tickets as the export lists them: the screen's columns in the screen's order, then what
+    the screen leaves out: the other columns, the time left in hours (working hours where the
+    deadline counts them; negative: overdue), the instants in full, and the text."""
     def tr(key: str, **values) -> str:
         return translate(lang, key, **values)
 
-    records = frame.to_dict("records")
     zone = zone_name(tz, lang)
+    out = shown_columns(frame, lang, tz, columns + tuple(c for c in HEADERS if c not in columns),
+                        as_of)
     is_open = [s in OPEN_STATUSES for s in frame["status"]]
-    left = frame["time_left_s"].astype("float64")
-    out = pd.DataFrame({
-        tr("col.id"): frame["external_id"],
-        tr("col.status"): [tr(f"status.{s}") for s in frame["status"]],
-        tr("col.time_left"): [time_left(s, lang) if o else "" for s, o in zip(left, is_open,
-                                                                              strict=True)],
-        tr("export.hours_left"): [hours(s) if o else None for s, o in zip(left, is_open,
-                                                                          strict=True)],
-        tr("col.category"): [name_of(r, lang, "category") for r in records],
-        tr("col.department"): [name_of(r, lang, "department") for r in records],
-        tr("col.district"): [name_of(r, lang, "district") for r in records],
-        tr("col.channel"): [name_of(r, lang, "channel") for r in records],
-        tr("col.address"): frame["address"].fillna(""),
-    })
+    left = (frame["left_s"] if "left_s" in frame else frame["time_left_s"]).astype("float64")
+    out[tr("export.hours_left")] = [hours(s) if o else None
+                                    for s, o in zip(left, is_open, strict=True)]
     for column, key in (("created_at", "field.created_at"), ("due_at", "field.due_at"),
                         ("accepted_at", "field.accepted_at"),
                         ("resolved_at", "field.resolved_at")):
         out[tr("export.at", what=tr(key), zone=zone)] = [local_time(v, tz, lang)
                                                          for v in frame[column]]
-    out[tr("col.description")] = frame["description"].fillna("")
+    out[tr("col.description")] = frame["description"].fillna("").to_numpy()
     return out
 
 
 def tickets_csv(engine: Engine, f: Filters, q: tickets.TicketQuery, lang: str,
                 tz: ZoneInfo) -> Callable[[], bytes]:
-    """A download button's `data`: every ticket behind the table, read when the user clicks."""
+    """A download button's `data`: every ticket behind the table, in the table's order and
+    columns, read when the user clicks."""
     def build() -> bytes:
         with engine.connect() as conn:
             rows = tickets.ticket_rows(conn, f, q)
-        return csv_bytes(ticket_frame(rows, lang, tz), lang)
+        return csv_bytes(ticket_frame(rows, lang, tz, TABLE_COLUMNS, f.as_of), lang)
     return build
 
 
@@ -125,7 +153,7 @@ def queue_csv(engine: Engine, f: Filters, search: str, lang: str,
     def build() -> bytes:
         with engine.connect() as conn:
             rows = tickets.queue(conn, f, search)
-        return csv_bytes(ticket_frame(rows, lang, tz), lang)
+        return csv_bytes(ticket_frame(rows, lang, tz, QUEUE_COLUMNS, f.as_of), lang)
     return build
 
 

@@ -87,7 +87,18 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
                     display_text=r"id=(.*)$")})
     for s in jumps:
         st.warning(markdown_text(spike_text(s, lang, hours)), icon=":material/trending_up:")
+    if found and jumps:  # one burst can be both, with two counts: say why they differ
+        st.caption(counts_note(lang))
     return found
+
+
+def counts_note(lang: str) -> str:
+    """What an incident's and a spike's "reports" each count, from the rules in force."""
+    rules = load_rules()
+    return translate(lang, "incidents.counts", lookback=number(rules.lookback_hours, lang),
+                     metres=number(rules.default.metres, lang),
+                     hours=number(rules.default.hours, lang, 0),
+                     spike_hours=number(rules.spikes.hours, lang, 0))
 
 
 def wall_markup(found: list[Incident], jumps: list[Spike], lang: str, hours: float) -> str:

@@ -6,6 +6,8 @@ user is looking when they tick."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -13,29 +15,19 @@ from db.config import city_tz
 from db.permissions import Actor
 from queries.filters import Filters
 from ui import action_dialogs, data, export, widgets
-from ui import sla as sla_ui
 from ui.actor import may_act
-from ui.formatting import instant, number, time_left
-from ui.i18n import name_of, t
+from ui.formatting import number
+from ui.i18n import t
 from ui.tables import mark_overdue, time_left_column
 
 HEIGHT = 386  # ten rows and the header: with the toolbar, the queue fits a 768-pixel screen
 
 
-def queue_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The queue as its head reads it: time left first ("overdue by 4 h 10 min", "27 min left"),
-    then what and where."""
-    records = frame.to_dict("records")
-    return sla_ui.working_time_left(frame, lang, pd.DataFrame({
-        t("col.time_left"): [time_left(s, lang) for s in frame["time_left_s"]],
-        t("col.id"): frame["external_id"],
-        t("col.status"): [t(f"status.{s}") for s in frame["status"]],
-        t("col.category"): [name_of(r, lang, "category") for r in records],
-        t("col.district"): [name_of(r, lang, "district") for r in records],
-        t("col.address"): frame["address"].fillna(""),
-        t("col.created"): [instant(v, city_tz(), lang) for v in frame["created_at"]],
-        t("col.priority"): [t(f"priority.{p}") for p in frame["priority"]],
-    }))
+def queue_frame(frame: pd.DataFrame, lang: str, as_of: datetime | None = None) -> pd.DataFrame:
+    """The queue as its head reads it: time left first ("overdue by 4 h 10 min", "54 working
+    min left · clock stopped until Mon 7 Dec 08:00") and the due beside it, then what and where
+    (the CSV has the same columns first)."""
+    return export.shown_columns(frame, lang, city_tz(), export.QUEUE_COLUMNS, as_of)
 
 
 def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
@@ -55,7 +47,8 @@ def draw(f: Filters, actor: Actor, departments: pd.DataFrame, lang: str,
         st.success(t("dept.queue_empty"), icon=":material/task_alt:")
     elif queue is not None:
         ids = [str(i) for i in queue["external_id"]]
-        shown = mark_overdue(queue_frame(queue, lang), widgets.overdue_flags(queue))
+        shown = mark_overdue(queue_frame(queue, lang, f.as_of), widgets.overdue_flags(queue),
+                             widgets.at_risk_flags(queue, f))
         help_ = t("dept.queue_help")
         if open_total is not None and len(queue) < open_total and not search:
             help_ = t("dept.queue_more", n=number(len(queue), lang),

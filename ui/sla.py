@@ -3,11 +3,16 @@ card names the rule its due came from."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pandas as pd
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from db.schema import OPEN_STATUSES
 from ui.formatting import missing
+from ui.formatting import time_left as clock_left
 from ui.i18n import translate
 
 
@@ -22,23 +27,46 @@ def working_left(seconds: float, lang: str) -> str:
     return translate(lang, "sla.left_hm", h=hours, m=minutes)
 
 
-def time_left(frame: pd.DataFrame, shown: list[str], lang: str) -> list[str]:
-    """The table's time-left texts, those of open tickets counted in working hours (and not yet
-    overdue) in working time."""
-    if "working_left_s" not in frame:
-        return shown
-    rows = zip(shown, frame["working_left_s"], frame["time_left_s"], frame["status"], strict=True)
-    return [working_left(work, lang) if status in OPEN_STATUSES and not missing(work)
-            and left >= 0 else text for text, work, left, status in rows]
+def due_text(value, tz: ZoneInfo, lang: str, as_of: datetime | None = None) -> str:
+    """A due instant with its weekday, in the city's time: "Mon 7 Dec 08:54" ("пн 7 дек. 08:54");
+    the year only when it is not the as-of instant's."""
+    if value is None or (not isinstance(value, datetime) and missing(value)):
+        return "—"
+    local = value.astimezone(tz)
+    year = as_of is None or local.year != as_of.astimezone(tz).year
+    return format_datetime(local, "EEE d MMM" + (" y" if year else "") + " HH:mm",
+                           locale=lang).replace(",", "")
 
 
-def working_time_left(frame: pd.DataFrame, lang: str, table: pd.DataFrame) -> pd.DataFrame:
-    """A shown table (one row per row of `frame`) with its time-left column in working time where
-    the ticket's deadline is counted in working hours."""
-    column = translate(lang, "col.time_left")
-    if column in table:
-        table[column] = time_left(frame, list(table[column]), lang)
-    return table
+def left_text(left_s, working: bool, resumes_at, tz: ZoneInfo, lang: str,
+              as_of: datetime | None = None) -> str:
+    """The time left as every table, card and export writes it (docs/figures.md, "One
+    deadline"): "54 working min left · clock stopped until Mon 7 Dec 08:00", "3 h 10 min left",
+    "overdue by 2 h"."""
+    if missing(left_s):
+        return "—"
+    if not working or left_s < 0:
+        return clock_left(left_s, lang)
+    text = working_left(left_s, lang)
+    if resumes_at is not None and not missing(resumes_at):
+        text += " · " + translate(lang, "sla.stopped", when=due_text(resumes_at, tz, lang, as_of))
+    return text
+
+
+def left_column(frame: pd.DataFrame, lang: str, tz: ZoneInfo,
+              as_of: datetime | None = None) -> list[str]:
+    """Each row's time left (open tickets; "" for the others), by `left_text`."""
+    left = frame["left_s"] if "left_s" in frame else frame["time_left_s"]
+    basis = frame["due_basis"] if "due_basis" in frame else [None] * len(frame)
+    resumes = frame["resumes_at"] if "resumes_at" in frame else [None] * len(frame)
+    return [left_text(s, b == "working", r, tz, lang, as_of) if status in OPEN_STATUSES else ""
+            for s, b, r, status in zip(left, basis, resumes, frame["status"], strict=True)]
+
+
+def due_column(frame: pd.DataFrame, lang: str, tz: ZoneInfo,
+               as_of: datetime | None = None) -> list[str]:
+    """Each row's due instant as `due_text` writes it."""
+    return [due_text(v, tz, lang, as_of) for v in frame["due_at"]]
 
 
 def rule_line(fields: dict, lang: str) -> str:

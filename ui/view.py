@@ -66,6 +66,12 @@ def parse_as_of(text: str) -> datetime | None:
         return None
 
 
+def url_as_of() -> datetime | None:
+    """The instant the URL's `as_of` names (None: now, or unreadable), for a ticket's card."""
+    text = url.get("as_of")
+    return parse_as_of(text) if text else None
+
+
 def parse_box(text: str) -> Box | None:
     try:
         south, west, north, east = (float(v) for v in text.split(","))

@@ -78,7 +78,7 @@ def headline(review: WeekReview, lang: str) -> None:
                 _metric(name, now, before, usual, lang)
                 if st.button(t("week.list"), key=f"week_list_{name}", type="tertiary",
                              icon=":material/list:"):
-                    drill(review.week, None, name)
+                    open_drill(review.week, name)
 
 
 def _metric(name: str, now: WeekFigures, before: WeekFigures, usual: dict, lang: str) -> None:
@@ -102,7 +102,17 @@ def rises(review: WeekReview, lang: str) -> None:
             if not found:
                 st.caption(t("week.rises.none"))
                 continue
-            st.dataframe(_rise_frame(found, t(what), lang), hide_index=True, width="stretch")
+            dimension = "category" if what == "filters.category" else "district"
+            key = f"week_rises_{dimension}"
+            event = st.dataframe(_rise_frame(found, t(what), lang), hide_index=True,
+                                 width="stretch", on_select="rerun",
+                                 selection_mode="single-row", key=key)
+            picked = event.selection.rows if event else []
+            chosen = (review.week.label, found[picked[0]].code) if picked else None
+            if chosen != st.session_state.get(f"_{key}_opened"):  # a new pick opens it once
+                st.session_state[f"_{key}_opened"] = chosen
+                if chosen is not None:
+                    open_drill(review.week, "received", **{dimension: chosen[1]})
 
 
 def _rise_frame(found: list[Rise], heading: str, lang: str) -> pd.DataFrame:
@@ -124,10 +134,13 @@ def departments(review: WeekReview, lang: str) -> None:
     order = sorted((d for d in review.figures if d is not CITY),
                    key=lambda d: (-review.figures[d].overdue_at_end,
                                   -review.figures[d].open_at_end, rows.loc[d, "name"]))
+    # The columns the rows are sorted by come first, so a 1366-pixel screen shows them.
+    first = ("overdue_at_end", "open_at_end")
+    columns = (*first, *(f for f in FIGURES if f not in first))
     table = pd.DataFrame({
         t("week.col.department"): [name_of(rows.loc[d], lang) for d in order],
         **{t(f"week.figure.{name}"): [figure_text(name, getattr(review.figures[d], name), lang)
-                                      for d in order] for name in FIGURES},
+                                      for d in order] for name in columns},
     })
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key="week_departments")
@@ -138,7 +151,7 @@ def departments(review: WeekReview, lang: str) -> None:
         st.session_state["_week_dept_opened"] = chosen
         if chosen is not None:
             code = rows.loc[chosen[1], "code"]
-            drill(review.week, code, "overdue_at_end")
+            open_drill(review.week, "overdue_at_end", department=code)
 
 
 def oldest(review: WeekReview, lang: str) -> None:
@@ -170,15 +183,29 @@ def _link_column() -> dict:
     return {t("col.id"): st.column_config.LinkColumn(display_text=r"id=(.*)$")}
 
 
+def open_drill(week: Week, figure: str, department: str | None = None,
+               category: str | None = None, district: str | None = None) -> None:
+    """Open the list of one figure: the dialog starts on that figure and its first page, whatever
+    an earlier dialog was left showing."""
+    st.session_state["week_drill_figure"] = figure
+    st.session_state["week_drill_page"] = 1
+    drill(week, figure, department, category, district)
+
+
 @st.dialog(" ", width="large")
-def drill(week: Week, department: str | None, figure: str) -> None:
-    """The tickets behind one weekly figure of the city or a department; the figures of the
-    scope on top, to switch between them."""
+def drill(week: Week, figure: str, department: str | None = None, category: str | None = None,
+          district: str | None = None) -> None:
+    """The tickets behind one weekly figure of the city, a department, or a category or district
+    that rose; the figures of a department on top, and the figure to switch between them."""
     lang = current_language()
     reference = data.guarded(data.load_reference)
-    names = {} if reference is None else {
-        r["code"]: name_of(r, lang) for r in reference["departments"].to_dict("records")}
-    scope = names.get(department, department) if department else t("week.list.city")
+    scope = t("week.list.city")
+    for table, code in (("departments", department), ("categories", category),
+                        ("districts", district)):
+        if code is not None:
+            names = {} if reference is None else {
+                r["code"]: name_of(r, lang) for r in reference[table].to_dict("records")}
+            scope = names.get(code, code)
     review = data.guarded(data.load_week_review, week.label, week.tz)
     if review is not None and department is not None:
         rows = review.departments.set_index("code")
@@ -188,7 +215,7 @@ def drill(week: Week, department: str | None, figure: str) -> None:
             for column, name in zip(st.columns(4), row, strict=True):
                 with column:
                     _metric(name, figures, before, review.usual[dept], lang)
-    figure = st.segmented_control(t("week.col.figure"), FIGURES, default=figure,
+    figure = st.segmented_control(t("week.col.figure"), FIGURES,
                                   format_func=lambda f: t(f"week.figure.{f}"),
                                   key="week_drill_figure") or figure
     title = t("week.list.title", figure=t(f"week.figure.{figure}"), scope=scope,
@@ -196,7 +223,7 @@ def drill(week: Week, department: str | None, figure: str) -> None:
     st.markdown(f"**{markdown_text(title)}**")
     page = st.session_state.get("week_drill_page", 1)
     result = data.guarded(data.load_week_tickets, week.label, week.tz, figure, department, page,
-                          PAGE_SIZE)
+                          PAGE_SIZE, category, district)
     if result is None:
         return
     frame, total = result

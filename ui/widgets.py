@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +17,7 @@ from queries.tickets import TicketCard, TicketQuery
 from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.formatting import actor_label, duration, instant, number, percent, time_left
+from ui.formatting import actor_label, duration, instant, number, percent
 from ui.i18n import current_language, name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text
@@ -62,27 +62,21 @@ def show_subset(subset: str, table_key: str = "tickets") -> None:
     url.put("subset", subset)
 
 
-def _display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    tz = city_tz()
-    records = frame.to_dict("records")
-    left = [time_left(s, lang) if status in OPEN_STATUSES else ""
-            for s, status in zip(frame["time_left_s"], frame["status"], strict=True)]
-    return sla_ui.working_time_left(frame, lang, pd.DataFrame({
-        t("col.id"): frame["external_id"],
-        t("col.created"): [instant(v, tz, lang) for v in frame["created_at"]],
-        t("col.status"): [t(f"status.{s}") for s in frame["status"]],
-        t("col.time_left"): left,
-        t("col.category"): [name_of(r, lang, "category") for r in records],
-        t("col.department"): [name_of(r, lang, "department") for r in records],
-        t("col.district"): [name_of(r, lang, "district") for r in records],
-        t("col.channel"): [name_of(r, lang, "channel") for r in records],
-        t("col.address"): frame["address"].fillna(""),
-    }))
+def _display(frame: pd.DataFrame, lang: str, as_of: datetime | None = None) -> pd.DataFrame:
+    return export.shown_columns(frame, lang, city_tz(), export.TABLE_COLUMNS, as_of)
 
 
 def overdue_flags(frame: pd.DataFrame) -> list[bool]:
-    """Which rows of a ticket frame are open and past their deadline."""
+    """Which rows of a ticket frame are open and past their deadline (on the clock: T > due)."""
     return [status in OPEN_STATUSES and left < 0
+            for left, status in zip(frame["time_left_s"], frame["status"], strict=True)]
+
+
+def at_risk_flags(frame: pd.DataFrame, f: Filters) -> list[bool]:
+    """Which rows are open and at risk: due within the warning window on the clock, as the
+    At-risk counter counts them (docs/figures.md, "One deadline")."""
+    window = f.at_risk.total_seconds()
+    return [status in OPEN_STATUSES and 0 <= left <= window
             for left, status in zip(frame["time_left_s"], frame["status"], strict=True)]
 
 
@@ -132,7 +126,8 @@ def ticket_table(f: Filters, subset: str, key: str = "tickets",
         return None
     st.caption(t("table.count", shown=number(len(frame), lang), total=number(total, lang))
                + " · " + t("table.pick"))
-    picked = steady_selection(mark_overdue(_display(frame, lang), overdue_flags(frame)),
+    picked = steady_selection(mark_overdue(_display(frame, lang, f.as_of), overdue_flags(frame),
+                                           at_risk_flags(frame, f)),
                               [str(i) for i in frame["external_id"]], key,
                               column_config=time_left_column(t("col.time_left"), lang))
     st.download_button(
@@ -192,7 +187,10 @@ def ticket_card(card: TicketCard, heading: bool = True) -> None:
     with left:
         state = t("status." + fl["status"])
         if fl["status"] in OPEN_STATUSES and fl.get("due_at") is not None:
-            state += " · " + time_left((fl["due_at"] - datetime.now(UTC)).total_seconds(), lang)
+            as_of = fl.get("as_of")
+            state += " · " + t("deadline.due", when=sla_ui.due_text(fl["due_at"], tz, lang, as_of))
+            state += " · " + sla_ui.left_text(fl.get("left_s"), fl.get("due_basis") == "working",
+                                              fl.get("resumes_at"), tz, lang, as_of)
         st.markdown(f"**{markdown_text(name_of(fl, lang, 'category'))}** · {state}")
         if fl.get("description"):
             st.markdown(markdown_block(fl["description"]))

@@ -362,6 +362,7 @@ class TicketWriter:
         if ticket.status_notes and ticket.status_notes not in {n.text for n in history.notes}:
             events.append(_event(old.id, "note", at, note=ticket.status_notes))
         events.sort(key=_event_order)
+        _in_department(events, department_id)
         source = said if said else said_before
         if not events and source == said_before and all(
                 values[name] == getattr(old, name) for name in OWNED):
@@ -401,4 +402,12 @@ def _timeline(ticket_id: int, ticket: ImportedTicket, department_id: int) -> lis
     ]
     if ticket.status_notes:
         events.append(_event(ticket_id, "note", ticket.updated, note=ticket.status_notes))
-    return sorted(events, key=_event_order)
+    return _in_department(sorted(events, key=_event_order), department_id)
+
+
+def _in_department(events: list[dict[str, Any]], department_id: int) -> list[dict[str, Any]]:
+    """Every event names the department the ticket is in after it (a move names its target)."""
+    for event in events:
+        if event["to_department_id"] is None:
+            event["to_department_id"] = department_id
+    return events

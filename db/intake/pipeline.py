@@ -210,7 +210,7 @@ def _create_ticket(conn: Connection, message: Message, category: str, ref: Refer
     actor = f"{message.network}:{message.author or 'unknown'}"[:100]
     conn.execute(insert(ticket_events), [
         {"ticket_id": ticket_id, "kind": "created", "at": created, "actor": actor,
-         "to_department_id": None, "note": message.url},
+         "to_department_id": department_id, "note": message.url},
         {"ticket_id": ticket_id, "kind": "assigned", "at": created, "actor": "intake",
          "to_department_id": department_id, "note": None},
     ])
@@ -243,6 +243,7 @@ def decide(conn: Connection, message: Message, rules: Rules, ref: Reference,
         conn.execute(insert(ticket_events).values(
             ticket_id=ticket_id, kind="note", at=message.posted_at,
             actor=f"{message.network}:{message.author or 'unknown'}"[:100],
+            to_department_id=department_id,  # every event names the ticket's department
             note=f"reported again: {message.url or message.text[:200]}",
         ))
         return Outcome(line, "duplicate", external_id, category,
@@ -264,6 +265,8 @@ def note_edit(conn: Connection, message: Message, now: datetime) -> bool:
     conn.execute(insert(ticket_events).values(
         ticket_id=row.ticket_id, kind="note", at=now,
         actor=f"{message.network}:{message.author or 'unknown'}"[:100],
+        to_department_id=select(tickets.c.department_id)
+        .where(tickets.c.id == row.ticket_id).scalar_subquery(),
         note=f"post edited: {message.text}",
     ))
     return True

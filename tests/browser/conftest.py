@@ -49,8 +49,8 @@ def free_port() -> int:
 
 # Who the browser tests sign in as; each server's database gets them (see Server).
 PASSWORD = "browser-test-password"
-USERS = (("dispatcher", "dispatcher", None), ("roads.head", "head", "ROADS"),
-         ("leader", "leadership", None))
+USERS = (("dina", "dispatcher", None), ("oleg", "head", "ROADS"),
+         ("irina", "leadership", None))
 
 
 def add_users(url: str) -> None:
@@ -93,7 +93,7 @@ class Server:
         self.stop()
         raise RuntimeError(f"the dashboard did not start; see {self.log.name}")
 
-    def open(self, page: Page, path: str = "/", user: str = "dispatcher") -> None:
+    def open(self, page: Page, path: str = "/", user: str = "dina") -> None:
         """Go to `path` and sign in there as `user`, afresh (the browser forgets any earlier
         sign-in's cookie first); the sign-in then lands where the link pointed."""
         page.context.clear_cookies()

@@ -58,7 +58,7 @@ def settle(page: Page) -> None:
 
 def open_overview(server, page: Page, lang: str, size: tuple[int, int], path: str = "/") -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    server.open(page, path, user="leader")
+    server.open(page, path, user="irina")
     if lang == "ru":  # switched in the sidebar: it must apply at once, with no reload
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
         page.get_by_role("option", name="Русский").click()

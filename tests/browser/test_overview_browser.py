@@ -61,7 +61,7 @@ def test_live_overview_drills_down_from_a_department(server, page):
 
 def test_the_trends_are_drawn_when_the_user_scrolls_to_them(server, page):
     page.set_viewport_size({"width": 1366, "height": 768})
-    server.open(page, "/", user="leader")
+    server.open(page, "/", user="irina")
     wait_idle(page)
     waiting = page.locator(".st-key-waiting-trends-0")
     expect(waiting).to_be_visible()
@@ -77,7 +77,7 @@ def test_the_trends_are_drawn_when_the_user_scrolls_to_them(server, page):
 
 def test_the_table_at_the_foot_is_drawn_when_the_user_scrolls_to_it(server, page):
     page.set_viewport_size({"width": 1366, "height": 768})
-    server.open(page, "/", user="leader")
+    server.open(page, "/", user="irina")
     wait_idle(page)
     expect(page.locator(TICKETS)).to_have_count(0)  # not loaded yet
     waiting = page.locator(".st-key-waiting-tickets-0")

@@ -71,7 +71,7 @@ def switch_to_russian(page: Page) -> None:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_overview_on_a_phone(server, phone, lang):
     page = phone
-    server.open(page, "/", user="leader")
+    server.open(page, "/", user="irina")
     if lang == "ru":
         switch_to_russian(page)
         expect(page.get_by_role("heading", name="Обзор города")).to_be_visible()
@@ -112,7 +112,7 @@ def test_overview_on_a_phone(server, phone, lang):
 
 def test_the_heads_queue_on_a_phone(server, phone):
     page = phone
-    server.open(page, "/department", user="roads.head")
+    server.open(page, "/department", user="oleg")
     no_sideways_scroll(page)
     tickets = grid_column(page, "Ticket")
     assert tickets

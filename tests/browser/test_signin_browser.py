@@ -28,7 +28,7 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     wait_idle(page)
     expect(page.get_by_role("heading", name="Citydesk: sign in")).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)  # no data before signing in
-    page.get_by_label("User name", exact=True).fill("roads.head")
+    page.get_by_label("User name", exact=True).fill("oleg")
     page.get_by_label("Password", exact=True).fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Wrong user name or password.").wait_for()
@@ -36,10 +36,10 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     shoot(page, "sign-in")
     page.wait_for_timeout(1_500)  # after a failure the next try must wait a second
 
-    server.open(page, "/department?dept=WATER", user="roads.head")
+    server.open(page, "/department?dept=WATER", user="oleg")
     expect(page.get_by_role("heading", name="Road Management")).to_be_visible()
     expect(page.get_by_text("A department head sees their own department")).to_be_visible()
-    expect(page.get_by_text("Signed in as roads.head (department head)")).to_be_visible()
+    expect(page.get_by_text("Signed in as oleg (department head)")).to_be_visible()
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     expect(picker.locator("input")).to_be_disabled()
     queue = set(grid_column(page, "Ticket"))
@@ -47,7 +47,7 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
     assert queue and queue <= _department_tickets(demo_db, "ROADS") and not queue & water
 
     with create_engine(demo_db).connect() as conn:
-        head = actor_for(find_user(conn, "roads.head"))
+        head = actor_for(find_user(conn, "oleg"))
         # another department's open ticket (a small demo city may have none open for WATER)
         theirs = conn.execute(
             select(tickets.c.external_id).join(departments)
@@ -63,8 +63,8 @@ def test_a_head_signs_in_and_cannot_reassign_another_departments_ticket(server, 
 
 
 def test_a_sign_in_outlives_a_reload_and_a_new_tab_until_signing_out(server, page):
-    server.open(page, "/", user="leader")
-    signed_in = page.get_by_text("Signed in as leader (leadership)")
+    server.open(page, "/", user="irina")
+    signed_in = page.get_by_text("Signed in as irina (leadership)")
     expect(signed_in).to_be_visible()
     token = {c["name"]: c["value"] for c in page.context.cookies()}["citydesk_session"]
     assert len(token) >= 43 and page.locator("script", has_text=token).count() == 0
@@ -80,7 +80,7 @@ def test_a_sign_in_outlives_a_reload_and_a_new_tab_until_signing_out(server, pag
     tab.goto(f"{server.url}/department?dept=WATER")
     wait_idle(tab)
     expect(tab.get_by_role("heading", name="Vodokanal (water and sewerage)")).to_be_visible()
-    expect(tab.get_by_text("Signed in as leader (leadership)")).to_be_visible()
+    expect(tab.get_by_text("Signed in as irina (leadership)")).to_be_visible()
 
     tab.get_by_role("button", name="Sign out").click()
     tab.get_by_role("heading", name="Citydesk: sign in").wait_for()
