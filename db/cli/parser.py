@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from db.cli import city, desk, feeds
+from db.cli import city, desk, feeds, reference
 from db.cli import intake as social
 from db.permissions import ROLES
 from db.schema import USER_ROLES
@@ -138,4 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also recompute the due of open tickets that had no given deadline")
     rule_actions.add_parser("show", help="print the rules in force")
     rules.set_defaults(handler=desk.sla)
+
+    places = commands.add_parser("districts", help="the city's own districts and their outlines")
+    place_actions = places.add_subparsers(dest="action", required=True)
+    load_places = place_actions.add_parser(
+        "load", help="replace the districts with a GeoJSON file's, and place every ticket in them")
+    load_places.add_argument("file", help="a GeoJSON FeatureCollection of Polygons and "
+                                          "MultiPolygons")
+    load_places.add_argument("--name-field", required=True, metavar="FIELD",
+                             help="the property that names each district")
+    load_places.add_argument("--name-ru-field", metavar="FIELD",
+                             help="the property that names it in Russian, if any")
+    places.set_defaults(handler=reference.load_districts)
+
+    codes = commands.add_parser("list", help="the codes (and names) that commands accept")
+    codes.add_argument("what", choices=tuple(reference.LISTS))
+    codes.set_defaults(handler=reference.list_codes)
     return parser

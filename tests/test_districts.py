@@ -1,0 +1,312 @@
+"""A city's own districts (db/districts.py): Los Angeles' neighbourhood councils, as published
+(MultiPolygons, three with holes), loaded before and after an import of its MyLA311 export, on
+both databases. Every ticket's district is checked against this file's own point-in-polygon
+computation: a winding number per ring with holes taken out (the product uses one even-odd count
+over all rings), over the raw GeoJSON read here with the json module."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from db.__main__ import main
+from db.districts import CityDistricts, DistrictFileError, Outlines, parse
+from db.importer import import_file
+from db.schema import district_map, districts, tickets
+from queries.filters import Filters
+from queries.lookups import district_list
+from queries.tickets import TicketQuery, ticket_rows
+
+DATA = Path(__file__).parent / "data"
+GEOJSON = DATA / "la_neighborhood_councils_2019.geojson"
+EXPORT = DATA / "la311_2017_sample.csv"
+LA = ZoneInfo("America/Los_Angeles")
+
+
+# --- the test's own geometry ---------------------------------------------------------------------
+
+def _winding(ring: list[list[float]], x: float, y: float) -> int:
+    """The winding number of a closed ring around (x, y) (Sunday's crossing-direction count)."""
+    n = 0
+    for (x1, y1), (x2, y2) in pairwise(ring):
+        cross = (x2 - x1) * (y - y1) - (x - x1) * (y2 - y1)
+        if y1 <= y < y2 and cross > 0:
+            n += 1
+        elif y2 <= y < y1 and cross < 0:
+            n -= 1
+    return n
+
+
+def _holds(geometry: dict, x: float, y: float) -> bool:
+    parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else \
+        geometry["coordinates"]
+    for outer, *holes in parts:
+        if _winding(outer, x, y) != 0 and not any(_winding(h, x, y) != 0 for h in holes):
+            return True
+    return False
+
+
+def expected_district(features: list[dict], lat: float | None, lon: float | None,
+                      named: str | None) -> str | None:
+    """The first feature holding the point; else the export's name if it is a feature's."""
+    if lat is not None and lon is not None:
+        for f in features:
+            if _holds(f["geometry"], lon, lat):
+                return f["properties"]["name"]
+    names = {f["properties"]["name"].casefold(): f["properties"]["name"] for f in features}
+    return names.get((named or "").strip().casefold())
+
+
+@pytest.fixture(scope="module")
+def features() -> list[dict]:
+    return json.loads(GEOJSON.read_text())["features"]
+
+
+@pytest.fixture(scope="module")
+def export_names() -> dict[str, str]:
+    with EXPORT.open(newline="") as f:
+        return {row["SRNumber"]: row["NCName"] for row in csv.DictReader(f)}
+
+
+def load(url: str, *extra: str) -> int:
+    return main(["--database", url, "districts", "load", str(GEOJSON), "--name-field", "name",
+                 *extra])
+
+
+def stored(engine: Engine) -> dict[str, tuple[float | None, float | None, str | None]]:
+    with engine.connect() as conn:
+        return {r.external_id: (r.lat, r.lon, r.name) for r in conn.execute(
+            select(tickets.c.external_id, tickets.c.lat, tickets.c.lon, districts.c.name)
+            .outerjoin(districts, districts.c.id == tickets.c.district_id))}
+
+
+def check_every_ticket(engine: Engine, features: list[dict], export_names: dict[str, str]) -> int:
+    """Assert each ticket's district; the number placed by a point inside an outline."""
+    rows = stored(engine)
+    assert len(rows) == 1498
+    inside = 0
+    for external_id, (lat, lon, name) in rows.items():
+        want = expected_district(features, lat, lon, export_names[external_id])
+        assert name == want, external_id
+        inside += lat is not None and any(_holds(f["geometry"], lon, lat) for f in features)
+    return inside
+
+
+# --- the file's districts, with their holes ------------------------------------------------------
+
+def test_the_published_file_has_multipolygons_with_holes(features):
+    holed = [f["properties"]["name"] for f in features
+             if any(len(part) > 1 for part in f["geometry"]["coordinates"])]
+    assert len(features) == 99
+    assert {f["geometry"]["type"] for f in features} == {"MultiPolygon"}
+    assert len(holed) == 3
+
+
+def test_a_point_in_a_hole_is_outside_its_district(features):
+    holed = next(f for f in features if len(f["geometry"]["coordinates"][0]) > 1)
+    hole = holed["geometry"]["coordinates"][0][1]
+    # A point just inside the hole's first edge, found by the test's own geometry.
+    x = sum(p[0] for p in hole[:-1]) / (len(hole) - 1)
+    y = sum(p[1] for p in hole[:-1]) / (len(hole) - 1)
+    assert _winding(hole, x, y) != 0, "the hole's vertex mean should lie in it"
+    found = parse({"type": "FeatureCollection", "features": [holed]}, "name")
+    located = Outlines([7], [found[0].rings]).locate(np.array([y]), np.array([x]))
+    assert located.tolist() == [0]
+    outer = holed["geometry"]["coordinates"][0][0]
+    assert _winding(outer, x, y) != 0  # inside the outer ring: only the hole takes it out
+
+
+# --- loaded before and after an import ------------------------------------------------------------
+
+def test_districts_loaded_after_an_import_place_every_ticket(engine, db_url, features,
+                                                            export_names, capsys):
+    import_file(engine, EXPORT, LA)
+    assert load(db_url) == 0
+    out = capsys.readouterr().out
+    assert "loaded 99 districts" in out
+    inside = check_every_ticket(engine, features, export_names)
+    assert inside > 1300
+    with engine.connect() as conn:
+        names = set(conn.execute(select(districts.c.name)).scalars())
+        assert names == {f["properties"]["name"] for f in features}
+        assert conn.execute(select(func.count()).select_from(districts)
+                            .where(districts.c.outline.is_(None))).scalar_one() == 0
+
+
+def test_districts_loaded_before_an_import_place_every_new_ticket(engine, db_url, features,
+                                                                 export_names):
+    assert load(db_url) == 0
+    import_file(engine, EXPORT, LA)
+    check_every_ticket(engine, features, export_names)
+    with engine.connect() as conn:  # the export's names made no district of their own
+        assert conn.execute(select(func.count()).select_from(districts)).scalar_one() == 99
+
+
+def test_loading_twice_changes_nothing_the_second_time(engine, db_url, features, export_names,
+                                                       capsys):
+    import_file(engine, EXPORT, LA)
+    assert load(db_url) == 0
+    before = stored(engine)
+    capsys.readouterr()
+    assert load(db_url) == 0
+    assert "0 new, 0 removed" in capsys.readouterr().out
+    assert stored(engine) == before
+
+
+def test_the_drill_down_of_a_district_lists_the_points_inside_it(engine, db_url, features):
+    import_file(engine, EXPORT, LA)
+    assert load(db_url) == 0
+    name = "SYLMAR NC"
+    feature = next(f for f in features if f["properties"]["name"] == name)
+    points = [external_id for external_id, (lat, lon, _) in stored(engine).items()
+              if lat is not None and _holds(feature["geometry"], lon, lat)]
+    with engine.connect() as conn:
+        code = conn.execute(select(districts.c.code).where(districts.c.name == name)).scalar_one()
+        shown = drill_down_points(conn, code)
+    assert sorted(shown) == sorted(points)
+    assert len(points) > 20
+
+
+def drill_down_points(conn, code: str) -> list[str]:
+    """The points the overview's drill-down lists for a district (its own query)."""
+    f = Filters(as_of=datetime(2030, 1, 1, tzinfo=UTC), tz="America/Los_Angeles",
+                districts=(code,))
+    rows = ticket_rows(conn, f, TicketQuery())
+    return list(rows["external_id"])
+
+
+def test_the_maps_outlines_are_the_files(engine, db_url, features):
+    assert load(db_url) == 0
+    with engine.connect() as conn:
+        rows = district_list(conn)
+    by_name = {r["name"]: json.loads(r["outline"]) for r in rows.to_dict("records")}
+    for f in features:
+        got = by_name[f["properties"]["name"]]
+        coords = f["geometry"]["coordinates"]
+        want = coords[0] if len(coords) == 1 else coords
+        assert got["coordinates"] == want
+
+
+# --- the writers after a load: sync's and intake's new tickets ------------------------------------
+
+def test_a_new_ticket_outside_every_outline_keeps_only_a_loaded_name(engine, db_url):
+    assert load(db_url) == 0
+    with engine.connect() as conn:
+        places = CityDistricts.read(conn)
+        sylmar = conn.execute(select(districts.c.id).where(districts.c.name == "SYLMAR NC")
+                              ).scalar_one()
+    assert places is not None
+    assert places.place("Sylmar NC", 0.0, 0.0) == sylmar
+    assert places.place("Nowhere", 0.0, 0.0) is None
+    assert places.place(None, None, None, kept=sylmar) == sylmar
+    assert places.place(None, None, None, kept=10_000) is None
+
+
+# --- a bad file is refused whole, nothing changed ------------------------------------------------
+
+SQUARE = [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]
+
+
+def feature(name: object = "A", coordinates: object = SQUARE, kind: str = "Polygon",
+            **props: object) -> dict:
+    return {"type": "Feature", "properties": {"name": name, **props},
+            "geometry": {"type": kind, "coordinates": coordinates}}
+
+
+BAD_FILES = {
+    "not a collection": ({"type": "Feature"}, "not a GeoJSON FeatureCollection"),
+    "no features": ({"type": "FeatureCollection", "features": []}, "has no features"),
+    "no such field": ({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"title": "A"},
+         "geometry": {"type": "Polygon", "coordinates": SQUARE}}]},
+        "feature 1: no property 'name' (it has: title)"),
+    "duplicate": ({"type": "FeatureCollection", "features": [feature("A"), feature("a")]},
+                  "feature 2 ('a'): the same name as feature 1"),
+    "open ring": ({"type": "FeatureCollection", "features": [
+        feature("A"), feature("B", [[[0, 0], [1, 0], [1, 1], [0, 1]]])]},
+        "feature 2 ('B'): polygon 1, ring 1: not closed"),
+    "short ring": ({"type": "FeatureCollection", "features": [
+        feature("A", [[[0, 0], [1, 0], [0, 0]]])]},
+        "feature 1 ('A'): polygon 1, ring 1: 3 positions; a ring needs at least 4"),
+    "latitude out of range": ({"type": "FeatureCollection", "features": [
+        feature("A", [[[0, 0], [1, 0], [1, 100], [0, 0]]])]},
+        "position 3 (1, 100) is not a longitude and latitude"),
+    "a point": ({"type": "FeatureCollection", "features": [feature("A", [0, 0], "Point")]},
+                "feature 1 ('A'): its geometry is 'Point', not a Polygon or MultiPolygon"),
+    "flat ring": ({"type": "FeatureCollection", "features": [
+        feature("A", [[[0, 0], [1, 1], [2, 2], [0, 0]]])]}, "encloses no area"),
+}
+
+
+@pytest.fixture
+def loaded_city(engine, db_url):
+    """The LA export imported and its districts loaded: what a bad file must leave alone."""
+    import_file(engine, EXPORT, LA)
+    assert load(db_url) == 0
+    return engine
+
+
+def snapshot(engine: Engine) -> tuple:
+    with engine.connect() as conn:
+        return (sorted(map(tuple, conn.execute(select(districts)).all())),
+                sorted(map(tuple, conn.execute(select(tickets.c.id, tickets.c.district_id,
+                                                      tickets.c.version)).all())),
+                conn.execute(select(district_map.c.source)).scalars().all())
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_bad_file_is_refused_whole_with_the_feature_and_reason(loaded_city, db_url, tmp_path,
+                                                                 capsys, case):
+    document, reason = BAD_FILES[case]
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(document))
+    before = snapshot(loaded_city)
+    capsys.readouterr()
+    code = main(["--database", db_url, "districts", "load", str(path), "--name-field", "name"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert reason in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert snapshot(loaded_city) == before
+
+
+@pytest.mark.parametrize("content, reason", [
+    (None, "cannot read it"),
+    ("{broken", "not JSON (line 1, column 2"),
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"},'
+     ' "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [NaN, 0], [1, 1], [0, 0]]]}}]}',
+     "position 2 (nan, 0) is not a longitude and latitude"),
+])
+def test_an_unreadable_file_is_refused_in_one_line(engine, db_url, tmp_path, capsys, content,
+                                                   reason):
+    path = tmp_path / "f.geojson"
+    if content is not None:
+        path.write_text(content)
+    code = main(["--database", db_url, "districts", "load", str(path), "--name-field", "name"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and reason in err and len(err.splitlines()) == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(district_map)).scalar_one() == 0
+
+
+def test_parse_refuses_a_name_that_is_not_text():
+    with pytest.raises(DistrictFileError, match="feature 1: its 'name' is null, not a name"):
+        parse({"type": "FeatureCollection", "features": [feature(None)]}, "name")
+
+
+# --- the list of codes ----------------------------------------------------------------------------
+
+def test_list_prints_every_code(engine, db_url, capsys):
+    with engine.begin() as conn:
+        conn.execute(insert(districts), [{"code": "b_side", "name": "B side", "name_ru": "Бэ"},
+                                         {"code": "a_side", "name": "A side", "name_ru": None}])
+    assert main(["--database", db_url, "list", "districts"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["a_side\tA side", "b_side\tB side\tБэ"]
