@@ -82,8 +82,9 @@ def read_reference(conn: Connection, rules: Rules) -> Reference:
     missing = [code for code in wanted if code not in cats]
     if missing:
         raise IntakeError(
-            f"the categories table lacks {', '.join(missing)}: load the city's reference data "
-            "first (python -m db seed)"
+            f"the categories table lacks {', '.join(missing)}, which the rules name: a "
+            "misspelt code in the rules (python -m db list categories), or the city's "
+            "reference data is not loaded yet (python -m db seed)"
         )
     rows = conn.execute(select(districts.c.code, districts.c.id, districts.c.name,
                                districts.c.name_ru, districts.c.lat, districts.c.lon)).all()
