@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     move = commands.add_parser("reassign", help="reassign tickets to another department")
     move.add_argument("ids", nargs="+", metavar="ID", help="a ticket's external id")
-    move.add_argument("--to", required=True, metavar="DEPT", help="department: code or name")
+    move.add_argument("--to", required=True, metavar="DEPT",
+                      help="department: code or name (python -m db list departments)")
     move.add_argument("--reason", required=True, help="why (recorded on the events)")
     _add_actor_arguments(move)
     move.set_defaults(handler=desk.reassign)
