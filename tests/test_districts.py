@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, insert, select
 from db.__main__ import main
 from db.districts import CityDistricts, DistrictFileError, Outlines, parse
 from db.importer import import_file
-from db.schema import district_map, districts, tickets
+from db.schema import district_map, districts, map_cells, tickets
 from queries.filters import Filters
 from queries.lookups import district_list
 from queries.tickets import TicketQuery, ticket_rows
@@ -139,6 +139,15 @@ def test_districts_loaded_after_an_import_place_every_ticket(engine, db_url, fea
         assert names == {f["properties"]["name"] for f in features}
         assert conn.execute(select(func.count()).select_from(districts)
                             .where(districts.c.outline.is_(None))).scalar_one() == 0
+        # The map's rollup moved with the tickets, in the same transaction.
+        district = func.coalesce(tickets.c.district_id, 0)
+        per_district = dict(conn.execute(
+            select(district, func.count()).where(tickets.c.lat.is_not(None))
+            .group_by(district)).all())
+        rolled = {d: n for d, n in conn.execute(
+            select(map_cells.c.district_id, func.sum(map_cells.c.tickets))
+            .group_by(map_cells.c.district_id)).all() if n}
+    assert rolled == per_district
 
 
 def test_districts_loaded_before_an_import_place_every_new_ticket(engine, db_url, features,

@@ -21,9 +21,10 @@ DATA = Path(__file__).parent / "data"
 LA = "America/Los_Angeles"
 AS_OF = "2017-12-31T12:00:00-08:00"
 PASSWORD = "a long enough password"
+WEEK = ", ".join(f'{day} = "08:00-17:00"' for day in ("mon", "tue", "wed", "thu", "fri"))
 RULES = """# Los Angeles: bulky items within three working days, graffiti within two calendar days
 [calendar]
-hours = { mon = "08:00-17:00", tue = "08:00-17:00", wed = "08:00-17:00", thu = "08:00-17:00", fri = "08:00-17:00" }
+hours = { WEEK }
 holidays = ["2017-12-25", "2018-01-01"]
 
 [[rule]]
@@ -35,7 +36,7 @@ clock = "working"
 category = "Graffiti Removal"
 hours = 48
 clock = "calendar"
-"""
+""".replace("WEEK", WEEK)
 
 
 def sign_in(at, name: str, password: str):
