@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -319,3 +319,81 @@ def test_list_prints_every_code(engine, db_url, capsys):
                                          {"code": "a_side", "name": "A side", "name_ru": None}])
     assert main(["--database", db_url, "list", "districts"]) == 0
     assert capsys.readouterr().out.splitlines() == ["a_side\tA side", "b_side\tB side\tБэ"]
+
+
+# --- the other writers after a load: the simulator and the social-network intake ------------------
+
+SEED_NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+def wards(engine: Engine) -> dict:
+    """A 3 x 3 grid of wards over the city's tickets, the middle one with a hole."""
+    with engine.connect() as conn:
+        lat0, lat1, lon0, lon1 = conn.execute(select(
+            func.min(tickets.c.lat), func.max(tickets.c.lat), func.min(tickets.c.lon),
+            func.max(tickets.c.lon))).one()
+    features = []
+    for i in range(3):
+        for j in range(3):
+            x0, x1 = lon0 + (lon1 - lon0) * j / 3, lon0 + (lon1 - lon0) * (j + 1) / 3
+            y0, y1 = lat0 + (lat1 - lat0) * i / 3, lat0 + (lat1 - lat0) * (i + 1) / 3
+            rings = [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+            if (i, j) == (1, 1):
+                cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 4, (y1 - y0) / 4
+                rings.append([[cx - rx, cy - ry], [cx - rx, cy + ry], [cx + rx, cy + ry],
+                              [cx + rx, cy - ry], [cx - rx, cy - ry]])
+            features.append({"type": "Feature", "properties": {"name": f"Ward {3 * i + j + 1}"},
+                             "geometry": {"type": "Polygon", "coordinates": rings}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def test_the_simulator_and_the_intake_place_new_tickets_by_their_point(engine, db_url,
+                                                                       tmp_path):
+    from db.intake.pipeline import intake
+    from db.seed import seed
+    from db.simulate import Clock, load_city, tick
+
+    seed(engine, 400, 7, SEED_NOW, progress=False, days=3)
+    document = wards(engine)
+    path = tmp_path / "wards.geojson"
+    path.write_text(json.dumps(document))
+    assert main(["--database", db_url, "districts", "load", str(path),
+                 "--name-field", "name"]) == 0
+    features = document["features"]
+
+    rng = np.random.default_rng(5)
+    with engine.begin() as conn:
+        c = load_city(conn, LA)
+    clock = Clock(SEED_NOW.timestamp(), 240.0)
+    for k in range(4):
+        tick(engine, c, rng, SEED_NOW + timedelta(minutes=k), SEED_NOW + timedelta(minutes=k + 1),
+             clock)
+    middle = features[4]["geometry"]["coordinates"]
+    lon = (middle[0][0][0] + middle[1][0][0]) / 2  # between the outer edge and the hole
+    lat = (middle[0][0][1] + middle[0][2][1]) / 2
+    text = "Огромная яма на ул. Ленина, 14, колёса пробиваем"
+    lines = [
+        json.dumps({"network": "vk", "author": "a", "text": text, "url": "https://vk.com/w1",
+                    "posted_at": "2026-11-26T10:00:00+03:00", "lat": lat, "lon": lon},
+                   ensure_ascii=False),
+        json.dumps({"network": "vk", "author": "b", "text": text.replace("14", "3"),
+                    "url": "https://vk.com/w2", "posted_at": "2026-11-26T10:05:00+03:00",
+                    "lat": 10.0, "lon": 10.0}, ensure_ascii=False),
+    ]
+    outcomes = intake(engine, lines, now=SEED_NOW)
+    assert [o.decision for o in outcomes] == ["ticket", "ticket"]
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(tickets.c.external_id, tickets.c.lat, tickets.c.lon,
+                                   districts.c.name)
+                            .outerjoin(districts, districts.c.id == tickets.c.district_id)
+                            .where(tickets.c.external_id.like("SIM-%")
+                                   | tickets.c.external_id.like("SOC-%"))).all()
+        count = conn.execute(select(func.count()).select_from(districts)).scalar_one()
+    assert count == 9  # the demo's own districts were not made again
+    simulated = [r for r in rows if r.external_id.startswith("SIM-")]
+    assert len(simulated) > 10 and sum(r.name is not None for r in simulated) > len(simulated) / 2
+    for r in rows:
+        assert r.name == expected_district(features, r.lat, r.lon, None), r
+    social = sorted((r.lat, r.name) for r in rows if r.external_id.startswith("SOC-"))
+    assert social == sorted([(lat, "Ward 5"), (10.0, None)])
