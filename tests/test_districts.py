@@ -397,3 +397,18 @@ def test_the_simulator_and_the_intake_place_new_tickets_by_their_point(engine, d
         assert r.name == expected_district(features, r.lat, r.lon, None), r
     social = sorted((r.lat, r.name) for r in rows if r.external_id.startswith("SOC-"))
     assert social == sorted([(lat, "Ward 5"), (10.0, None)])
+
+
+def test_districts_loaded_before_a_sync_place_every_synced_ticket(engine, db_url, features,
+                                                                 export_names):
+    from db.open311 import Open311
+    from db.sync import Sync, feed_name
+    from tests.open311_server import Open311Server, open311_records
+
+    assert load(db_url) == 0
+    server = Open311Server(open311_records(EXPORT), cap=200)
+    with server.running():
+        report = Sync(engine, Open311(server.url, backoff=0), feed_name(server.url)).run(
+            datetime(2017, 12, 1, tzinfo=UTC))
+    assert report.inserted == 1498
+    check_every_ticket(engine, features, export_names)
