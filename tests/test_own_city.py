@@ -110,3 +110,12 @@ def test_the_own_city_steps_lead_to_a_signed_in_overview(engine, db_url, monkeyp
     assert {d["code"] for d in drawn["districts"]} == codes
     assert all(d["d"] for d in drawn["districts"])  # each with its outline's path
     assert placed > 1400
+
+
+def test_the_first_user_hint_reads_in_russian(engine, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, actor=None, lang="ru")
+    at.run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [CATALOG["auth.no_users"]["ru"]]
+    assert not re.search(r"[A-Za-z]", at.info[0].value)
+    assert [c.value for c in at.code] == ["python -m db user add ИМЯ --role leadership"]
