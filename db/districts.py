@@ -88,6 +88,17 @@ class Outlines:
         self.boxes = np.array([(b[:, 0].min(), b[:, 1].min(), b[:, 0].max(), b[:, 1].max())
                                for b in boxes]) if boxes else np.zeros((0, 4))
 
+    def locate_one(self, lat: float, lon: float) -> int:
+        """`locate` for one point (what a writer asks for each new ticket)."""
+        if not (math.isfinite(lat) and math.isfinite(lon)) or not self.ids:
+            return 0
+        b = self.boxes
+        for k in np.flatnonzero((b[:, 0] <= lon) & (lon <= b[:, 2])
+                                & (b[:, 1] <= lat) & (lat <= b[:, 3])):
+            if holds(self.shapes[k], lon, lat):
+                return self.ids[k]
+        return 0
+
     def locate(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """The district id whose outline holds each point (the first, in load order), else 0.
         Points with a missing coordinate (NaN) get 0."""
@@ -102,6 +113,20 @@ class Outlines:
                 hit = inside(rings, lon[candidates], lat[candidates])
                 found[candidates[hit]] = id_
         return found
+
+
+def holds(rings: Sequence[Ring], lon: float, lat: float) -> bool:
+    """Whether one point lies inside the rings, by the even-odd rule: `inside` for a single
+    point, vectorised over the edges instead of over the points."""
+    odd = False
+    for ring in rings:
+        x1, y1, x2, y2 = ring[:-1, 0], ring[:-1, 1], ring[1:, 0], ring[1:, 1]
+        crosses = (y1 > lat) != (y2 > lat)
+        if crosses.any():
+            x1, y1, x2, y2 = x1[crosses], y1[crosses], x2[crosses], y2[crosses]
+            at = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+            odd ^= bool(np.count_nonzero(lon < at) % 2)
+    return odd
 
 
 class CityDistricts:
@@ -136,7 +161,7 @@ class CityDistricts:
         """A ticket's district: the outline holding (lat, lon); else the loaded district `name`
         names; else `kept` (what the ticket had, when the source names none) if still loaded."""
         if lat is not None and lon is not None:
-            found = int(self.outlines.locate(np.array([lat]), np.array([lon]))[0])
+            found = self.outlines.locate_one(lat, lon)
             if found:
                 return found
         if name:

@@ -45,9 +45,19 @@ def _winding(ring: list[list[float]], x: float, y: float) -> int:
     return n
 
 
+_BOXES: dict[int, tuple[dict, tuple[float, float, float, float]]] = {}  # kept: ids stay unique
+
+
 def _holds(geometry: dict, x: float, y: float) -> bool:
     parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else \
         geometry["coordinates"]
+    if id(geometry) not in _BOXES:
+        xs = [p[0] for part in parts for p in part[0]]
+        ys = [p[1] for part in parts for p in part[0]]
+        _BOXES[id(geometry)] = (geometry, (min(xs), min(ys), max(xs), max(ys)))
+    x0, y0, x1, y1 = _BOXES[id(geometry)][1]
+    if not (x0 <= x <= x1 and y0 <= y <= y1):
+        return False
     for outer, *holes in parts:
         if _winding(outer, x, y) != 0 and not any(_winding(h, x, y) != 0 for h in holes):
             return True
@@ -412,3 +422,17 @@ def test_districts_loaded_before_a_sync_place_every_synced_ticket(engine, db_url
             datetime(2017, 12, 1, tzinfo=UTC))
     assert report.inserted == 1498
     check_every_ticket(engine, features, export_names)
+
+
+def test_one_point_and_many_points_are_placed_alike(features):
+    found = parse({"type": "FeatureCollection", "features": features}, "name")
+    outlines = Outlines(range(1, len(found) + 1), [d.rings for d in found])
+    rng = np.random.default_rng(26)
+    lat = rng.uniform(33.70, 34.34, 600)
+    lon = rng.uniform(-118.67, -118.15, 600)
+    many = outlines.locate(lat, lon)
+    assert [outlines.locate_one(a, b) for a, b in zip(lat, lon, strict=True)] == many.tolist()
+    want = [next((i for i, f in enumerate(features, 1) if _holds(f["geometry"], b, a)), 0)
+            for a, b in zip(lat, lon, strict=True)]
+    assert many.tolist() == want
+    assert (many != 0).sum() > 150
