@@ -209,3 +209,28 @@ def test_intake_with_rules_it_cannot_use_reads_nothing(engine, db_url, tmp_path,
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ticket_reports)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 0
+
+
+def test_the_overview_says_what_is_wrong_with_the_incident_rules_in_one_line(
+        engine, db_url, tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from db.seed import seed
+    from tests.pages import app
+
+    seed(engine, 300, 7, datetime(2026, 11, 26, 9, 30, tzinfo=UTC), progress=False, days=3)
+    text = INCIDENTS.read_text(encoding="utf-8").replace("categories.gas_smell]",
+                                                         "categories.gass_smell]")
+    for bad, said in ((text, "did you mean 'gas_smell'?"),
+                      ("[incidents]\nmetres = nan\n", "line 2: incidents.metres must be")):
+        monkeypatch.setenv("CITYDESK_INCIDENT_RULES", str(write(tmp_path, "rules.toml", bad)))
+        load_rules.cache_clear()
+        try:
+            at = app(monkeypatch, db_url, as_of="2026-11-26T12:30:00+03:00")
+            at.run()
+        finally:
+            load_rules.cache_clear()
+        assert not at.exception
+        errors = [e.value for e in at.error if "incident rules" in e.value]
+        assert len(errors) == 1 and said in errors[0] and "\n" not in errors[0]
+        assert at.metric  # the rest of the overview is drawn

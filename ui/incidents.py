@@ -60,7 +60,9 @@ def tickets_frame(i: Incident, lang: str) -> pd.DataFrame:
 def checked_rules():
     """The incident rules, refused (RulesError) when a per-category rule names no category."""
     rules = load_rules()
-    check_categories(rules, set(data.load_reference()["categories"]["code"]))
+    reference = data.guarded(data.load_reference)  # None: the database is down, say so elsewhere
+    if reference is not None:
+        check_categories(rules, set(reference["categories"]["code"]))
     return rules
 
 
