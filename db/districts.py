@@ -191,9 +191,11 @@ def read_file(path: str | Path, name_field: str, name_ru_field: str | None = Non
         raise DistrictFileError(f"{path}: {size:,} bytes; a districts file may have at most "
                                 f"{MAX_FILE_BYTES:,}")
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as error:
-        raise DistrictFileError(f"{path}: cannot read it ({error})") from None
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))  # a BOM, as Windows writes
+    except OSError as error:
+        raise DistrictFileError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise DistrictFileError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise DistrictFileError(f"{path}: not JSON (line {error.lineno}, column {error.colno}: "
                                 f"{error.msg})") from None

@@ -298,7 +298,8 @@ def test_a_bad_file_is_refused_whole_with_the_feature_and_reason(loaded_city, db
 
 
 @pytest.mark.parametrize("content, reason", [
-    (None, "cannot read it"),
+    (None, "cannot read it (No such file or directory)"),
+    (b"\xff\xfe{}", "not UTF-8 text"),
     ("{broken", "not JSON (line 1, column 2"),
     ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"},'
      ' "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [NaN, 0], [1, 1], [0, 0]]]}}]}',
@@ -307,13 +308,23 @@ def test_a_bad_file_is_refused_whole_with_the_feature_and_reason(loaded_city, db
 def test_an_unreadable_file_is_refused_in_one_line(engine, db_url, tmp_path, capsys, content,
                                                    reason):
     path = tmp_path / "f.geojson"
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     code = main(["--database", db_url, "districts", "load", str(path), "--name-field", "name"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and reason in err and len(err.splitlines()) == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(district_map)).scalar_one() == 0
+
+
+def test_a_file_with_a_byte_order_mark_is_read(engine, db_url, tmp_path, capsys):
+    path = tmp_path / "bom.geojson"
+    path.write_bytes(b"\xef\xbb\xbf" + GEOJSON.read_bytes())
+    assert main(["--database", db_url, "districts", "load", str(path), "--name-field",
+                 "name"]) == 0
+    assert capsys.readouterr().out.startswith("loaded 99 districts")
 
 
 def test_parse_refuses_a_name_that_is_not_text():

@@ -35,6 +35,10 @@ def list_codes(args: argparse.Namespace) -> int:
                             .order_by(table.c.code)).all()
     if not rows:
         print(f"no {args.what} yet", file=sys.stderr)
-    for code, name, name_ru in rows:
-        print("\t".join([code, name, name_ru or ""]).rstrip("\t"))
+    try:
+        for code, name, name_ru in rows:
+            print("\t".join([code, name, name_ru or ""]).rstrip("\t"))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stdout = None  # nothing more to flush at exit
     return 0
