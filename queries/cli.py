@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from db.config import at_risk_window, check_settings, city_tz, language
-from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
+from db.engine import (
+    UNREACHABLE,
+    database_refusal,
+    ensure_schema,
+    make_engine,
+    unreachable_message,
+)
 from db.instants import parse_instant
 from db.schema import categories
 from queries.filters import Filters
@@ -54,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if bad_settings := check_settings():  # one line each, before anything runs
         print("\n".join(bad_settings), file=sys.stderr)
+        return 2
+    if refusal := database_refusal(args.database, may_create=False):
+        print(refusal, file=sys.stderr)
         return 2
     try:
         as_of = parse_instant(args.as_of, city_tz()) if args.as_of else datetime.now(UTC)

@@ -99,3 +99,19 @@ def test_set_password_of_nobody_says_so_before_asking(engine, db_url, capsys, mo
 def test_list_says_when_there_is_nothing(engine, db_url, capsys):
     assert main(["--database", db_url, "list", "channels"]) == 0
     assert one_line(capsys) == "no channels yet"
+
+
+def test_the_queries_command_refuses_a_mistyped_file_too(tmp_path, capsys):
+    from queries.__main__ import main as queries_main
+
+    path = tmp_path / "citydesk.db"
+    assert queries_main(["--database", f"sqlite:///{path}", "summary"]) == 2
+    assert one_line(capsys) == f"no database at {path}: python -m db migrate makes one there"
+    assert not path.exists()
+
+
+def test_an_engine_makes_no_folder_outside_the_projects_data(tmp_path):
+    from db.engine import make_engine
+
+    make_engine(f"sqlite:///{tmp_path / 'dta' / 'citydesk.db'}").dispose()
+    assert not (tmp_path / "dta").exists()
