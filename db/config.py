@@ -97,8 +97,8 @@ def _zone(text: str) -> ZoneInfo:
 
 def _database_url(text: str) -> str:
     try:
-        make_url(text)
-    except ArgumentError:
+        make_url(text).get_dialect()  # an unknown kind of database, too (garbage://)
+    except ArgumentError:  # NoSuchModuleError among them
         raise ValueError("not a database URL (e.g. postgresql+psycopg2://user:pass@host/db)") \
             from None
     return text

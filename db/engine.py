@@ -10,19 +10,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
-from db.config import database_url
+from db.config import DEFAULT_SQLITE_PATH, database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """An engine for `url` (default: `DATABASE_URL`); an SQLite file's folder is created."""
+    """An engine for `url` (default: `DATABASE_URL`); a SQLite file's folder is created only
+    within the project's data/ (the default file's, the benchmark's): elsewhere a mistyped path
+    must not become an empty city."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if parsed.database and _ours(Path(parsed.database)):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -30,6 +32,35 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)
+
+
+def _ours(path: Path) -> bool:
+    """Whether a SQLite file lies within the project's data/ folder, made on demand."""
+    return DEFAULT_SQLITE_PATH.parent in path.absolute().parents
+
+
+def database_refusal(given: str | None, may_create: bool) -> str | None:
+    """Why the database named by `given` (else DATABASE_URL, else data/) cannot be used, in one
+    line; None when it can. A SQLite file that does not exist is made only when `may_create`
+    (migrate, seed), and only in a folder that exists unless it is the default one: a mistyped
+    path is refused rather than made into an empty city."""
+    url = given or database_url()
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except ArgumentError:
+        return "--database: not a database URL (e.g. postgresql+psycopg2://user:pass@host/db)"
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    if path.exists():
+        return None
+    if not may_create:
+        return f"no database at {path}: python -m db migrate makes one there"
+    if not _ours(path) and not path.parent.is_dir():
+        return (f"no folder {path.parent} for the database {path.name} (a mistyped path?); "
+                "make the folder first")
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

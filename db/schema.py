@@ -85,6 +85,17 @@ districts = _reference_table(
     Column("outline", Text),  # a GeoJSON Polygon or MultiPolygon geometry
 )
 
+# Where the districts' outlines came from (db/districts.py, migration 0017): one row once the city
+# loaded its own districts file; from then on every writer places a ticket by its point.
+district_map = Table(
+    "district_map",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row
+    Column("source", String(300), nullable=False),  # the file it came from
+    Column("districts", Integer, nullable=False),
+    Column("loaded_at", UTCDateTime, nullable=False),
+)
+
 channels = _reference_table(
     "channels",
     Column("kind", String(16), nullable=False, server_default=text("'other'")),

@@ -28,6 +28,7 @@ from db.schema import (
     categories,
     channels,
     departments,
+    district_map,
     districts,
     metadata,
     sla_calendar,
@@ -99,7 +100,9 @@ def load_reference(conn: Connection) -> Reference:
              "department_id": dept_by_code[c.department], "sla_hours": c.sla_hours}
             for c in city.CATEGORIES
         ]),
-        district_ids=ensure(districts, [
+        # A city that loaded its own districts (db/districts.py) keeps them alone: no demo ones.
+        district_ids=np.zeros(len(city.DISTRICTS), dtype=np.int64)
+        if conn.execute(select(district_map.c.id)).first() else ensure(districts, [
             {"code": d.code, "name": d.name, "name_ru": d.name_ru, "lat": d.lat, "lon": d.lon,
              "outline": outline}
             for d, outline in zip(city.DISTRICTS, outlines, strict=True)

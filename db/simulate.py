@@ -27,6 +27,7 @@ from tqdm import tqdm
 from db import city, sla
 from db.actions import reassign
 from db.config import city_tz
+from db.districts import CityDistricts
 from db.engine import UNREACHABLE
 from db.permissions import Actor
 from db.schema import categories, departments, ticket_events, tickets
@@ -71,6 +72,7 @@ class City:
     accept_s: dict[int, float]  # department → median time to accept, seconds
     pace: dict[int, float]  # department → median time to resolve, as a share of the SLA
     codes: dict[int, str]  # department → code
+    own_districts: CityDistricts | None = None  # the city's own outlines, once loaded
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,8 @@ def _arrival(c: City, number: int, cat: int, district: int, channel: int, dept: 
         "channel_id": int(c.ref.channel_ids[channel]),
         "category_id": category_id,
         "department_id": int(c.ref.department_ids[dept]),
-        "district_id": int(c.ref.district_ids[district]),
+        "district_id": (int(c.ref.district_ids[district]) if c.own_districts is None
+                        else c.own_districts.place(None, *(point or (None, None)))),
         "status": "new",
         "priority": priority,
         "description": f"{category.name_ru}: {address}",
@@ -407,6 +410,7 @@ def load_city(conn: Connection, tz: ZoneInfo) -> City:
         accept_s={r.id: by_code[r.code].accept_min * 60 for r in dept_rows if r.code in by_code},
         pace={r.id: by_code[r.code].pace for r in dept_rows if r.code in by_code},
         codes={r.id: r.code for r in dept_rows},
+        own_districts=CityDistricts.read(conn),
     )
 
 

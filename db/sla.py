@@ -189,11 +189,35 @@ def parse(text: str, category_ids: dict[str, int]) -> SlaFile:
                                + f" (the first is rule {seen[key] + 1})",
                                lines.section("rule", i)[0])
         seen[key] = i
+    if not rules:
+        raise SlaFileError("the file holds no [[rule]]: loading it would remove every deadline "
+                           "rule (see db/data/sla_demo.toml for the form)")
     working = [i for i, r in enumerate(rules) if r.clock == "working"]
     if working and not calendar.week:
         raise SlaFileError("a rule counts working hours but [calendar] sets no weekly hours",
                            lines.find("rule", working[0], "clock"))
+    for i in sorted(working, key=lambda i: -rules[i].hours)[:1]:
+        _reachable(calendar, rules[i], lines.find("rule", i, "hours"))
     return SlaFile(calendar, rules)
+
+
+def _reachable(calendar: Calendar, rule: Rule, line: int | None) -> None:
+    """SlaFileError unless `rule`'s working hours can be counted out on `calendar` from any
+    day (the days it names are the hardest start: their holidays lie ahead), within the
+    MAX_DAYS a deadline is looked for; a calendar of one minute a week would otherwise make
+    every import and the simulator fail at the first ticket of that rule."""
+    named = [*calendar.holidays, *calendar.short_days, *calendar.working_days]
+    starts = {min(named) - timedelta(days=1)} if named else set()
+    starts.add(datetime.now(UTC).date())
+    clock = WorkingClock(calendar, ZoneInfo("UTC"))
+    created = np.array([_epoch(day, 0, clock.tz) for day in sorted(starts)], dtype=np.int64)
+    try:
+        clock.add(created, np.full(len(created), round(rule.hours * 3600), dtype=np.int64))
+    except ValueError:
+        weekly = clock._weekly_seconds() / 3600
+        raise SlaFileError(f"{rule.label()} cannot be met: the calendar's {weekly:g} working "
+                           f"hours a week do not reach it within {MAX_DAYS // 366} years",
+                           line) from None
 
 
 def _top_line(lines: _Lines, key: str) -> int | None:

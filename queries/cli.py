@@ -12,12 +12,21 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from db.config import at_risk_window, check_settings, city_tz, language
-from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
+from db.engine import (
+    UNREACHABLE,
+    database_refusal,
+    ensure_schema,
+    make_engine,
+    unreachable_message,
+)
 from db.instants import parse_instant
+from db.schema import categories
 from queries.filters import Filters
 from queries.incidents import incidents
-from queries.rules import RulesError, load_rules
+from queries.rules import RulesError, check_categories, load_rules
 from queries.spikes import spikes
 from queries.summary import summary
 from queries.week import last_full_week, parse_week, review
@@ -52,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     if bad_settings := check_settings():  # one line each, before anything runs
         print("\n".join(bad_settings), file=sys.stderr)
         return 2
+    if refusal := database_refusal(args.database, may_create=False):
+        print(refusal, file=sys.stderr)
+        return 2
     try:
         as_of = parse_instant(args.as_of, city_tz()) if args.as_of else datetime.now(UTC)
     except ValueError as error:
@@ -69,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(args.database)
         ensure_schema(engine)
         with engine.connect() as conn:
+            if rules is not None:
+                check_categories(rules, set(conn.execute(select(categories.c.code)).scalars()))
             if args.command == "summary":
                 result = summary(conn, f)
             elif args.command == "incidents":
@@ -78,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except UNREACHABLE as error:
         print(unreachable_message(error), file=sys.stderr)
         return 3
+    except RulesError as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     elif args.command == "summary":

@@ -304,6 +304,7 @@ def _form() -> None:
     st.title(t("auth.title"))
     _language_switch()
     _notice()
+    _first_user_hint()
     with st.form("sign_in", width=420):
         st.text_input(t("auth.name"), key=NAME, autocomplete="username")
         st.text_input(t("auth.password"), type="password", key=PASSWORD,
@@ -315,6 +316,21 @@ def _form() -> None:
     until = st.session_state.get(RETRY_AT)
     if until is not None:
         _countdown(until)
+
+
+def _first_user_hint() -> None:
+    """An installation with no user yet says the command that makes the first one (a real
+    city's database starts empty: the demo's seed is what made users before)."""
+    try:
+        with data.engine().connect() as conn:
+            empty = not users.has_users(conn)
+    except Exception:  # no hint is better than no form; the form says the rest
+        log.warning("could not tell whether any user exists", exc_info=True)
+        return
+    if empty:
+        st.info(t("auth.no_users"), icon=":material/person_add:")
+        st.code(f"python -m db user add {t('auth.no_users_name')} --role leadership",
+                language="bash")
 
 
 def _language_switch() -> None:

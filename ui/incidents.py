@@ -14,7 +14,7 @@ import streamlit as st
 from db.config import city_tz
 from queries.filters import Filters
 from queries.incidents import Incident
-from queries.rules import RulesError, load_rules
+from queries.rules import RulesError, check_categories, load_rules
 from queries.spikes import Spike
 from ui import data
 from ui.formatting import number
@@ -57,6 +57,15 @@ def tickets_frame(i: Incident, lang: str) -> pd.DataFrame:
     })
 
 
+def checked_rules():
+    """The incident rules, refused (RulesError) when a per-category rule names no category."""
+    rules = load_rules()
+    reference = data.guarded(data.load_reference)  # None: the database is down, say so elsewhere
+    if reference is not None:
+        check_categories(rules, set(reference["categories"]["code"]))
+    return rules
+
+
 def load(f: Filters) -> tuple[list[Incident] | None, list[Spike] | None]:
     """Incidents and spikes as of the view's instant (shared by every screen: only the instant
     keys them)."""
@@ -68,7 +77,7 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     """The overview's block: incidents (biggest first, each opening its tickets), then spikes.
     Returns the incidents, for the map."""
     try:
-        hours = load_rules().spikes.hours
+        hours = checked_rules().spikes.hours
     except RulesError as error:
         st.error(str(error), icon=":material/error:")
         return []
@@ -115,7 +124,7 @@ def wall_block(f: Filters, lang: str) -> list[Incident]:
     """Draws the block on the meeting screen, or nothing when all is quiet; returns the
     incidents, for the map."""
     try:
-        hours = load_rules().spikes.hours
+        hours = checked_rules().spikes.hours
     except RulesError:
         return []
     found, jumps = load(f)

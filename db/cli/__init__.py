@@ -13,8 +13,17 @@ import sys
 
 from db.cli.parser import build_parser
 from db.config import check_settings
-from db.engine import UNREACHABLE, ensure_schema, make_engine, unreachable_message
+from db.engine import (
+    UNREACHABLE,
+    database_refusal,
+    ensure_schema,
+    make_engine,
+    unreachable_message,
+)
 from db.transactions import Contention, contention_cause, is_contention
+
+# The commands that may make a new SQLite file; any other finds the city where it was made.
+CREATORS = ("migrate", "seed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if bad_settings := check_settings():  # one line each, before anything runs
         print("\n".join(bad_settings), file=sys.stderr)
+        return 2
+    if refusal := database_refusal(args.database, may_create=args.command in CREATORS):
+        print(refusal, file=sys.stderr)
         return 2
     try:
         if args.command != "migrate":

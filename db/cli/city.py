@@ -9,14 +9,20 @@ from datetime import UTC, datetime
 from tqdm import tqdm
 
 from db import city, users
-from db.engine import make_engine
+from db.engine import current_revision, make_engine
 from db.engine import migrate as migrate_database
 from db.instants import parse_instant
 
 
 def migrate(args: argparse.Namespace) -> int:
-    migrate_database(make_engine(args.database))
-    print("database is at the newest migration")
+    engine = make_engine(args.database)
+    new = current_revision(engine) is None
+    migrate_database(engine)
+    if new:
+        print(f"made a new, empty database ({engine.url.render_as_string(hide_password=True)}); "
+              "it is at the newest migration")
+    else:
+        print("database is at the newest migration")
     return 0
 
 
@@ -25,6 +31,12 @@ def seed(args: argparse.Namespace) -> int:
     already has tickets, 2 for an unreadable --now."""
     from db import seed as demo  # numpy only for the commands that generate
 
+    if args.tickets is not None and args.tickets < 1:
+        print(f"--tickets must be at least 1, not {args.tickets}", file=sys.stderr)
+        return 2
+    if args.days < 1:
+        print(f"--days must be at least 1, not {args.days}", file=sys.stderr)
+        return 2
     try:
         now = parse_instant(args.now, None) if args.now else None
     except ValueError as error:

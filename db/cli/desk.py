@@ -21,7 +21,7 @@ from db.config import city_tz
 from db.engine import UNREACHABLE, make_engine, unreachable_message
 from db.permissions import Actor
 from db.sla_report import describe
-from db.users import UserError, add_user, disable_user, set_password
+from db.users import UserError, add_user, disable_user, find_user, set_password
 
 # --- reassign and undo: exit 0 when applied, 1 when anything was refused (each refusal on
 # stderr), 2 for a user who cannot act as named.
@@ -76,6 +76,9 @@ def user(args: argparse.Namespace) -> int:
             where = f" of {added.department}" if added.department else ""
             print(f"added {added.name}: {added.role}{where}")
         elif args.action == "set-password":
+            with engine.connect() as conn:  # before asking for a password it would not use
+                if find_user(conn, args.name) is None:
+                    raise UserError(f"no user named {args.name!r}")
             set_password(engine, args.name, read_password())
             print(f"password of {args.name} set")
         else:

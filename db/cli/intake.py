@@ -21,12 +21,13 @@ from db.intake.feed import Source, Taken, take
 from db.intake.files import read_lines, write_report
 from db.intake.pipeline import IntakeError
 from db.intake.pipeline import intake as route
-from db.intake.rules import Rules, load_rules
+from db.intake.rules import Rules, RulesFileError, load_rules
 
 
 def run(args: argparse.Namespace) -> int:
-    """A file: exit 0 with the decisions' counts, 1 when the intake failed, 2 when the file is
-    unreadable. `--from`: see `_connect`."""
+    """A file: exit 0 with the decisions' counts, 1 when the intake failed or a line was broken
+    (the others are taken), 2 when the file or the rules are unreadable. `--from`: see
+    `_connect`."""
     if (args.file is None) == (args.source is None):
         print("intake: name a FILE or --from vk|telegram (one of the two)", file=sys.stderr)
         return 2
@@ -42,7 +43,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"intake: {path}: {error.strerror or error}", file=sys.stderr)
         return 2
     try:
-        outcomes = route(make_engine(args.database), lines, load_rules(args.rules),
+        rules = load_rules(args.rules)
+    except RulesFileError as error:
+        print(f"intake: {error}; nothing was read", file=sys.stderr)
+        return 2
+    try:
+        outcomes = route(make_engine(args.database), lines, rules,
                          progress=True, total=len(lines))
     except IntakeError as error:
         print(f"intake: {error}", file=sys.stderr)
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     counts = Counter(o.decision for o in outcomes)
     print(", ".join(f"{counts[d]} {d}" for d in
                     ("ticket", "duplicate", "rejected", "ignored", "broken")))
-    return 0
+    return 1 if counts["broken"] else 0  # as an import with skipped lines does
 
 
 def _connect(args: argparse.Namespace) -> int:
@@ -66,7 +72,11 @@ def _connect(args: argparse.Namespace) -> int:
         return 2
     every = max(1, int(args.every))
     engine = make_engine(args.database)
-    rules = load_rules(args.rules)
+    try:
+        rules = load_rules(args.rules)
+    except RulesFileError as error:
+        print(f"intake: {error}; nothing was read", file=sys.stderr)
+        return 2
     with (Path(args.report).open("w", encoding="utf-8") if args.report
           else contextlib.nullcontext()) as report:
 

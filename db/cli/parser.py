@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from db.cli import city, desk, feeds, notify
+from db.cli import city, desk, feeds, notify, reference
 from db.cli import intake as social
 from db.permissions import ROLES
 from db.schema import USER_ROLES
@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     move = commands.add_parser("reassign", help="reassign tickets to another department")
     move.add_argument("ids", nargs="+", metavar="ID", help="a ticket's external id")
-    move.add_argument("--to", required=True, metavar="DEPT", help="department: code or name")
+    move.add_argument("--to", required=True, metavar="DEPT",
+                      help="department: code or name (python -m db list departments)")
     move.add_argument("--reason", required=True, help="why (recorded on the events)")
     _add_actor_arguments(move)
     move.set_defaults(handler=desk.reassign)
@@ -153,4 +154,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also recompute the due of open tickets that had no given deadline")
     rule_actions.add_parser("show", help="print the rules in force")
     rules.set_defaults(handler=desk.sla)
+
+    places = commands.add_parser("districts", help="the city's own districts and their outlines")
+    place_actions = places.add_subparsers(dest="action", required=True)
+    load_places = place_actions.add_parser(
+        "load", help="replace the districts with a GeoJSON file's, and place every ticket in them")
+    load_places.add_argument("file", help="a GeoJSON FeatureCollection of Polygons and "
+                                          "MultiPolygons")
+    load_places.add_argument("--name-field", required=True, metavar="FIELD",
+                             help="the property that names each district")
+    load_places.add_argument("--name-ru-field", metavar="FIELD",
+                             help="the property that names it in Russian, if any")
+    places.set_defaults(handler=reference.load_districts)
+
+    codes = commands.add_parser("list", help="the codes (and names) that commands accept")
+    codes.add_argument("what", choices=tuple(reference.LISTS))
+    codes.set_defaults(handler=reference.list_codes)
     return parser

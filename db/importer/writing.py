@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 
 from db import reference, sla
 from db.config import city_tz
+from db.districts import CityDistricts
 from db.importer.normalising import ImportedTicket, Note
 from db.lifecycle import OPEN, Instants, ended_at
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
@@ -79,6 +80,7 @@ class _References:
         self.departments = self._read(departments)
         self.channels = self._read(channels)
         self.districts = self._read(districts)
+        self.own_districts = CityDistricts.read(conn)
         self.categories: dict[str, tuple[int, int, float]] = {}
         rows = conn.execute(select(
             categories.c.code, categories.c.name, categories.c.name_ru, categories.c.id,
@@ -119,6 +121,14 @@ class _References:
         if key not in self.channels:
             self.channels[key] = reference.channel_id(self.conn, name, _channel_kind(name))
         return self.channels[key]
+
+    def place(self, name: str | None, lat: float | None, lon: float | None,
+              kept: int | None = None) -> int | None:
+        """A ticket's district: by its point once the city loaded its own districts
+        (db/districts.py), else the one the source names (created when unknown), else `kept`."""
+        if self.own_districts is not None:
+            return self.own_districts.place(name, lat, lon, kept)
+        return self.district(name) if name else kept
 
     def district(self, name: str) -> int:
         key = name.lower()
@@ -292,7 +302,7 @@ class TicketWriter:
             "channel_id": self.refs.channel(ticket.channel or DEFAULT_CHANNEL),
             "category_id": category_id,
             "department_id": department_id,
-            "district_id": self.refs.district(ticket.district) if ticket.district else None,
+            "district_id": self.refs.place(ticket.district, ticket.lat, ticket.lon),
             "status": ticket.status,
             "priority": DEFAULT_PRIORITY,
             "description": ticket.description,
@@ -333,8 +343,8 @@ class TicketWriter:
             "channel_id": self.refs.channel(ticket.channel) if ticket.channel else old.channel_id,
             "category_id": category_id,
             "department_id": department_id,
-            "district_id": (self.refs.district(ticket.district) if ticket.district
-                            else old.district_id),
+            "district_id": self.refs.place(ticket.district, ticket.lat, ticket.lon,
+                                           old.district_id),
             "status": ticket.status,
             "description": ticket.description,
             "address": ticket.address,

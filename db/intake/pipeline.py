@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from db import sla
 from db.config import city_tz
+from db.districts import CityDistricts
 from db.intake.classify import Verdict, classify
 from db.intake.messages import Broken, Message, parse_line
 from db.intake.places import Place, find_address, find_district, metres
@@ -60,6 +61,7 @@ class Reference:
     districts: dict[str, tuple[int, float | None, float | None]]  # code -> (id, lat, lon)
     district_names: dict[str, tuple[str, str | None]]
     sla: sla.Sla  # the deadline rules in force
+    own_districts: CityDistricts | None = None  # the city's own outlines, once loaded
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,9 @@ def read_reference(conn: Connection, rules: Rules) -> Reference:
     missing = [code for code in wanted if code not in cats]
     if missing:
         raise IntakeError(
-            f"the categories table lacks {', '.join(missing)}: load the city's reference data "
-            "first (python -m db seed)"
+            f"the categories table lacks {', '.join(missing)}, which the rules name: a "
+            "misspelt code in the rules (python -m db list categories), or the city's "
+            "reference data is not loaded yet (python -m db seed)"
         )
     rows = conn.execute(select(districts.c.code, districts.c.id, districts.c.name,
                                districts.c.name_ru, districts.c.lat, districts.c.lon)).all()
@@ -92,6 +95,7 @@ def read_reference(conn: Connection, rules: Rules) -> Reference:
         districts={r.code: (r.id, r.lat, r.lon) for r in rows},
         district_names={r.code: (r.name, r.name_ru) for r in rows},
         sla=sla.load(conn, city_tz()),
+        own_districts=CityDistricts.read(conn),
     )
 
 
@@ -105,6 +109,8 @@ def locate(message: Message, ref: Reference) -> Location:
     code = place.district or find_district(message.text, ref.district_names)
     district = ref.districts.get(code) if code else None
     district_id = district[0] if district else None
+    if ref.own_districts is not None:  # its point decides, else the district it names
+        district_id = ref.own_districts.place(code, message.lat, message.lon)
     if message.lat is not None and message.lon is not None:
         return Location(place, message.lat, message.lon, False, district_id)
     if district and district[1] is not None and district[2] is not None:
