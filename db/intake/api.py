@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
+
+from db.secrets import Secrets
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -36,19 +37,6 @@ class Retry(Exception):
     def __init__(self, reason: str, wait: float | None = None) -> None:
         super().__init__(reason)
         self.wait = wait
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """The values that must never be shown: replaced by *** wherever they appear."""
-
-    values: tuple[str, ...]
-
-    def scrub(self, text: str) -> str:
-        for value in self.values:
-            if value:
-                text = text.replace(value, "***")
-        return " ".join(text.split())
 
 
 def _wait(attempt: int, asked: float | None) -> float:
