@@ -8,6 +8,7 @@ httpx's request log is kept at WARNING.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -37,6 +38,20 @@ class Retry(Exception):
     def __init__(self, reason: str, wait: float | None = None) -> None:
         super().__init__(reason)
         self.wait = wait
+
+
+LONGEST_INTEGER = 100  # digits: a longer number in an answer is kept as text, never parsed
+
+
+def json_of(response: httpx.Response) -> object:
+    """The answer's JSON; a number of more than `LONGEST_INTEGER` digits stays text (Python
+    refuses past 4,300 digits, which would fail the whole page for one poison record). Raises
+    ValueError when the body is not JSON."""
+    return json.loads(response.content, parse_int=_integer)
+
+
+def _integer(text: str) -> int | str:
+    return int(text) if len(text) <= LONGEST_INTEGER else text
 
 
 def _wait(attempt: int, asked: float | None) -> float:
