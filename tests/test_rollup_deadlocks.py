@@ -98,3 +98,33 @@ def test_eight_dispatchers_on_one_map_cell_meet_no_deadlock(engine, tmp_path):
 def test_eight_dispatchers_on_one_map_cell_for_a_minute_meet_no_deadlock(engine, tmp_path):
     _one_cell(engine, tmp_path)
     _check(engine, _dispatchers(engine, 60))
+
+
+def test_two_imports_of_the_same_new_file_both_end_well(engine, tmp_path):
+    """The loser of the race for the same new tickets retries (a unique violation, like a
+    deadlock) and finds them made: nothing raw, every ticket once."""
+    records = [{"service_request_id": f"N-{i}", "status": "open", "service_name": "Pothole",
+                "description": f"a hole {i}", "requested_datetime": "2024-05-01T10:00:00Z",
+                "agency_responsible": "Roads"} for i in range(300)]
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(records))
+    outcomes: list = []
+    barrier = threading.Barrier(2)
+
+    def one() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(import_file(engine, path))
+        except Exception as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert sorted(o.inserted for o in outcomes) == [0, 300]
+    from db.schema import tickets
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 300
