@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Row, insert, select, update
 from db.config import idle_minutes
 from db.permissions import Actor, may_reassign
 from db.reference import find_department
+from db.rollup import lock_cells
 from db.schema import OPEN_STATUSES, departments, sign_in_sessions, ticket_events, tickets
 from db.tokens import digest
 from db.transactions import Contention, retrying, write_transaction
@@ -244,7 +245,9 @@ def _rules(row: Row, actor: Actor, to_id: int, acting_for: int,
 
 def _apply(conn: Connection, moves: list[_Move], actor: Actor, now: datetime) -> _Move | None:
     """Write the moves and their events; or return the first whose ticket another writer has
-    changed since it was read (the caller then rolls everything back)."""
+    changed since it was read (the caller then rolls everything back). The rollup's rows of
+    their cells are locked first, in one order (`db.rollup`)."""
+    lock_cells(conn, [m.ticket_id for m in moves])
     for move in sorted(moves, key=lambda m: m.ticket_id):
         changed = conn.execute(
             update(tickets)

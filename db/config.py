@@ -181,6 +181,12 @@ SETTINGS: tuple[Setting, ...] = (
             "the alerts' Telegram bot token", secret=True),
     Setting("CITYDESK_NOTIFY_TELEGRAM_API_URL", _web_url, None,
             "where the alerts' Bot API answers (overrides the rules file's api_url)"),
+    Setting("CITYDESK_FEED_MAX_MB", _number(float, above=0), "50",
+            "the largest answer a feed's server may send, in MB after decompression"),
+    Setting("CITYDESK_FEED_REQUEST_SECONDS", _number(float, above=0), "60",
+            "the longest a feed's request may take, all retries excluded"),
+    Setting("CITYDESK_FEED_RUN_SECONDS", _number(float, above=0), "900",
+            "the longest one run of `sync` may take; the next run resumes"),
     Setting("CITYDESK_ON_TIME_TARGET", _number(float, low=0, high=100), "90",
             "the on-time share (%) the city aims at"),
     Setting("CITYDESK_OVERDUE_TARGET", _number(float, low=0, high=100), "5",
@@ -358,3 +364,18 @@ def notify_telegram_api_url() -> str | None:
     """`CITYDESK_NOTIFY_TELEGRAM_API_URL`: where the alerts' Bot API answers; unset: the rules
     file's `[telegram] api_url`, else Telegram's own."""
     return value("CITYDESK_NOTIFY_TELEGRAM_API_URL")
+
+
+def feed_max_bytes() -> int:
+    """`CITYDESK_FEED_MAX_MB`: the largest answer a feed reads (after decompression), in bytes."""
+    return int(value("CITYDESK_FEED_MAX_MB") * 1_000_000)
+
+
+def feed_request_seconds() -> float:
+    """`CITYDESK_FEED_REQUEST_SECONDS`: the longest one request of a feed may take."""
+    return value("CITYDESK_FEED_REQUEST_SECONDS")
+
+
+def feed_run_seconds() -> float:
+    """`CITYDESK_FEED_RUN_SECONDS`: the longest one `sync` run may take."""
+    return value("CITYDESK_FEED_RUN_SECONDS")

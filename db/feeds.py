@@ -85,6 +85,14 @@ def fail(conn: Connection, name: str, now: datetime, reason: str) -> None:
         last_attempt_at=now, last_error=line, last_error_at=now))
 
 
+def note(conn: Connection, name: str, reason: str) -> None:
+    """Records what a run skipped or doubted as the feed's last error, dated with its latest
+    attempt: shown on the Feeds page, yet the feed is not failing for it."""
+    line = " ".join(reason.split())[:500]
+    conn.execute(update(feeds).where(F.name == name).values(
+        last_error=line, last_error_at=F.last_attempt_at))
+
+
 def health(conn: Connection, now: datetime) -> list[FeedHealth]:
     """Every feed, by name; stale = no success within `STALE_AFTER_INTERVALS` intervals
     (counted from the first attempt when it never succeeded)."""

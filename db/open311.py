@@ -4,25 +4,38 @@ parameters alone (`start_date`, `end_date`, `service_request_id` as a comma list
 Real servers fail in every way: refused connections, timeouts, 5xx pages, a page of malformed
 JSON, and Open311's own error list `[{"code": …, "description": …}]`. Transient failures are
 retried with a bounded exponential backoff; a query the server refuses (4xx or an error list) is
-not retried but reported as `Refused`, so the caller can ask a smaller window instead. No message
-ever carries the API key.
+not retried but reported as `Refused`, so the caller can ask a smaller window instead. A 429 is
+waited out as its `Retry-After` says (`RateLimited` when that is longer than the run may wait).
+
+Every answer is bounded: its body is read raw and decompressed here, at most `max_bytes` after
+decompression (a gzip bomb costs `max_bytes`, not the memory); a request takes at most
+`request_seconds` however slowly the body trickles; and nothing is asked past the run's
+`deadline`. No message ever carries the API key, in any spelling (`db.secrets`).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from db.secrets import Secrets, url_secrets, without_credentials
+
 RETRIES = 4  # after the first try: 5 tries in all
 BACKOFF_SECONDS = 0.5  # doubled at each retry, at most MAX_BACKOFF_SECONDS
 MAX_BACKOFF_SECONDS = 30.0
-TIMEOUT_SECONDS = 30.0
-TRANSIENT_STATUSES = (408, 425, 429)
+TIMEOUT_SECONDS = 30.0  # connecting, and waiting for any one piece of the answer
+REQUEST_SECONDS = 60.0  # one whole request, however slowly its body comes
+MAX_BYTES = 50_000_000  # of one answer, after decompression
+MAX_RETRY_AFTER = 600.0  # the longest a 429's Retry-After is waited out within a run
+LONGEST_INTEGER = 100  # digits: a longer number in an answer is kept as text, never parsed
+TRANSIENT_STATUSES = (408, 425)
 
 
 class Open311Error(Exception):
@@ -41,8 +54,24 @@ class Unreachable(Unavailable):
     """No answer at all (a refused connection): asking a smaller window cannot help."""
 
 
+class RateLimited(Unavailable):
+    """The server asks to wait (HTTP 429) longer than the run may: asking less cannot help."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+class TooLarge(Unavailable):
+    """An answer past `max_bytes` (a gzip bomb, an endless body): not asked again this run."""
+
+
+class OutOfTime(Unavailable):
+    """The run's time is spent: what it wrote stays, the next run resumes."""
+
+
 class Fatal(Open311Error):
-    """Retrying or asking less cannot help: a refused key, no such endpoint."""
+    """Retrying or asking less cannot help: a refused key, no such endpoint, a bad URL."""
 
 
 def w3c(instant: datetime) -> str:
@@ -56,14 +85,21 @@ class Open311:
     def __init__(self, base_url: str, *, api_key: str | None = None,
                  jurisdiction: str | None = None, retries: int = RETRIES,
                  backoff: float | None = None, timeout: float = TIMEOUT_SECONDS,
+                 request_seconds: float = REQUEST_SECONDS, max_bytes: int = MAX_BYTES,
                  sleep: Callable[[float], None] = time.sleep) -> None:
+        self.secrets = Secrets(tuple(v for v in (api_key, *url_secrets(base_url)) if v))
         self.url = base_url.rstrip("/") + "/requests.json"
+        self.shown_url = without_credentials(self.url)
         self.api_key = api_key
         self.extra = {k: v for k, v in (("api_key", api_key), ("jurisdiction_id", jurisdiction))
                       if v}
         self.retries, self.sleep = retries, sleep
         self.backoff = BACKOFF_SECONDS if backoff is None else backoff
-        self.http = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+        self.timeout, self.request_seconds, self.max_bytes = timeout, request_seconds, max_bytes
+        self.deadline: float | None = None  # time.monotonic() past which nothing is asked
+        self.requests = 0
+        self.http = httpx.Client(timeout=timeout, headers={
+            "Accept": "application/json", "Accept-Encoding": "gzip, deflate"})
 
     def close(self) -> None:
         self.http.close()
@@ -76,55 +112,137 @@ class Open311:
         """The requests with these ids (as many as the server gives)."""
         return self._get({"service_request_id": ",".join(ids)})
 
+    def _left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
     def _get(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        wait = 0.0
+        last: Open311Error = Unavailable("no answer")
         for attempt in range(self.retries + 1):
             if attempt:
-                self.sleep(min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+                if wait > self._left():
+                    raise OutOfTime(f"{last}; the run's time is spent")
+                self.sleep(wait)
+            if self._left() <= 0:
+                raise OutOfTime("the run's time is spent")
             try:
                 return self._once(params)
+            except TooLarge:
+                raise
+            except RateLimited as exc:
+                last = exc
+                if exc.wait is not None and exc.wait > min(MAX_RETRY_AFTER, self._left()):
+                    raise RateLimited(f"{exc}; the server asks to wait {exc.wait:g} s, longer "
+                                      "than this run may: the next run resumes", exc.wait) \
+                        from None
+                wait = exc.wait if exc.wait is not None else self._backoff(attempt)
             except Unavailable as exc:
                 last = exc
+                wait = self._backoff(attempt)
         raise type(last)(f"{last} ({self.retries + 1} tries)")
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff * 2 ** attempt, MAX_BACKOFF_SECONDS)
 
     def _once(self, params: dict[str, str]) -> list[dict[str, Any]]:
         try:
-            answer = self.http.get(self.url, params={**params, **self.extra})
+            return self._ask(params)
+        except Open311Error as exc:
+            exc.args = (self.secrets.scrub(str(exc)),)
+            raise
+
+    def _ask(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        self.requests += 1
+        seconds = min(self.request_seconds, max(self._left(), 0.001))
+        try:
+            with self.http.stream("GET", self.url, params={**params, **self.extra},
+                                  timeout=min(self.timeout, seconds)) as answer:
+                body = _read(answer, self.max_bytes, time.monotonic() + seconds)
         except httpx.TimeoutException:
             raise Unavailable("the server did not answer in time") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise Fatal(f"not a usable URL: {exc}") from None
         except httpx.HTTPError as exc:
-            raise Unreachable(self._clean(f"cannot reach the server: {exc}")) from None
-        errors = _error_list(answer)
+            raise Unreachable(f"cannot reach the server: {exc}") from None
+        data, readable = _json(body)
+        errors = _error_list(data) if readable else ""
         said = f": {errors}" if errors else ""
-        if answer.status_code in (401, 403):
-            raise Fatal(f"the server refused access (HTTP {answer.status_code}{said}); "
-                        "check --api-key")
-        if answer.status_code == 404 and not errors:
-            raise Fatal(f"no Open311 requests.json at {self.url} (HTTP 404)")
-        if answer.status_code >= 500 or answer.status_code in TRANSIENT_STATUSES:
-            raise Unavailable(f"HTTP {answer.status_code}{said}")
-        if answer.status_code >= 400:
-            raise Refused(self._clean(f"HTTP {answer.status_code}{said or ''}"))
+        status = answer.status_code
+        if status in (401, 403):
+            raise Fatal(f"the server refused access (HTTP {status}{said}); check --api-key")
+        if status == 404 and not errors:
+            raise Fatal(f"no Open311 requests.json at {self.shown_url} (HTTP 404)")
+        if status == 429:
+            raise RateLimited(f"HTTP 429{said}", _retry_after(answer.headers.get("Retry-After")))
+        if status >= 500 or status in TRANSIENT_STATUSES:
+            raise Unavailable(f"HTTP {status}{said}")
+        if status >= 400:
+            raise Refused(f"HTTP {status}{said}")
         if errors:
-            raise Refused(self._clean(f"Open311 error: {errors}"))
-        try:
-            data = answer.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Unavailable("a page of malformed JSON") from None
+            raise Refused(f"Open311 error: {errors}")
+        if not readable:
+            raise Unavailable("a page of malformed JSON")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise Unavailable("an answer that is not a list of service requests")
         return data
 
-    def _clean(self, text: str) -> str:
-        line = " ".join(text.split())
-        return line.replace(self.api_key, "***") if self.api_key else line
+
+def _read(answer: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    """The body, decompressed here by at most `max_bytes` and read by `deadline`: Unavailable
+    otherwise (the rest is never read)."""
+    encoding = answer.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, by its header
+    elif encoding in ("", "identity"):
+        inflater = None
+    else:
+        raise Unavailable(f"an answer in an unknown encoding ({encoding[:40]})")
+    parts = bytearray()
+    for chunk in answer.iter_raw(65536):
+        if time.monotonic() > deadline:
+            raise Unavailable("the server sent its answer too slowly")
+        while chunk:
+            if inflater is None:
+                piece, chunk = chunk, b""
+            else:
+                piece = inflater.decompress(chunk, max_bytes - len(parts) + 1)
+                chunk = inflater.unconsumed_tail
+            if len(parts) + len(piece) > max_bytes:
+                del parts[:]  # freed now, whatever keeps this frame
+                raise TooLarge(f"an answer larger than {max_bytes / 1e6:g} MB")
+            parts += piece
+    return bytes(parts)
 
 
-def _error_list(answer: httpx.Response) -> str:
-    """Open311's `[{"code": …, "description": …}]`, as one line; empty when it is not one."""
+def _json(body: bytes) -> tuple[Any, bool]:
+    """The parsed body, and whether it parsed; a number longer than `LONGEST_INTEGER` digits
+    is kept as its text (Python refuses to parse past 4,300, and no id needs a hundred)."""
     try:
-        data = answer.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return ""
+        return json.loads(body, parse_int=_integer), True
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError among them
+        return None, False
+
+
+def _integer(text: str) -> int | str:
+    return int(text) if len(text) <= LONGEST_INTEGER else text
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date; None when it says neither."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _error_list(data: Any) -> str:
+    """Open311's `[{"code": …, "description": …}]`, as one line; empty when it is not one."""
     if (isinstance(data, list) and data and all(
             isinstance(e, dict) and "description" in e and "service_request_id" not in e
             for e in data)):

@@ -19,9 +19,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 ATTEMPTS = 4
-# PostgreSQL's SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available.
-_CONTENTION_CODES = {"40001", "40P01", "55P03"}
-_SQLITE_BUSY = ("database is locked", "database table is locked")
+# PostgreSQL's SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available, and
+# unique_violation: two writers inserting the same new ticket (two imports of one new file, a
+# sync and an import) both passed the check for it; the loser, retried, finds it there.
+_CONTENTION_CODES = {"40001", "40P01", "55P03", "23505"}
+_SQLITE_BUSY = ("database is locked", "database table is locked", "unique constraint failed")
 
 T = TypeVar("T")
 
@@ -37,7 +39,8 @@ class Contention(Exception):
 
 
 def is_contention(error: BaseException) -> bool:
-    """A deadlock, a serialisation failure or a lock held too long: worth retrying."""
+    """A deadlock, a serialisation failure, a lock held too long or a unique violation (another
+    writer made the same row first): worth retrying, the same way for every writer."""
     if not isinstance(error, DBAPIError) or error.orig is None:
         return False
     code = getattr(error.orig, "pgcode", None)
@@ -47,9 +50,10 @@ def is_contention(error: BaseException) -> bool:
 
 
 def contention_cause(error: BaseException) -> str:
-    """The first line of the driver's message, e.g. 'deadlock detected'."""
+    """The first line of the driver's message, e.g. 'deadlock detected' (never the statement or
+    its parameters, which hold the tickets' texts), at most 200 characters."""
     orig = getattr(error, "orig", None) or error
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
 
 
 def retrying(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -76,8 +77,8 @@ class User:
 class SignIn:
     """What a sign-in attempt came to: the user, or a refusal code with when to retry.
 
-    Codes: `bad_credentials` (wrong name or password), `wait` (too soon after a failure),
-    `locked` (too many failures), `disabled`.
+    Codes: `bad_credentials` (wrong name or password, or a disabled account whatever the
+    password), `wait` (too soon after a failure), `locked` (too many failures).
     """
 
     user: User | None
@@ -233,24 +234,41 @@ def authenticate(engine: Engine, name: str, password: str,
 
     Too soon after a failure the attempt is refused as `wait` without checking the password, and
     while locked as `locked`; neither counts as a failure. The failure that reaches
-    `CITYDESK_MAX_FAILURES` locks the account for `CITYDESK_LOCK_MINUTES`.
+    `CITYDESK_MAX_FAILURES` locks the account for `CITYDESK_LOCK_MINUTES`. A disabled account
+    answers exactly as a wrong password does (a failure counted, the same time), so that its
+    answer tells nothing of the password.
 
-    The decision is taken with the user's row locked (SELECT … FOR UPDATE; on SQLite the write
-    lock), so parallel attempts are decided one after another and cannot slip past the back-off
-    or the lock. A name that is no user's is counted in `sign_in_throttle` the same way, and every
-    answer costs one argon2 verification: unknown and known names get the same answers in the
-    same time.
+    The attempt is counted as a failure first, in a short transaction with the user's row locked
+    (SELECT … FOR UPDATE; on SQLite the write lock), so parallel attempts are decided one after
+    another and meet the back-off or the lock without a check. The argon2 check then runs
+    outside any transaction: it holds no lock for its tens of milliseconds, and no writer waits
+    on it. A success takes the failure back in a second short transaction. A name that is no
+    user's is counted in `sign_in_throttle` the same way, and every answer costs one argon2
+    verification: unknown and known names get the same answers in the same time.
     """
     now = now or datetime.now(UTC)
+    name = name.strip()
     with _secrets_hidden():
-        result, checked = retrying(lambda: _decide(engine, name.strip(), password, now))
-    if not checked:
-        _matches(None, password)  # as long as an answer that checked the password
-    return result
+        counted, row = retrying(lambda: _count(engine, name, now))
+        if row is None:  # refused without a check
+            _matches(None, password)  # as long as an answer that checked the password
+            return counted
+        matched = _matches(row.password_hash, password)
+        if row is _UNKNOWN or row.disabled or not matched:
+            if row.disabled:
+                log.info("sign-in refused: %s is disabled", row.name)
+            return counted
+        rehashed = _hasher().hash(password) if _hasher().check_needs_rehash(
+            row.password_hash) else None
+        retrying(lambda: _succeed(engine, row.id, rehashed))
+    log.info("signed in: %s (%s)", row.name, row.role)
+    return SignIn(_user(row))
 
 
-def _decide(engine: Engine, name: str, password: str, now: datetime) -> tuple[SignIn, bool]:
-    """The attempt's answer, and whether the password was checked to give it."""
+def _count(engine: Engine, name: str, now: datetime) -> tuple[SignIn, Any]:
+    """Under the row's lock: a refusal without a check (`wait`, `locked`; row None), or the
+    attempt counted as a failure (its answer should the password not match) and the user's
+    row to check it against (None for an unknown name)."""
     with write_transaction(engine) as conn:
         row = conn.execute(_select().where(users.c.name == name)
                            .with_for_update(of=users)).first()
@@ -258,24 +276,33 @@ def _decide(engine: Engine, name: str, password: str, now: datetime) -> tuple[Si
             else _Counter.for_unknown(conn, name, now)
         state = row if row is not None else counter.read(conn)
         if state.locked_until is not None and now < state.locked_until:
-            return SignIn(None, "locked", state.locked_until), False
+            return SignIn(None, "locked", state.locked_until), None
         if state.last_failed_at is not None and \
                 now < state.last_failed_at + _delay(state.failed_count):
-            return SignIn(None, "wait", state.last_failed_at + _delay(state.failed_count)), False
-        if row is None or not _matches(row.password_hash, password):
-            if row is None:
-                _matches(None, password)
-                log.info("sign-in refused: unknown name")
-            return counter.failed(conn, state, now, row.name if row is not None else None), True
-        if row.disabled:
-            log.info("sign-in refused: %s is disabled", row.name)
-            return SignIn(None, "disabled"), True
-        values = {"failed_count": 0, "locked_until": None, "last_failed_at": None}
-        if _hasher().check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher().hash(password)
-        conn.execute(update(users).where(users.c.id == row.id).values(**values))
-    log.info("signed in: %s (%s)", row.name, row.role)
-    return SignIn(_user(row)), True
+            return SignIn(None, "wait", state.last_failed_at + _delay(state.failed_count)), None
+        if row is None:
+            log.info("sign-in refused: unknown name")
+        return counter.failed(conn, state, now, row.name if row is not None else None), \
+            row if row is not None else _UNKNOWN
+
+
+def _succeed(engine: Engine, user_id: int, rehashed: str | None) -> None:
+    """The right password: the failure counted for it, and any before, are taken back."""
+    values: dict[str, Any] = {"failed_count": 0, "locked_until": None, "last_failed_at": None}
+    if rehashed is not None:
+        values["password_hash"] = rehashed
+    with write_transaction(engine) as conn:
+        conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+class _Unknown:
+    """An unknown name's stand-in row: no hash, so the check runs against the dummy one."""
+
+    password_hash = None
+    disabled = False
+
+
+_UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True)

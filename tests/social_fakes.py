@@ -79,6 +79,7 @@ class FakeTelegram(FakeApi):
         super().__init__(token)
         self.updates: list[dict] = []
         self.retry_after = 1
+        self.page_size = 100  # the most one answer brings (Telegram: up to `limit`, or fewer)
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict, dict]:
         number = self.count()
@@ -93,9 +94,10 @@ class FakeTelegram(FakeApi):
         if self.broken_pages and offset > 0:
             return 503, {}, {}
         with self.lock:
-            if offset:
-                self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            page = self.updates[:min(int(query.get("limit", 100)), 100)]
+            if offset:  # forgotten below the offset, and any update of a broken id with them
+                self.updates = [u for u in self.updates if isinstance(u["update_id"], int)
+                                and u["update_id"] >= offset]
+            page = self.updates[:min(int(query.get("limit", 100)), 100, self.page_size)]
         return 200, {"ok": True, "result": page}, {}
 
 

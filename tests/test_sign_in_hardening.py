@@ -14,8 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import text, update
 
 from db import users
+from db.schema import users as users_table
+from db.transactions import write_transaction
 from tests.factory import reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -133,3 +136,44 @@ def test_unknown_known_and_locked_names_take_the_same_time(desk):
 def test_system_actors_names_are_not_user_names(desk, name):
     with pytest.raises(users.UserError, match="the system writes its own actions"):
         users.add_user(desk, name, "viewer", PASSWORD)
+
+
+def test_a_disabled_account_answers_the_right_password_as_a_wrong_one_in_the_same_time(desk):
+    users.add_user(desk, "mira", "leadership", PASSWORD)
+    users.authenticate(desk, "lena", "wrong", now=NOW)  # warm up the hasher and the pool
+    for name in ("lena", "mira"):
+        users.set_password(desk, name, PASSWORD)  # no failure left over
+        users.disable_user(desk, name)
+    right, wrong = [], []
+    for i in range(8):
+        at = NOW + timedelta(hours=1 + i)
+        for name, password, answers in (("lena", PASSWORD, right), ("mira", "wrong!", wrong)):
+            start = time.perf_counter()
+            result = users.authenticate(desk, name, password, now=at)
+            answers.append((result.refusal, result.retry_at,
+                            (time.perf_counter() - start) * 1000))
+    assert [a[:2] for a in right] == [a[:2] for a in wrong]
+    assert {a[0] for a in right} == {"bad_credentials", "locked"}
+    fast, slow = (statistics.median(a[2] for a in answers) for answers in (right, wrong))
+    assert abs(fast - slow) < max(10.0, 0.3 * slow), (fast, slow)
+
+
+def test_the_password_check_holds_no_write_lock(cheap_hashes, desk, monkeypatch):
+    """While argon2 checks a password, another writer of the same user's row goes through."""
+    real, waited = users._matches, []
+
+    def check_while_writing(password_hash, password):
+        start = time.perf_counter()
+        with write_transaction(desk) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            conn.execute(update(users_table).where(users_table.c.name == "lena")
+                         .values(email="lena@city.example"))
+        waited.append(time.perf_counter() - start)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(users, "_matches", check_while_writing)
+    assert users.authenticate(desk, "lena", PASSWORD, now=NOW).ok
+    assert users.authenticate(desk, "lena", "wrong guess", now=NOW + timedelta(hours=1)) \
+        .refusal == "bad_credentials"
+    assert len(waited) == 2 and max(waited) < 1.0

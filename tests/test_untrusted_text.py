@@ -45,6 +45,7 @@ def hostile(engine, tmp_path):
         "agency_responsible": EVIL_DEPT, "requested_datetime": "2024-05-01T10:00:00Z",
         "lat": 44.6, "long": 33.5,
         "media_url": ["/etc/passwd", "file:///etc/passwd", "javascript:alert(1)",
+                      "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1/x.jpg",
                       "http://photos.example/1.jpg"],
     }, {
         "service_request_id": "@@=1+1", "status": "open", "service_name": "Lamp",
@@ -176,3 +177,23 @@ def test_a_link_in_as_of_stays_text_even_quoted(hostile, db_url, monkeypatch):
     assert not at.exception
     warned = [w.value for w in at.warning if "Session expired" in w.value]
     assert warned and not LIVE_MARKDOWN.search(warned[0].replace("\\\\", ""))
+
+
+@pytest.mark.parametrize(("link", "kept"), [
+    ("https://city.example/photos/1.jpg", True),
+    ("http://93.184.216.34/1.jpg", True),
+    ("http://127.0.0.1/admin", False),
+    ("http://169.254.169.254/latest/meta-data/", False),
+    ("http://10.0.0.5/x.jpg", False),
+    ("http://192.168.1.1/x.jpg", False),
+    ("http://[::1]/x.jpg", False),
+    ("http://[::ffff:127.0.0.1]/x.jpg", False),
+    ("http://2130706433/x.jpg", False),
+    ("http://localhost/x.jpg", False),
+    ("http://intranet/x.jpg", False),
+    ("http://files.corp/x.jpg", False),
+    ("file:///etc/passwd", False),
+])
+def test_photos_come_only_from_public_hosts(link, kept):
+    from db.links import is_public_photo_link
+    assert is_public_photo_link(link) is kept

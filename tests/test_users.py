@@ -159,7 +159,8 @@ def test_setting_a_password_lifts_a_lock(desk):
 def test_a_disabled_user_cannot_sign_in(desk):
     users.add_user(desk, "lena", "leadership", PASSWORD)
     users.disable_user(desk, "lena")
-    assert attempt(desk, PASSWORD, NOW).refusal == "disabled"
+    # the right password gets the wrong one's answer: a disabled account is no password oracle
+    assert attempt(desk, PASSWORD, NOW).refusal == "bad_credentials"
     assert attempt(desk, "wrong guess!", NOW + timedelta(minutes=1)).refusal == "bad_credentials"
 
 
@@ -263,7 +264,7 @@ def test_cli_sets_a_password_and_disables(desk, db_url, monkeypatch, capsys):
     assert users.authenticate(desk, "vera", "another password", now=NOW).user.role == "viewer"
     assert cli(db_url, monkeypatch, "user", "disable", "vera") == 0
     assert users.authenticate(desk, "vera", "another password",
-                              now=NOW + timedelta(minutes=1)).refusal == "disabled"
+                              now=NOW + timedelta(minutes=1)).refusal == "bad_credentials"
     assert capsys.readouterr().out == ("added vera: viewer\npassword of vera set\n"
                                        "vera is disabled\n")
 

@@ -11,11 +11,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from db import import_profiles
-from db.config import open311_every, open311_url
+from db.config import feed_max_bytes, feed_request_seconds, open311_every, open311_url
 from db.engine import UNREACHABLE, make_engine
+from db.feeds import cursor as feed_cursor
 from db.importer import ConcurrentChange, ImportFileError, write_mapping
 from db.importer import import_file as import_records
+from db.links import is_web_link
 from db.open311 import Open311
+from db.secrets import Secrets, url_secrets
 from db.sync import Sync, SyncError, feed_name, parse_since
 from db.transactions import Contention
 
@@ -79,6 +82,11 @@ def sync(args: argparse.Namespace) -> int:
     if url is None:
         print("sync: give the server's URL (or set CITYDESK_OPEN311_URL)", file=sys.stderr)
         return 2
+    secrets = Secrets(tuple(v for v in (args.api_key, *url_secrets(url)) if v))
+    if not is_web_link(url):
+        print(f"sync: not an http:// or https:// URL: {secrets.scrub(repr(url))}",
+              file=sys.stderr)
+        return 2
     try:
         since = parse_since(args.since, datetime.now(UTC))
     except ValueError:
@@ -93,14 +101,17 @@ def sync(args: argparse.Namespace) -> int:
         print("sync: --every must be at least 1 second", file=sys.stderr)
         return 2
     engine = make_engine(args.database)
-    server = Open311(url, api_key=args.api_key, jurisdiction=args.jurisdiction)
+    server = Open311(url, api_key=args.api_key, jurisdiction=args.jurisdiction,
+                     request_seconds=feed_request_seconds(), max_bytes=feed_max_bytes())
+    say = _Say(secrets)
     feed = Sync(engine, server, feed_name(url, args.jurisdiction), every=every, progress=True,
-                on_skip=lambda key, reason: print(f"sync: request {key}: {reason}",
-                                                  file=sys.stderr))
+                on_skip=lambda key, reason: say.err(f"sync: request {key}: {reason}"))
+    again = args.since is not None and _resumes(engine, feed, say, since)
     try:
         while True:
             started = time.monotonic()
-            code = _sync_once(feed, since, once=args.once)
+            code = _sync_once(feed, since, once=args.once, say=say, again=again)
+            again = False  # --since is read again by the first run only
             if args.once:
                 return code
             time.sleep(max(0.0, every - (time.monotonic() - started)))
@@ -111,17 +122,43 @@ def sync(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _sync_once(feed: Sync, since: datetime, once: bool) -> int:
+class _Say:
+    """Lines printed by `sync`, every one scrubbed of the key and the URL's password."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        self.secrets = secrets
+
+    def out(self, line: str) -> None:
+        print(self.secrets.scrub(line), flush=True)
+
+    def err(self, line: str) -> None:
+        print(self.secrets.scrub(line), file=sys.stderr, flush=True)
+
+
+def _resumes(engine, feed: Sync, say: _Say, since: datetime) -> bool:
+    """`--since` on a feed that has a watermark: the first run reads again from `since`, and
+    says so (a feed's first run starts there anyway)."""
+    with engine.connect() as conn:
+        mark = (feed_cursor(conn, feed.name) or {}).get("watermark")
+    if mark:
+        say.err(f"sync: {feed.name}: --since given: reading again from "
+                f"{since.astimezone(UTC).isoformat()} (the feed had read up to {mark})")
+    return bool(mark)
+
+
+def _sync_once(feed: Sync, since: datetime, once: bool, say: _Say, again: bool = False) -> int:
     try:
-        report = feed.run(since)
+        report = feed.run(since, again=again)
     except SyncError as exc:
-        print(f"sync: {feed.name}: {exc}", file=sys.stderr)
+        say.err(f"sync: {feed.name}: {exc}")
         return 1
     except UNREACHABLE:
         if once:
             raise
-        print(f"sync: {feed.name}: the database is unreachable; trying again in "
-              f"{feed.every} s", file=sys.stderr)
+        say.err(f"sync: {feed.name}: the database is unreachable; trying again in "
+                f"{feed.every} s")
         return 1
-    print(f"sync: {feed.name}: {report.summary()}", flush=True)
+    for note in report.notes:
+        say.err(f"sync: {feed.name}: {note}")
+    say.out(f"sync: {feed.name}: {report.summary()}")
     return 0

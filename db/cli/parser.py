@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--every", type=int, metavar="SECONDS",
                       help="seconds between runs (default CITYDESK_OPEN311_EVERY, else 60)")
     sync.add_argument("--since", metavar="ISO",
-                      help="the first run reads requests made since then (default 90 days ago)")
+                      help="read requests made since then: a new feed's first run, or again "
+                      "on a running feed (default 90 days ago)")
     sync.add_argument("--api-key", metavar="KEY", help="the server's api_key, if it wants one")
     sync.add_argument("--jurisdiction", metavar="ID", help="jurisdiction_id, for a server "
                                                            "serving several cities")

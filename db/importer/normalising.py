@@ -10,7 +10,7 @@ from typing import Any
 
 from db.instants import YEARS, OutOfRange, parse_record_instant
 from db.lifecycle import OPEN, Instants, latest, status_at
-from db.links import is_web_link
+from db.links import is_public_photo_link
 from db.schema import tickets
 
 # Statuses real feeds use, by their lower-case words; Open311's own "open" is read from the
@@ -252,7 +252,7 @@ def _degrees(record: dict[str, Any], key: str, limit: int) -> float | None:
 
 def _photo_urls(value: Any) -> str | None:
     links = value if isinstance(value, list) else [value]
-    links = [link.strip() for link in links if is_web_link(link)]  # only http(s) are photos
+    links = [link.strip() for link in links if is_public_photo_link(link)]  # public http(s)
     return json.dumps(links) if links else None
 
 

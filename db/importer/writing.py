@@ -16,6 +16,7 @@ from db.config import city_tz
 from db.districts import CityDistricts
 from db.importer.normalising import ImportedTicket, Note
 from db.lifecycle import OPEN, Instants, ended_at
+from db.rollup import lock_cells
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
 
 ACTOR = "import"
@@ -227,6 +228,7 @@ class TicketWriter:
         updated = len(changes)
         if changes:
             rows = [changes[id_][1] for id_ in sorted(changes)]  # in id order, as locked
+            lock_cells(self.conn, sorted(changes))  # the rollup's rows, in one order
             self.conn.execute(_UPDATE, rows)
             for id_ in self._lost(rows):
                 ticket = changes.pop(id_)[0]

@@ -8,12 +8,14 @@ httpx's request log is kept at WARNING.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
+
+from db.secrets import Secrets
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -38,17 +40,18 @@ class Retry(Exception):
         self.wait = wait
 
 
-@dataclass(frozen=True)
-class Secrets:
-    """The values that must never be shown: replaced by *** wherever they appear."""
+LONGEST_INTEGER = 100  # digits: a longer number in an answer is kept as text, never parsed
 
-    values: tuple[str, ...]
 
-    def scrub(self, text: str) -> str:
-        for value in self.values:
-            if value:
-                text = text.replace(value, "***")
-        return " ".join(text.split())
+def json_of(response: httpx.Response) -> object:
+    """The answer's JSON; a number of more than `LONGEST_INTEGER` digits stays text (Python
+    refuses past 4,300 digits, which would fail the whole page for one poison record). Raises
+    ValueError when the body is not JSON."""
+    return json.loads(response.content, parse_int=_integer)
+
+
+def _integer(text: str) -> int | str:
+    return int(text) if len(text) <= LONGEST_INTEGER else text
 
 
 def _wait(attempt: int, asked: float | None) -> float:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from tqdm import tqdm
 
 from db import feeds
@@ -24,6 +25,7 @@ from db.intake.api import FeedError
 from db.intake.messages import Message
 from db.intake.pipeline import Outcome, Reference, decide, note_edit, read_reference
 from db.intake.rules import Rules
+from db.transactions import retrying
 
 MAX_PAGES = 1000  # pages of one pass at most: a pass always ends
 
@@ -89,7 +91,7 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
         bar = tqdm(batch.items, unit="messages", desc=source.name, file=sys.stderr,
                    disable=not progress or not batch.items)
         for item in bar:
-            counts[_take_one(engine, source.name, item, rules, ref, now, on_taken)] += 1
+            counts[_take_or_pass(engine, source.name, item, rules, ref, now, on_taken)] += 1
         cursor = batch.final()
         with engine.begin() as conn:
             feeds.advance(conn, source.name, now, cursor, success=not batch.errors)
@@ -100,6 +102,29 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
         if not batch.more:
             return counts
     return counts
+
+
+POISON = (ArithmeticError, KeyError, TypeError, ValueError, OSError, DataError)
+
+
+def _take_or_pass(engine: Engine, name: str, item: Item, rules: Rules, ref: Reference,
+                  now: datetime, on_taken: Callable[[Taken], None]) -> str:
+    """`_take_one`, retried after a deadlock or a unique violation; a message that cannot be
+    decided (a poison record) is passed: the cursor moves past it, it counts as skipped, and
+    the reason is the feed's last error. The pass goes on either way."""
+    try:
+        return retrying(lambda: _take_one(engine, name, item, rules, ref, now, on_taken))
+    except POISON as error:
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines()
+                  or [type(error).__name__])[0][:200]
+        where = item.message.url if item.message is not None and item.message.url else "a message"
+
+        def passed() -> None:
+            with engine.begin() as conn:
+                feeds.advance(conn, name, now, item.taken(), {"skipped": 1}, success=False)
+                feeds.note(conn, name, f"{where} passed over: {reason}")
+        retrying(passed)
+        return "skipped"
 
 
 def _take_one(engine: Engine, name: str, item: Item, rules: Rules, ref: Reference,

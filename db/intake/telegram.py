@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call
+from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call, json_of
 from db.intake.feed import Batch, Item
-from db.intake.messages import Message, message
+from db.intake.messages import MAX_LINE, Message, message
 
 PAGE = 100  # the most getUpdates returns at once
 UPDATES = {"message": False, "channel_post": False,
@@ -52,7 +52,8 @@ def read_update(update: dict) -> tuple[Message | None, bool]:
     post, edited = update[kind], UPDATES[kind]
     chat = post.get("chat") or {}
     text = (post.get("text") or post.get("caption") or "").strip()
-    if chat.get("type") not in CHATS or not text or "message_id" not in post:
+    if chat.get("type") not in CHATS or not text or "message_id" not in post \
+            or len(text) > MAX_LINE:  # 4,096 characters at most on Telegram: not a message
         return None, edited
     posted = datetime.fromtimestamp(int(post.get("date") or 0), UTC)
     return message(None, "telegram", _author(post), text,
@@ -60,7 +61,7 @@ def read_update(update: dict) -> tuple[Message | None, bool]:
 
 
 def _read(response: httpx.Response) -> list:
-    data = response.json()
+    data = json_of(response)
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     if response.status_code == 429 or data.get("error_code") == 429:
@@ -95,7 +96,7 @@ class TelegramSource:
                           params=params)
         state = {"offset": offset} if offset is not None else {}
         items = []
-        updates = sorted((u for u in result if isinstance(u, dict) and "update_id" in u),
+        updates = sorted((u for u in result if isinstance(u, dict) and _is_id(u.get("update_id"))),
                          key=lambda u: u["update_id"])
         for update in updates:
             update_id = int(update["update_id"])
@@ -103,11 +104,17 @@ class TelegramSource:
                 continue
             try:
                 msg, edited = read_update(update)
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError, OSError):
                 msg, edited = None, False  # not in the documented shape: passed over
 
             def taken(update_id: int = update_id) -> dict[str, Any]:
                 state["offset"] = update_id + 1
                 return dict(state)
             items.append(Item(msg, taken, edited))
-        return Batch(items, lambda: dict(state), more=len(result) >= PAGE)
+        # Telegram promises no full pages: the pass reads on until an answer brings nothing
+        return Batch(items, lambda: dict(state), more=bool(updates))
+
+
+def _is_id(value: object) -> bool:
+    """An update_id as Telegram gives it: a whole number (a 52-bit one at most)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 53

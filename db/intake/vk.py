@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call, paced
+from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call, json_of, paced
 from db.intake.feed import Batch, Item
-from db.intake.messages import Message, message
+from db.intake.messages import MAX_LINE, Message, message
 
 API_VERSION = "5.199"
 PAGE = 100  # the most wall.get and wall.getComments return at once
@@ -94,9 +94,25 @@ def _names(response: dict) -> dict[int, str]:
     return names
 
 
+def _usable(item: object) -> bool:
+    """An item (post, comment) with a whole-number id and a date a message can have: a poison
+    one (an id of 5,000 digits, a date of 10^20) is passed over, never the pass."""
+    if not isinstance(item, dict):
+        return False
+    key, date = item.get("id"), item.get("date")
+    if not isinstance(key, int) or isinstance(key, bool) or not 0 < key < 2 ** 53:
+        return False
+    try:
+        datetime.fromtimestamp(int(date), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return False
+    return True
+
+
 def _message(item: dict, url: str, names: dict[int, str]) -> Message | None:
-    text = (item.get("text") or "").strip()
-    if not text or item.get("deleted"):
+    text = item.get("text") or ""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text or item.get("deleted") or len(text) > MAX_LINE:
         return None
     lat, lon = _coordinates(item)
     author = names.get(item.get("from_id") or 0) or (
@@ -124,7 +140,7 @@ class VkSource:
         def read(response: httpx.Response) -> dict:
             if response.status_code == 429:
                 raise Retry("HTTP 429", _seconds(response.headers.get("Retry-After")))
-            data = response.json()
+            data = json_of(response)
             error = data.get("error") if isinstance(data, dict) else None
             if error:
                 code, text = error.get("error_code"), error.get("error_msg") or ""
@@ -154,14 +170,15 @@ class VkSource:
         for _ in range(MAX_PAGES):
             page = self._call(client, "wall.get", owner_id=-group, offset=offset, count=PAGE,
                               extended=1)
-            items = [p for p in page.get("items") or [] if isinstance(p, dict) and "id" in p]
+            raw = page.get("items") or []
+            items = [p for p in raw if _usable(p)]
             names |= _names(page)
             posts += [p for p in items if p.get("post_type") not in ("postpone", "suggest")]
-            offset += len(items)
+            offset += len(raw)
             older = [p for p in items if not p.get("is_pinned")
                      and datetime.fromtimestamp(int(p["date"]), UTC) < horizon
                      and (since is None or p["id"] <= since)]
-            if not items or older or offset >= int(page.get("count") or 0):
+            if not raw or older or offset >= int(page.get("count") or 0):
                 break
 
         def is_new(p: dict) -> bool:
@@ -209,11 +226,12 @@ class VkSource:
         for _ in range(MAX_PAGES):
             page = self._call(client, "wall.getComments", owner_id=-group, post_id=post,
                               offset=offset, count=PAGE, sort="asc", extended=1)
-            items = [c for c in page.get("items") or [] if isinstance(c, dict) and "id" in c]
+            raw = page.get("items") or []
+            items = [c for c in raw if _usable(c)]
             names = _names(page)
             found += [(c, _message(c, comment_url(group, post, c["id"]), names)) for c in items]
-            offset += len(items)
-            if not items or offset >= int(page.get("count") or 0):
+            offset += len(raw)
+            if not raw or offset >= int(page.get("count") or 0):
                 break
         return found
 
