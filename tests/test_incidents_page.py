@@ -84,8 +84,9 @@ def test_the_meeting_screen_shows_them_above_the_city(burst, db_url, monkeypatch
     expected, jumps = found(burst)
     markup = "\n".join(m.value for m in at.markdown)
     assert f'data-incident="{expected[0].tickets[0]}"' in markup
-    assert incident_title(expected[0], "en") in markup
-    assert spike_text(jumps[0], "en", load_rules().spikes.hours) in markup
+    text = markup.replace("</span><span>", " ")  # a row's lines, each drawn whole
+    assert "◉ " + incident_title(expected[0], "en") in text
+    assert "▲ " + spike_text(jumps[0], "en", load_rules().spikes.hours) in text
     assert "incidents" in deck_layers(at)
 
 

@@ -420,6 +420,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
                                         "уровень; самые старые открытые обращения."},
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
+    "wall.week_of": {"en": "The week of {dates}", "ru": "Неделя {dates}"},
     "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
                        "ru": "Итоги недели доступны руководству и диспетчерам."},
     # issue 14: social networks' posts, from post to acceptance
@@ -443,7 +444,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "incidents.received": {"en": "Received", "ru": "Поступило"},
     "spikes.item": {"en": "Spike: {category} in {district}: {count} reports in the last {hours} h, "
                           "usually {usual}; since {since}",
-                    "ru": "Всплеск: {category}, {district}: {count} обращений за {hours} ч, "
+                    "ru": "Всплеск: {category}, {district}: за {hours} ч обращений — {count}, "
                           "обычно {usual}; с {since}"},
     "map.incidents": {"en": "Incidents: {n}, marked on the map by red rings with their number of reports.",
                       "ru": "Происшествий: {n}; на карте — красные кольца с числом обращений."},

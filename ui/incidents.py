@@ -6,8 +6,6 @@ its tickets, each a link to its card.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +19,9 @@ from ui.formatting import number
 from ui.i18n import name_of, translate
 from ui.text import markdown_text
 
-LIMIT = 3  # incidents (and spikes, fewer) on the meeting screen; the overview shows them all
+# Incidents and spikes on the meeting screen (the largest; the overview shows them all): rows
+# enough to be read from across the room and leave every panel its figures.
+WALL_INCIDENTS, WALL_SPIKES = 2, 1
 
 
 def _hhmm(value) -> str:
@@ -90,25 +90,17 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     return found
 
 
-def wall_markup(found: list[Incident], jumps: list[Spike], lang: str, hours: float) -> str:
-    """The meeting screen's block: the largest incidents and spikes in its own large type."""
-    rows = [f'<div class="row incident" data-incident="{html.escape(i.tickets[0])}">'
-            f'<span class="name red">◉ {html.escape(incident_title(i, lang))}</span></div>'
-            for i in found[:LIMIT]]
-    rows += [f'<div class="row spike"><span class="name orange">▲ '
-             f'{html.escape(spike_text(s, lang, hours))}</span></div>' for s in jumps[:LIMIT - 1]]
-    return f'<div class="wall rows incidents">{"".join(rows)}</div>' if rows else ""
-
-
-def wall_block(f: Filters, lang: str) -> list[Incident]:
-    """Draws the block on the meeting screen, or nothing when all is quiet; returns the
-    incidents, for the map."""
+def wall_items(f: Filters, lang: str) -> tuple[list[Incident], list[tuple[str, str, str]]]:
+    """The meeting screen's alarm rows: the largest incidents, then the largest spike, as
+    (kind, text, key) for `ui.wall_panels.alarms`; and every incident, for the map."""
     try:
         hours = load_rules().spikes.hours
     except RulesError:
-        return []
+        return [], []
     found, jumps = load(f)
-    markup = wall_markup(found or [], jumps or [], lang, hours)
-    if markup:
-        st.markdown(markup, unsafe_allow_html=True)
-    return found or []
+    found, jumps = found or [], jumps or []
+    items = [("incident", "◉ " + incident_title(i, lang), i.tickets[0])
+             for i in found[:WALL_INCIDENTS]]
+    items += [("spike", "▲ " + spike_text(s, lang, hours), f"{s.category}/{s.district}")
+              for s in jumps[:WALL_SPIKES]]
+    return found, items
