@@ -441,6 +441,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "incidents.item": {"en": "{category} · {district} · {n} reports · {first}–{last}",
                        "ru": "{category} · {district} · обращений: {n} · {first}–{last}"},
     "incidents.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "incidents.list": {"en": "List its {n} tickets", "ru": "Список обращений ({n})"},
+    "incidents.pick": {"en": "{n} tickets of the incident: select some to reassign them, or "
+                             "reassign all.",
+                       "ru": "Обращения происшествия ({n}): выберите несколько, чтобы "
+                             "переназначить их, или переназначьте все."},
+    "incidents.reassign_all": {"en": "Reassign all {n}…", "ru": "Переназначить все ({n})…"},
     "incidents.received": {"en": "Received", "ru": "Поступило"},
     "spikes.item": {"en": "Spike: {category} in {district}: {count} reports in the last {hours} h, "
                           "usually {usual}; since {since}",
@@ -522,6 +528,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "drill.clear": {"en": "Clear", "ru": "Сбросить"},
     "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
     "drill.district": {"en": "district {name}", "ru": "район {name}"},
+    "drill.incident": {"en": "incident: {what}", "ru": "происшествие: {what}"},
     "section.trends": {"en": "Trends", "ru": "Динамика"},
     "chart.nothing_open": {"en": "No open tickets in this view.",
                            "ru": "В этом виде нет открытых обращений."},

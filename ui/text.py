@@ -40,8 +40,8 @@ def html_text(value: Any) -> str:
     `st.markdown(unsafe_allow_html=True)`): HTML-escaped, on one line (a blank line would end the
     HTML block and let Markdown read the rest), Markdown's link and emphasis characters as
     entities besides."""
-    text = " ".join(str(value).split())
-    return "".join(_HTML.get(c) or _ENTITY.get(c, c) for c in text)  # one pass: no entity escaped twice
+    text = " ".join(str(value).split())  # one pass below: no entity is escaped twice
+    return "".join(_HTML.get(c) or _ENTITY.get(c, c) for c in text)
 
 
 def plotly_text(value: Any) -> str:
