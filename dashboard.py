@@ -6,10 +6,10 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import startup, url
+from ui import favicon, startup, url
 from ui.i18n import LANGUAGES, follow_switch, t
 
-st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
+st.set_page_config(page_title="Citydesk", page_icon=favicon.icon(), layout="wide")
 
 if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
     st.session_state["lang"] = url.get("lang")
@@ -53,7 +53,6 @@ if LANDED not in st.session_state and auth.BARE not in st.session_state:
 actor = auth.gate([*pages, week, audit])
 if actor.role == "head":
     wall_view = False  # the meeting screen is not among a head's pages
-    pages = main_pages("department")  # a head lands on their own queue, where they can act
 pages = auth.pages_for(actor, pages, audit, week)
 if not pages:  # a kiosk link, and no meeting screen in this installation
     st.info(t("auth.no_wall"), icon=":material/tv:")
@@ -62,8 +61,9 @@ page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
 if LANDED not in st.session_state:  # the first page after signing in
     st.session_state[LANDED] = True
     if actor.role == "head" and st.session_state.pop(auth.BARE, False) and \
-            page.url_path != "":  # a head who opened the bare address lands on their queue
-        st.switch_page(next(p for p in pages if p.url_path == ""))
+            page.url_path != "department":  # a head who opened the bare address: their queue
+        st.switch_page(next(p for p in pages if p.url_path == "department"),
+                       query_params=url.everything())
 if wall_view and page is not wall:
     st.switch_page(wall, query_params=url.everything())
 auth.sidebar(actor)
