@@ -2,13 +2,14 @@
 runs the chosen one."""
 
 import logging
+from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import startup, url
+from ui import favicon, startup, url
 from ui.i18n import LANGUAGES, follow_switch, t
 
-st.set_page_config(page_title="Citydesk", page_icon=":material/location_city:", layout="wide")
+st.set_page_config(page_title="Citydesk", page_icon=favicon.icon(), layout="wide")
 
 if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
     st.session_state["lang"] = url.get("lang")
@@ -22,21 +23,34 @@ first_paint.new_run()
 wall_view = url.get("view") == "wall"
 wall = st.Page("screens/wall.py", title=t("nav.wall"), icon=":material/tv:", url_path="wall",
                default=wall_view)
-pages = [
-    st.Page("screens/overview.py", title=t("nav.overview"), icon=":material/location_city:",
-            url_path="overview", default=not wall_view),
-    st.Page("screens/department.py", title=t("nav.department"), icon=":material/apartment:",
-            url_path="department"),
-    st.Page("screens/ticket.py", title=t("nav.ticket"), icon=":material/receipt_long:",
-            url_path="ticket"),
-    wall,
-]
+
+
+def main_pages(landing: str) -> list:
+    """The pages everyone may get, `landing` the one the bare address opens."""
+    return [
+        st.Page("screens/overview.py", title=t("nav.overview"), icon=":material/location_city:",
+                url_path="overview", default=landing == "overview"),
+        st.Page("screens/department.py", title=t("nav.department"), icon=":material/apartment:",
+                url_path="department", default=landing == "department"),
+        st.Page("screens/ticket.py", title=t("nav.ticket"), icon=":material/receipt_long:",
+                url_path="ticket"),
+        wall,
+    ]
+
+
+pages = main_pages("wall" if wall_view else "overview")
 audit = st.Page("screens/audit.py", title=t("nav.audit"), icon=":material/history:",
                 url_path="audit")
 week = st.Page("screens/week.py", title=t("nav.week"), icon=":material/date_range:",
                url_path="week")
 alerts = st.Page("screens/alerts.py", title=t("nav.alerts"), icon=":material/campaign:",
                  url_path="alerts")
+# Whether the user opened the bare address (the sign-in form then stands in for the overview,
+# and the run after it goes there): a head is taken to their queue instead. Kept through the
+# sign-in (ui/auth.py); asked again after the next sign-in.
+LANDED = "_landed"
+if LANDED not in st.session_state and auth.BARE not in st.session_state:
+    st.session_state[auth.BARE] = urlparse(st.context.url or "").path in ("", "/")
 # nobody signed in: the way in is drawn, the run stops here
 actor = auth.gate([*pages, week, audit, alerts])
 if actor.role == "head":
@@ -48,6 +62,12 @@ if not pages:  # a kiosk link, and no meeting screen in this installation
     st.info(t("auth.no_wall"), icon=":material/tv:")
     st.stop()
 page = st.navigation(pages, position="hidden" if wall_view else "sidebar")
+if LANDED not in st.session_state:  # the first page after signing in
+    st.session_state[LANDED] = True
+    if actor.role == "head" and st.session_state.pop(auth.BARE, False) and \
+            page.url_path != "department":  # a head who opened the bare address: their queue
+        st.switch_page(next(p for p in pages if p.url_path == "department"),
+                       query_params=url.everything())
 if wall_view and page is not wall:
     st.switch_page(wall, query_params=url.everything())
 auth.sidebar(actor)

@@ -63,6 +63,7 @@ class TicketQuery:
     page: int = 1
     page_size: int = 50
     box: Box | None = None  # a part of the map: only the tickets with coordinates inside
+    ids: tuple[str, ...] = ()  # only these tickets (an incident's), by external id, when given
 
 
 def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) -> Select:
@@ -91,6 +92,8 @@ def _base(f: Filters, q: TicketQuery, where: ColumnElement[bool] | None = None) 
     if q.box is not None:
         query = query.where(T.lat.between(q.box.south, q.box.north),
                             T.lon.between(q.box.west, q.box.east))
+    if q.ids:
+        query = query.where(T.external_id.in_(q.ids))
     if q.search.strip():
         needle = f"%{q.search.strip().lower()}%"
         query = query.where(

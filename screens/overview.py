@@ -7,6 +7,7 @@ import streamlit as st
 from db.config import basemap_url, city_tz
 from queries.map_points import Box
 from ui import (
+    action_dialogs,
     attention,
     charts,
     data,
@@ -42,10 +43,11 @@ CSS = """<style>
 # The table's toolbar, count and ten rows (pixels): the room it keeps until it is drawn.
 TABLE_HEIGHT = 510
 
-current_actor()  # signed in, else this stops here: the screen never runs ungated
+actor = current_actor()  # signed in, else this stops here: the screen never runs ungated
 lang = current_language()
 reference = live.reference_or_wait()
 st.html(CSS)
+action_dialogs.show_result(reference["departments"])  # what a reassignment did, once
 
 for warning in view.init_from_url(reference):
     st.warning(warning, icon=":material/link_off:")
@@ -194,13 +196,13 @@ def draw() -> None:
     f = current.at_now().filters
     st.caption(t("asof.caption", when=instant(f.as_of, city_tz(), lang, seconds=True),
                  tz=view.zone_name(lang)))  # the instant once: it already has its seconds
+    found = incidents.overview_block(f, lang)  # an incident is the first thing on the page
     panel = st.container(key=drill.PANEL_KEY)  # the drill-down's answer, filled at the end
     feeds.overview()
 
     counts = data.guarded(data.load_counters, f)
     if counts is not None:
         attention.counters(counts, data.guarded(data.load_baseline, f), f, drill.show_subset)
-    found = incidents.overview_block(f, lang)
 
     box = st.session_state.get("_box")
     left, right = st.columns([3, 2])
@@ -211,12 +213,16 @@ def draw() -> None:
         department_workload(f)
     trends(f)
 
-    chosen = drill.current(reference, st.session_state.get("_box"))
+    chosen = drill.current(reference, st.session_state.get("_box"),
+                           incidents.drill_choices(found, lang))
     if chosen.active:
         with panel, st.container(border=True):
             drill.bar(drill.describe(chosen, reference, lang,
                                      lambda s: widgets.subset_label(s, f)))
-            tickets(f, chosen)
+            if chosen.incident:
+                incidents.drill_table(f, chosen, actor, lang)
+            else:
+                tickets(f, chosen)
     else:
         st.subheader(t("section.tickets"), anchor="tickets")
         # at the foot of the page: drawn once the user gets there (a link's search at once)
@@ -227,3 +233,4 @@ def draw() -> None:
 
 live.section(draw, every if current.live else None)
 drill.card_dialog()
+action_dialogs.pending_dialog(reference["departments"], actor)

@@ -3,8 +3,13 @@
 Panels take turns every `CITYDESK_WALL_SECONDS` (`?panel=N` pins one): the city's counters with
 the map, the departments with overdue or at-risk work, the last 24 hours by hour, the latest
 tickets. It refreshes by itself (`?refresh=N` seconds, or `off`); a figure that moved since the
-panel's previous refresh is marked, green for good news and red for bad. A new panel is a
-function here, its key in `ui.wall_panels.PANELS` and its title in the catalog.
+panel's previous refresh is marked, green for good news and red for bad. An incident or a spike
+is a row above every panel, which keeps the rest of the screen. A new panel is a function here,
+its key in `ui.wall_panels.PANELS` and its title in the catalog.
+
+Every run draws the same four elements in the same order (header, feeds' line, alarm rows,
+panel), the header first and each only once its data is read: a panel change replaces the panel
+in place, the header never leaves and two panels are never on the screen at once.
 """
 
 import streamlit as st
@@ -13,7 +18,7 @@ from db.config import at_risk_window, city_tz
 from db.schema import OPEN_STATUSES
 from queries.filters import Filters
 from queries.week import last_full_week
-from ui import data, feeds, first_paint, incidents, live, url, wall_panels, week
+from ui import data, feeds, first_paint, incidents, live, url, wall_panels
 from ui.actor import current_actor
 from ui.deck import build_deck, ticket_view
 from ui.i18n import current_language, t
@@ -29,16 +34,11 @@ seconds = wall_panels.rotation_seconds()
 tick = None if every is None else every if pinned else min(every, seconds)
 
 
-def html(markup: str) -> None:
-    st.markdown(markup, unsafe_allow_html=True)
-
-
-def city_panel(f: Filters) -> None:
+def city_panel(f: Filters, alarm: float, found: list) -> None:
     counts = data.guarded(data.load_counters, f)
     points = data.guarded(data.load_map, f.with_(statuses=OPEN_STATUSES))
     reference = data.guarded(data.load_reference)
-    found = incidents.wall_block(f, lang)
-    figures, map_column = st.columns([9, 11])
+    items = []
     if counts is not None:
         items = [Tile("overdue", t("counter.overdue"), counts.overdue, "red", "bad"),
                  Tile("at_risk", t("counter.at_risk"), counts.at_risk, "orange", "bad"),
@@ -50,28 +50,33 @@ def city_panel(f: Filters) -> None:
                  Tile("resolved_today", t("counter.resolved_today"), counts.resolved_today,
                       "green", "good")]
         before = wall_panels.previous(1, f.as_of, {i.key: i.value for i in items})
-        with figures:
-            html(wall_panels.tiles(items, before, lang))
-    if points is not None and reference is not None:
-        first_paint.figures_first("wall", map_column)
-        with map_column:
-            html(wall_panels.map_legend(lang))
-            st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
-                                       size=wall_panels.MAP_SIZE, name_size=wall_panels.NAME_SIZE,
-                                       view=ticket_view(points.frame, wall_panels.MAP_SIZE),
-                                       big_points=True, incidents=found),
-                            width=wall_panels.MAP_SIZE[0], height=wall_panels.MAP_SIZE[1])
+    size = (wall_panels.MAP_SIZE[0], wall_panels.map_height(alarm))
+    with st.container():
+        figures, map_column = st.columns([9, 11])
+        if items:
+            figures.markdown(wall_panels.tiles(items, before, lang, alarm=alarm),
+                             unsafe_allow_html=True)
+        if points is not None and reference is not None:
+            first_paint.figures_first("wall", map_column)
+            with map_column:
+                st.markdown(wall_panels.map_legend(lang), unsafe_allow_html=True)
+                st.pydeck_chart(build_deck(points, reference["districts"], lang, dark=True,
+                                           size=size, name_size=wall_panels.NAME_SIZE,
+                                           view=ticket_view(points.frame, size),
+                                           big_points=True, incidents=found),
+                                width=size[0], height=size[1])
 
 
-def departments_panel(f: Filters) -> None:
+def departments_panel(f: Filters, alarm: float, found: list) -> None:
     load = data.guarded(data.load_workload, f)
     if load is not None:
         overdue = dict(zip(load["code"], load["overdue"], strict=True))
         before = wall_panels.previous(2, f.as_of, overdue)
-        html(wall_panels.departments(load, before, lang))
+        st.markdown(wall_panels.departments(load, before, lang, alarm=alarm),
+                      unsafe_allow_html=True)
 
 
-def flow_panel(f: Filters) -> None:
+def flow_panel(f: Filters, alarm: float, found: list) -> None:
     counts = data.guarded(data.load_counters, f)
     hours = data.guarded(data.load_last_day_flow, f)
     if counts is not None and hours is not None:
@@ -81,15 +86,21 @@ def flow_panel(f: Filters) -> None:
                       "green", "good"),
                  Tile("open", t("counter.open"), counts.open, "", "bad")]
         before = wall_panels.previous(3, f.as_of, {i.key: i.value for i in items})
-        html(wall_panels.flow(hours, items, before, lang))
+        st.markdown(wall_panels.flow(hours, items, before, lang, alarm=alarm),
+                    unsafe_allow_html=True)
+    else:
+        st.empty()
 
 
-def latest_panel(f: Filters) -> None:
+def latest_panel(f: Filters, alarm: float, found: list) -> None:
     frame = data.guarded(data.load_latest, f, 10)
     if frame is not None:
         ids = frame["external_id"].tolist()
         before = wall_panels.previous(4, f.as_of, {"ids": ids})
-        html(wall_panels.tickets(frame, set(before.get("ids", ())), lang))
+        st.markdown(wall_panels.tickets(frame, set(before.get("ids", ())), lang, alarm=alarm),
+                    unsafe_allow_html=True)
+    else:
+        st.empty()
 
 
 PANELS = {"city": city_panel, "departments": departments_panel, "flow": flow_panel,
@@ -98,31 +109,45 @@ PANELS = {"city": city_panel, "departments": departments_panel, "flow": flow_pan
 
 def week_panel() -> None:
     """`?panel=week`: the week that ended, for the weekly meeting."""
-    chosen = last_full_week(data.live_now(), city_tz().key)
+    now = data.live_now()
+    chosen = last_full_week(now, city_tz().key)
     review = data.guarded(data.load_week_review, chosen.label, chosen.tz)
     if review is not None:
-        html(week.wall_markup(review, lang))
+        st.markdown(wall_panels.header(lang, None, now, every is None,
+                                       title=wall_panels.week_title(review, lang)),
+                    unsafe_allow_html=True)
+        st.markdown(wall_panels.week(review, lang), unsafe_allow_html=True)
 
 
 def draw() -> None:
+    """Header, feeds' line, alarm rows, panel: each written once its content is ready (an
+    element written over another in the same place replaces it on screen with no gap)."""
     if url.get("panel") == "week":
         week_panel()
         return
     f = Filters(as_of=data.live_now(), tz=city_tz().key, at_risk=at_risk_window())
     panel = pinned or wall_panels.next_panel(seconds)
-    head = st.empty()
-    feeds.wall(lang)
-    PANELS[wall_panels.PANELS[panel - 1]](f)
+    head = st.markdown(wall_panels.header(lang, panel, f.as_of, paused=every is None),
+                       unsafe_allow_html=True)
+    with st.empty():
+        feeds.wall(lang)
+    found, items = incidents.wall_items(f, lang)
+    alarm = wall_panels.alarms(items)
+    if alarm.markup:
+        st.markdown(alarm.markup, unsafe_allow_html=True)
+    else:
+        st.empty()
+    PANELS[wall_panels.PANELS[panel - 1]](f, alarm.height, found)
     down = data.outage()
-    shown = down.since if down is not None and down.since is not None else f.as_of
-    with head:
-        html(wall_panels.header(lang, panel, shown, paused=every is None))
+    if down is not None and down.since is not None:
+        head.markdown(wall_panels.header(lang, panel, down.since, paused=every is None),
+                      unsafe_allow_html=True)
 
 
 def banner(slot) -> None:
     markup = wall_panels.banner(data.outage(), lang)
     if markup:
-        slot.markdown(markup, unsafe_allow_html=True)
+        st.markdown(markup, unsafe_allow_html=True)
     else:
         slot.empty()
 

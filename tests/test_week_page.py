@@ -12,6 +12,7 @@ from db.seed import seed
 from queries.week import CITY, FIGURES, last_full_week, review
 from reports.week_pack import figure_text
 from tests.pages import app, metrics
+from ui.wall_panels import week_title
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 WEEK = last_full_week(NOW, "Europe/Moscow")
@@ -100,11 +101,12 @@ def test_the_meeting_screens_week_panel_shows_the_week_that_ended(city, db_url, 
     with city.connect() as conn:
         result = review(conn, WEEK)
     expected = result.figures[CITY]
-    found = dict(re.findall(r'data-figure="(\w+)"><div class="label">[^<]*</div>'
+    found = dict(re.findall(r'data-figure="(\w+)"><div class="label"[^>]*>.*?</div>'
                             r'<div class="value"[^>]*>([^<]*)</div>', shown))
     assert found == {name: html.escape(figure_text(name, getattr(expected, name), lang))
                      for name in FIGURES}
-    assert WEEK.label in shown
+    # the week in words, with no ISO week and no zone (a Russian wall holds no Latin word)
+    assert html.escape(week_title(result, lang)) in shown and WEEK.label not in shown
     worst = result.discuss()[0]
     name = result.departments.set_index("id").loc[worst, "name_ru" if lang == "ru" else "name"]
     assert html.escape(name) in shown

@@ -37,7 +37,8 @@ KIOSK_LABEL = "_auth_kiosk_label"
 SSO_EXPIRED = "_auth_sso_expired"  # idle expiry under single sign-on: leave the provider first
 SEEN = "_auth_seen"  # epoch seconds of the last full run: idle expiry
 NOTICE = "_auth_notice"  # why the user was signed out, shown once above the sign-in
-KEPT = ("lang", COOKIE_WRITE)  # what survives signing out
+BARE = "_bare_address"  # the tab opened the app's bare address (dashboard.py lands a head)
+KEPT = ("lang", COOKIE_WRITE, BARE)  # what survives signing out
 # The sign-in form: its boxes, the last refusal (shown once), the instant the next try may come.
 NAME, PASSWORD, LANG = "_auth_name", "_auth_password", "_auth_lang"
 REFUSAL, RETRY_AT = "_auth_refusal", "_auth_retry_at"

@@ -423,6 +423,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
                                         "уровень; самые старые открытые обращения."},
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
+    "wall.week_of": {"en": "The week of {dates}", "ru": "Неделя {dates}"},
     "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
                        "ru": "Итоги недели доступны руководству и диспетчерам."},
     # issue 14: social networks' posts, from post to acceptance
@@ -454,10 +455,16 @@ CATALOG: dict[str, dict[str, str]] = {
               "от друга (разрозненные и закрытые не входят). Обращения всплеска — все обращения "
               "этой категории, поступившие в районе за последние {spike_hours} ч, открытые или "
               "нет, рядом или нет."},
+    "incidents.list": {"en": "List its {n} tickets", "ru": "Список обращений ({n})"},
+    "incidents.pick": {"en": "{n} tickets of the incident: select some to reassign them, or "
+                             "reassign all.",
+                       "ru": "Обращения происшествия ({n}): выберите несколько, чтобы "
+                             "переназначить их, или переназначьте все."},
+    "incidents.reassign_all": {"en": "Reassign all {n}…", "ru": "Переназначить все ({n})…"},
     "incidents.received": {"en": "Received", "ru": "Поступило"},
     "spikes.item": {"en": "Spike: {category} in {district}: {count} reports in the last {hours} h, "
                           "usually {usual}; since {since}",
-                    "ru": "Всплеск: {category}, {district}: {count} обращений за {hours} ч, "
+                    "ru": "Всплеск: {category}, {district}: за {hours} ч обращений — {count}, "
                           "обычно {usual}; с {since}"},
     "map.incidents": {"en": "Incidents: {n}, marked on the map by red rings with their number of reports.",
                       "ru": "Происшествий: {n}; на карте — красные кольца с числом обращений."},
@@ -537,6 +544,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "drill.clear": {"en": "Clear", "ru": "Сбросить"},
     "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
     "drill.district": {"en": "district {name}", "ru": "район {name}"},
+    "drill.incident": {"en": "incident: {what}", "ru": "происшествие: {what}"},
     "section.trends": {"en": "Trends", "ru": "Динамика"},
     "chart.nothing_open": {"en": "No open tickets in this view.",
                            "ru": "В этом виде нет открытых обращений."},

@@ -33,6 +33,18 @@ COMPACT = """<style>
   .st-key-queue_bar [data-testid='stColumn']:nth-child(n+3) button
     [data-testid='stMarkdownContainer'] {display: none}
   .st-key-queue_bar [data-testid='stCaptionContainer'] {display: none}
+  /* the five counters in two short rows, not five stacked cards: the queue on the first screen */
+  .st-key-dept-counters [data-testid='stHorizontalBlock'] {flex-flow: row wrap; gap: 0.4rem}
+  .st-key-dept-counters [data-testid='stColumn'] {min-width: 0 !important;
+                                                  flex: 1 1 30% !important}
+  .st-key-dept-counters [data-testid='stMetric'] {padding: 0.3rem 0.5rem}
+  .st-key-dept-counters [data-testid='stMetricValue'] {font-size: 1.4rem}
+  .st-key-dept-counters [data-testid='stMetricLabel'] p {font-size: 0.8rem;
+    overflow-wrap: normal; word-break: keep-all}
+  .st-key-dept-counters [data-testid='stTooltipIcon'] {display: none}
+  [data-testid='stMainBlockContainer'] h1 {font-size: 1.6rem; padding-bottom: 0.25rem}
+  [data-testid='stMainBlockContainer'] h3 {font-size: 1.2rem}
+  .st-key-dept-counters [data-testid='stCaptionContainer'] {display: none}
 }
 [data-testid='stMetricLabel'] p {white-space: normal}
 </style>"""
@@ -48,7 +60,8 @@ def headline(mine: Counters, city: Counters | None, f: Filters, lang: str) -> No
     with its share of the city's."""
     notes = widgets.city_comparison(mine, city) if city is not None else {}
     hours = number(f.at_risk.total_seconds() / 3600, lang, 0)
-    for column, key in zip(st.columns(len(NOW)), NOW, strict=True):
+    for column, key in zip(st.container(key="dept-counters").columns(len(NOW)), NOW,
+                           strict=True):
         with column:
             label = (day_label(f, f"counter.{key}", f"counter.{key.replace('today', 'on')}")
                      if key.endswith("_today") else t(f"counter.{key}"))

@@ -8,6 +8,7 @@ refresh neither closes it nor changes its ticket)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -42,17 +43,27 @@ class Drill:
     department: str | None = None
     district: str | None = None
     box: Box | None = None
+    incident: str | None = None  # an incident's first ticket, which names it
+    incident_title: str = ""
+    ids: tuple[str, ...] = ()  # the incident's tickets
 
     @property
     def active(self) -> bool:
-        return bool(self.subset != "all" or self.department or self.district or self.box)
+        return bool(self.subset != "all" or self.department or self.district or self.box
+                    or self.incident)
 
 
-def current(reference: dict, box: Box | None) -> Drill:
-    """The drill-down the URL (and the map's picked cell) describes; unknown codes are ignored."""
+def current(reference: dict, box: Box | None,
+            incidents: Mapping[str, tuple[tuple[str, ...], str]] | None = None) -> Drill:
+    """The drill-down the URL (and the map's picked cell) describes; unknown codes, and an
+    incident no longer among `incidents` (first ticket → its tickets and title), are ignored."""
     subset = url.get("subset")
     dept = url.get("drill_dept")
     district = url.get("drill_district")
+    named = url.get("drill_incident")
+    if named and named in (incidents or {}):
+        ids, title = (incidents or {})[named]
+        return Drill(incident=named, ids=ids, incident_title=title)
     return Drill(
         subset=subset if subset in SUBSETS else "all",
         department=dept if dept in set(reference["departments"]["code"]) else None,
@@ -72,6 +83,8 @@ def describe(drill: Drill, reference: dict, lang: str, subset_label) -> str:
             parts.append(t(wrap, name=name) if wrap else name)
     if drill.box is not None:
         parts.append(t("drill.area"))
+    if drill.incident:
+        parts.append(t("drill.incident", what=drill.incident_title))
     return " · ".join(parts)
 
 
@@ -114,6 +127,16 @@ def by_district(code: str) -> None:
     ask_scroll()
 
 
+def by_incident(first_ticket: str) -> None:
+    """An incident's alarm: its tickets, named by its first one (the drill-down takes no other
+    narrowing with it)."""
+    for param in ("subset", "drill_dept", "drill_district"):
+        url.drop(param)
+    st.session_state["_box"] = None
+    url.put("drill_incident", first_ticket)
+    ask_scroll()
+
+
 def by_area(box: Box) -> None:
     """A cell on the map: the tickets in it."""
     st.session_state["_box"] = box
@@ -122,7 +145,7 @@ def by_area(box: Box) -> None:
 
 def clear() -> None:
     """One click back to the whole view (a button's callback)."""
-    for param in ("subset", "drill_dept", "drill_district", "box", "ticket"):
+    for param in ("subset", "drill_dept", "drill_district", "drill_incident", "box", "ticket"):
         url.drop(param)
     st.session_state["_box"] = None
     st.session_state["tickets_subset"] = "all"

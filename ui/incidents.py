@@ -6,22 +6,28 @@ its tickets, each a link to its card.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from db.config import city_tz
+from db.permissions import Actor
 from queries.filters import Filters
 from queries.incidents import Incident
 from queries.rules import RulesError, check_categories, load_rules
 from queries.spikes import Spike
-from ui import data
+from queries.tickets import TicketQuery
+from ui import action_dialogs, data, drill, export, widgets
+from ui.actor import may_act
 from ui.formatting import number
-from ui.i18n import name_of, translate
+from ui.i18n import name_of, t, translate
+from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_text
 
-LIMIT = 3  # incidents (and spikes, fewer) on the meeting screen; the overview shows them all
+# Incidents and spikes on the meeting screen (the largest; the overview shows them all): rows
+# enough to be read from across the room and leave every panel its figures.
+WALL_INCIDENTS, WALL_SPIKES = 2, 1
+# An incident's list shows up to this many rows at once (of 35 pixels), then scrolls.
+GRID_ROWS, GRID_ROW = 15, 35
 
 
 def _hhmm(value) -> str:
@@ -73,9 +79,18 @@ def load(f: Filters) -> tuple[list[Incident] | None, list[Spike] | None]:
     return data.guarded(data.load_incidents, city), data.guarded(data.load_spikes, city)
 
 
+ALARM_CSS = """<style>
+[class*="st-key-incident-alarm-"] { background: #b71c1c; color: #fff; border-radius: .5rem;
+  padding: .45rem .6rem .45rem 1rem; gap: .25rem; }
+[class*="st-key-incident-alarm-"] [data-testid="stMarkdownContainer"] p { color: #fff;
+  font-size: 1.1rem; margin: 0; }
+</style>"""
+
+
 def overview_block(f: Filters, lang: str) -> list[Incident]:
-    """The overview's block: incidents (biggest first, each opening its tickets), then spikes.
-    Returns the incidents, for the map."""
+    """The overview's alarm, at the top: each incident a red row whose button lists its
+    tickets in the drill-down; then each spike, a yellow line. Returns the incidents, for the
+    map and the drill-down."""
     try:
         hours = checked_rules().spikes.hours
     except RulesError as error:
@@ -86,14 +101,14 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
     if not found and not jumps:
         st.caption(translate(lang, "incidents.none"))
         return []
-    st.subheader(translate(lang, "incidents.title"), anchor="incidents")
-    if found:
-        st.caption(translate(lang, "map.incidents", n=number(len(found), lang)))
-    for i in found:
-        with st.expander(markdown_text(incident_title(i, lang)), icon=":material/emergency:"):
-            st.dataframe(tickets_frame(i, lang), hide_index=True, column_config={
-                translate(lang, "incidents.ticket"): st.column_config.LinkColumn(
-                    display_text=r"id=(.*)$")})
+    st.html(ALARM_CSS)
+    for k, i in enumerate(found):
+        with st.container(key=f"incident-alarm-{k}"):
+            said, act = st.columns([5, 2], vertical_alignment="center")
+            said.markdown(f"**◉ {markdown_text(incident_title(i, lang))}**")
+            act.button(translate(lang, "incidents.list", n=number(len(i.tickets), lang)),
+                       key=f"incident_list_{k}", icon=":material/list:", width="stretch",
+                       on_click=drill.by_incident, args=(i.tickets[0],))
     for s in jumps:
         st.warning(markdown_text(spike_text(s, lang, hours)), icon=":material/trending_up:")
     if found and jumps:  # one burst can be both, with two counts: say why they differ
@@ -110,25 +125,66 @@ def counts_note(lang: str) -> str:
                      spike_hours=number(rules.spikes.hours, lang, 0))
 
 
-def wall_markup(found: list[Incident], jumps: list[Spike], lang: str, hours: float) -> str:
-    """The meeting screen's block: the largest incidents and spikes in its own large type."""
-    rows = [f'<div class="row incident" data-incident="{html.escape(i.tickets[0])}">'
-            f'<span class="name red">◉ {html.escape(incident_title(i, lang))}</span></div>'
-            for i in found[:LIMIT]]
-    rows += [f'<div class="row spike"><span class="name orange">▲ '
-             f'{html.escape(spike_text(s, lang, hours))}</span></div>' for s in jumps[:LIMIT - 1]]
-    return f'<div class="wall rows incidents">{"".join(rows)}</div>' if rows else ""
+
+def drill_choices(found: list[Incident], lang: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    """What the drill-down can list: each incident by its first ticket, with its tickets and
+    its title."""
+    return {i.tickets[0]: (tuple(i.tickets), incident_title(i, lang)) for i in found}
 
 
-def wall_block(f: Filters, lang: str) -> list[Incident]:
-    """Draws the block on the meeting screen, or nothing when all is quiet; returns the
-    incidents, for the map."""
+def drill_table(f: Filters, chosen: drill.Drill, actor: Actor, lang: str) -> None:
+    """An incident's tickets in the drill-down: address, status, department and time left,
+    the overdue ones tinted; several (or none: all) reassigned at once, and exported as CSV."""
+    city = Filters(as_of=f.as_of, tz=f.tz, at_risk=f.at_risk, statuses=())
+    query = TicketQuery(ids=chosen.ids, sort="created", page_size=len(chosen.ids) or 1)
+    result = data.guarded(data.load_ticket_page, city, query)
+    if result is None:
+        return
+    frame, _ = result
+    if frame.empty:
+        st.info(translate(lang, "table.empty"))
+        return
+    bar = st.columns([3, 3, 2], vertical_alignment="center")
+    table = widgets._display(frame, lang)
+    first = [t(k) for k in ("col.id", "col.address", "col.status", "col.department",
+                            "col.time_left")]  # what acting on an incident needs, in sight
+    table = table[first + [c for c in table.columns if c not in first]]
+    shown = mark_overdue(table, widgets.overdue_flags(frame))
+    picked = widgets.steady_selection(shown, [str(i) for i in frame["external_id"]],
+                                      action_dialogs.QUEUE_KEY, multi=True,
+                                      height=GRID_ROW * (min(len(frame), GRID_ROWS) + 1) + 3,
+                                      column_config=time_left_column(t("col.time_left"), lang))
+    chosen_rows = frame[frame["external_id"].astype(str).isin(picked)]
+    which = chosen_rows if len(chosen_rows) else frame
+    bar[0].caption(translate(lang, "incidents.pick", n=number(len(frame), lang)))
+    if may_act(actor):
+        label = (translate(lang, "queue.reassign", n=number(len(chosen_rows), lang))
+                 if len(chosen_rows) else
+                 translate(lang, "incidents.reassign_all", n=number(len(frame), lang)))
+        if bar[1].button(label, type="primary", icon=":material/swap_horiz:", width="stretch",
+                         key="incident_reassign"):
+            action_dialogs.open_reassign(which)
+    else:
+        bar[1].caption(translate(lang, "action.no_permission", role=t(f"role.{actor.role}")))
+    bar[2].download_button(
+        translate(lang, "table.export"),
+        data=export.tickets_csv(data.read_engine(), city, query, lang, city_tz()),
+        file_name=export.file_name("incident-" + chosen.ids[0], f.as_of, city_tz()),
+        mime="text/csv", icon=":material/download:", key="incident_export", on_click="ignore",
+        width="stretch")
+
+
+def wall_items(f: Filters, lang: str) -> tuple[list[Incident], list[tuple[str, str, str]]]:
+    """The meeting screen's alarm rows: the largest incidents, then the largest spike, as
+    (kind, text, key) for `ui.wall_panels.alarms`; and every incident, for the map."""
     try:
         hours = checked_rules().spikes.hours
     except RulesError:
-        return []
+        return [], []
     found, jumps = load(f)
-    markup = wall_markup(found or [], jumps or [], lang, hours)
-    if markup:
-        st.markdown(markup, unsafe_allow_html=True)
-    return found or []
+    found, jumps = found or [], jumps or []
+    items = [("incident", "◉ " + incident_title(i, lang), i.tickets[0])
+             for i in found[:WALL_INCIDENTS]]
+    items += [("spike", "▲ " + spike_text(s, lang, hours), f"{s.category}/{s.district}")
+              for s in jumps[:WALL_SPIKES]]
+    return found, items

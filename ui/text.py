@@ -18,6 +18,7 @@ from typing import Any
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>!#|~$])")
 _WWW = re.compile(r"(www)\.", re.IGNORECASE)
 _ENTITY = {c: f"&#{ord(c)};" for c in "\\`*_[]!#|~$"}
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 DECK_EXPRESSION = "@@"  # deck.gl's JSON: "@@=…" an expression, "@@#…" a constant
 
 
@@ -39,8 +40,8 @@ def html_text(value: Any) -> str:
     `st.markdown(unsafe_allow_html=True)`): HTML-escaped, on one line (a blank line would end the
     HTML block and let Markdown read the rest), Markdown's link and emphasis characters as
     entities besides."""
-    text = html.escape(" ".join(str(value).split()))
-    return "".join(_ENTITY.get(c, c) for c in text)
+    text = " ".join(str(value).split())  # one pass below: no entity is escaped twice
+    return "".join(_HTML.get(c) or _ENTITY.get(c, c) for c in text)
 
 
 def plotly_text(value: Any) -> str:

@@ -38,6 +38,7 @@ PARAMS: dict[str, Param] = {
     "q": Param("the ticket table's search text"),
     "drill_dept": Param("the department whose tickets the overview lists"),
     "drill_district": Param("the district whose tickets the overview lists"),
+    "drill_incident": Param("the incident whose tickets the overview lists (its first ticket)"),
     "ticket": Param("the ticket whose card is open"),
     "id": Param("the ticket page's ticket"),
     "week": Param("the week page's ISO week, e.g. 2026-W47"),

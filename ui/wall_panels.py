@@ -13,15 +13,21 @@ app's chrome. Every builder here is data in, HTML out; the page only places them
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from PIL import ImageFont
 
 from db.config import city_tz, wall_seconds
+from queries.week import CITY, FIGURES, WeekReview
+from reports.week_pack import GREEN, RED, change_text, figure_text, tone
 from ui.data import Outage
 from ui.formatting import clock, number, percent
 from ui.i18n import name_of, translate
@@ -40,6 +46,19 @@ STATUS_COLOURS = {"new": "#6cb8ff", "in_progress": "#ffb547", "resolved": "#5fe0
                   "closed": "#8d99a6", "rejected": "#8d99a6"}
 # The header's share of the height (in --u), so that a panel knows what is left for it.
 HEAD_U, PAD_U = 8.6, 1.2
+# The height a panel has on a 16:9 screen (100vh = 56.25 --u; a taller screen has more), before
+# the alarm rows take theirs.
+BODY_U = 56.25 - (HEAD_U + PAD_U + 1.2)
+# The alarm rows (incidents, spikes) above every panel: their type, line height, padding and
+# gap in --u, and the width their lines are wrapped to (of the 96 --u between the margins).
+ALARM_FONT, ALARM_LINE, ALARM_PAD, ALARM_GAP, ALARM_WIDTH = 2.1, 1.18, .45, .5, 90.0
+# The least height (in --u) a tile needs around its figure: padding and border, its label's
+# line, and a second line for a change mark that does not fit beside the label.
+TILE_FRAME_U = 1.8 + 1.6 * 1.15 + 1.9 * 1.15
+# A department's row and a ticket's row at their least (type, border, gap), in --u.
+DEPT_ROW_U, TICKET_ROW_U, ROWS_HEAD_U = 3.7, 3.6, 2.6
+FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 STYLE = f"""<style>
 :root {{ --u: min(1vw, 1.7778vh); }}
@@ -51,6 +70,7 @@ footer {{ display: none !important; }}
 [data-testid="stMainBlockContainer"] {{ max-width: none;
   padding: calc({PAD_U} * var(--u)) calc(2 * var(--u)) 0 calc(2 * var(--u)) !important; }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0; }}
+[data-testid="stMarkdownContainer"]:has(.wall) {{ margin-bottom: 0 !important; }}
 [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > style:only-child),
 [data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] .wall-empty-slot) {{
   display: none; }}
@@ -83,8 +103,27 @@ footer {{ display: none !important; }}
 .wall-banner {{ background: #c62828; color: #fff; font-size: calc(2.2 * var(--u));
   font-weight: 800; padding: calc(.6 * var(--u)) calc(1.4 * var(--u));
   border-radius: calc(.6 * var(--u)); margin-bottom: calc(.6 * var(--u)); }}
-.wall-body {{ height: calc(100vh - {HEAD_U + PAD_U + 1.2} * var(--u)); overflow: hidden;
-  display: flex; flex-direction: column; }}
+.wall-body {{ height: calc(100vh - ({HEAD_U + PAD_U + 1.2} + var(--alarm, 0)) * var(--u));
+  overflow: hidden; display: flex; flex-direction: column; }}
+.alarms {{ display: flex; flex-direction: column; gap: calc({ALARM_GAP} * var(--u));
+  margin-bottom: calc({ALARM_GAP} * var(--u)); }}
+.alarm {{ box-sizing: border-box; font-size: calc({ALARM_FONT} * var(--u)); font-weight: 800;
+  line-height: {ALARM_LINE}; padding: calc({ALARM_PAD} * var(--u)) calc(1.2 * var(--u));
+  border-radius: calc(.7 * var(--u)); white-space: nowrap; overflow: hidden; }}
+.alarm span {{ display: block; }}
+.alarm.incident {{ background: #b71c1c; color: #fff; }}
+.alarm.spike {{ background: {PANEL}; color: #ffb547;
+  box-shadow: inset calc(.6 * var(--u)) 0 0 #ffb547; }}
+.week-tiles {{ display: grid; grid-template-columns: repeat(4, minmax(0, 1fr));
+  grid-template-rows: repeat(2, minmax(0, 1fr)); gap: calc(1 * var(--u)); flex: 1 1 0;
+  min-height: 0; }}
+.week-tiles .tile {{ justify-content: flex-start; gap: calc(.4 * var(--u)); }}
+.week-tiles .label {{ white-space: normal; line-height: 1.15; min-height: 2.3em; }}
+.week-tiles .value {{ font-size: calc(var(--value) * var(--u)); }}
+.week-tiles .change {{ font-size: calc(1.7 * var(--u)); font-weight: 700; white-space: nowrap; }}
+.muted {{ color: {MUTED}; }}
+.rows.week-depts {{ grid-template-columns: minmax(0, 1fr) max-content; flex: 1; min-height: 0;
+  margin-top: calc(1 * var(--u)); }}
 .tiles {{ display: grid; grid-template-columns: repeat(var(--cols, 2), minmax(0, 1fr));
   grid-auto-rows: minmax(0, 1fr); gap: calc(1 * var(--u)); height: 100%; }}
 .tile {{ background: {PANEL}; border-radius: calc(.8 * var(--u));
@@ -239,12 +278,14 @@ def local_date(value: datetime, lang: str) -> str:
                      year=local.year)
 
 
-def header(lang: str, panel: int, as_of: datetime, paused: bool) -> str:
-    """The top line: what this is, which panel, the date and "as of HH:MM:SS" (always
-    visible), and what the change marks mean."""
-    title = translate(lang, f"wall.panel.{PANELS[panel - 1]}")
-    dots = "".join(f'<span class="{"on" if k == panel else ""}"></span>'
-                   for k in range(1, len(PANELS) + 1))
+def header(lang: str, panel: int | None, as_of: datetime, paused: bool,
+           title: str | None = None) -> str:
+    """The top line: what this is, which panel (`title` names one outside the rotation, with
+    no dots), the date and "as of HH:MM:SS" (always visible), and what the change marks mean."""
+    if title is None:
+        title = translate(lang, f"wall.panel.{PANELS[(panel or 1) - 1]}")
+    dots = "" if panel is None else "".join(
+        f'<span class="{"on" if k == panel else ""}"></span>' for k in range(1, len(PANELS) + 1))
     asof = translate(lang, "wall.as_of", time=clock(as_of, city_tz()))
     note = f"<small>{_e(translate(lang, 'wall.paused'))}</small>" if paused else ""
     good, bad = (f'<span class="{k}">{_e(translate(lang, "wall." + k))}</span>'
@@ -280,14 +321,35 @@ class Tile:
     note: str = ""
 
 
-def tiles(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) -> str:
-    """Big counters filling the panel's height."""
-    return f'<div class="wall wall-body">{tile_grid(items, before, lang, columns)}</div>'
+def body(inner: str, alarm: float) -> str:
+    """A panel's box: the height the header and `alarm` (the alarm rows' height) leave."""
+    return f'<div class="wall wall-body" style="--alarm:{alarm:.3f}">{inner}</div>'
 
 
-def tile_grid(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) -> str:
+def value_size(height: float, rows: int, largest: float, gap: float = 1.0) -> float:
+    """The figures' type (in --u) for `rows` of tiles sharing `height`: `largest` when it
+    fits, smaller when the alarm rows took part of the panel."""
+    row = (height - (rows - 1) * gap) / rows
+    return round(max(2.2, min(largest, row - TILE_FRAME_U)), 2)
+
+
+def fitting_rows(height: float, row: float, head: float = 0.0) -> int:
+    """How many rows of `row` --u (their gap included) fit in `height` below a `head`."""
+    return max(1, math.floor((height - head + .4) / row))
+
+
+def tiles(items: Sequence[Tile], before: dict, lang: str, columns: int = 2,
+          alarm: float = 0.0) -> str:
+    """Big counters filling the panel's height (what the alarm rows leave of it)."""
+    size = value_size(BODY_U - alarm, math.ceil(len(items) / columns), 4.6)
+    return body(tile_grid(items, before, lang, columns, size), alarm)
+
+
+def tile_grid(items: Sequence[Tile], before: dict, lang: str, columns: int = 2,
+              size: float | None = None) -> str:
     """Big counters in a grid that fills its box, each marked when it changed since the
-    previous refresh; a zero is drawn quiet, never in an alarm colour."""
+    previous refresh; a zero is drawn quiet, never in an alarm colour. `size`: the figures'
+    type in --u (the style sheet's when None)."""
     out = []
     for item in items:
         digits = 1 if item.percent else 0
@@ -303,7 +365,8 @@ def tile_grid(items: Sequence[Tile], before: dict, lang: str, columns: int = 2) 
                    f'data-figure="{item.key}"><div class="top"><span class="label">'
                    f'{_e(item.label)}</span>{moved}</div>{note}<div class="value {colour}">'
                    f'<span class="figure">{shown}</span></div></div>')
-    return f'<div class="tiles" style="--cols:{columns}">{"".join(out)}</div>'
+    value = "" if size is None else f";--value:{size}"
+    return f'<div class="tiles" style="--cols:{columns}{value}">{"".join(out)}</div>'
 
 
 def ranked(load: pd.DataFrame, top: int = 10) -> pd.DataFrame:
@@ -323,13 +386,15 @@ def _count(value, colour: str, lang: str, moved: str = "") -> str:
             f'{number(value, lang)}{moved}</span>')
 
 
-def departments(load: pd.DataFrame, before: dict, lang: str, top: int = 10) -> str:
-    """Departments with overdue or at-risk work, the worst on top; each row's background is a
-    bar of its overdue count against the worst one's."""
+def departments(load: pd.DataFrame, before: dict, lang: str, top: int = 10,
+                alarm: float = 0.0) -> str:
+    """Departments with overdue or at-risk work, the worst on top (as many as fit beside the
+    alarm rows); each row's background is a bar of its overdue count against the worst one's."""
+    top = min(top, fitting_rows(BODY_U - alarm, DEPT_ROW_U, ROWS_HEAD_U))
     rows = ranked(load, top)
     if rows.empty:
-        return (f'<div class="wall wall-body"><div class="empty">'
-                f'{_e(translate(lang, "wall.nothing_overdue"))}</div></div>')
+        return body(f'<div class="empty">{_e(translate(lang, "wall.nothing_overdue"))}</div>',
+                    alarm)
     most = max(int(rows["overdue"].max()), 1)
     head = (f'<div class="row head"><span></span><span></span>'
             f'<span>{_e(translate(lang, "wall.col.overdue"))}</span>'
@@ -347,16 +412,18 @@ def departments(load: pd.DataFrame, before: dict, lang: str, top: int = 10) -> s
             f'{_name(name_of(r, lang, "department"))}'
             f'{_count(r["overdue"], "red", lang, moved)}{_count(r["at_risk"], "orange", lang)}'
             f'{_count(r["open"], "", lang)}</div>')
-    return (f'<div class="wall wall-body"><div class="rows depts" '
-            f'style="grid-template-rows: auto repeat({top}, minmax(0, 1fr))">'
-            f'{"".join(out)}</div></div>')
+    return body(f'<div class="rows depts" style="grid-template-rows: auto '
+                f'repeat({top}, minmax(0, 1fr))">{"".join(out)}</div>', alarm)
 
 
-def tickets(frame: pd.DataFrame, seen: set[str], lang: str, top: int = 10) -> str:
-    """The newest tickets, newest first; those not on screen at the previous refresh are new."""
+def tickets(frame: pd.DataFrame, seen: set[str], lang: str, top: int = 10,
+            alarm: float = 0.0) -> str:
+    """The newest tickets, newest first (as many as fit beside the alarm rows); those not on
+    screen at the previous refresh are new."""
     if frame.empty:
-        return (f'<div class="wall wall-body"><div class="empty">'
-                f'{_e(translate(lang, "wall.no_tickets"))}</div></div>')
+        return body(f'<div class="empty">{_e(translate(lang, "wall.no_tickets"))}</div>', alarm)
+    top = min(top, fitting_rows(BODY_U - alarm, TICKET_ROW_U))
+    frame = frame.head(top)
     tz = city_tz()
     out = []
     for r in frame.to_dict("records"):
@@ -371,12 +438,12 @@ def tickets(frame: pd.DataFrame, seen: set[str], lang: str, top: int = 10) -> st
             f'<span class="where">{_e(name_of(r, lang, "district") or "—")}</span>'
             f'<span class="chip" style="background:{colour}">'
             f'{_e(translate(lang, "status." + r["status"]))}</span></div>')
-    return (f'<div class="wall wall-body"><div class="rows tickets" '
-            f'style="grid-template-rows: repeat({top}, minmax(0, 1fr))">'
-            f'{"".join(out)}</div></div>')
+    return body(f'<div class="rows tickets" style="grid-template-rows: '
+                f'repeat({top}, minmax(0, 1fr))">{"".join(out)}</div>', alarm)
 
 
-def flow(hours: pd.DataFrame, items: Sequence[Tile], before: dict, lang: str) -> str:
+def flow(hours: pd.DataFrame, items: Sequence[Tile], before: dict, lang: str,
+         alarm: float = 0.0) -> str:
     """The last 24 hours: its totals beside bars of received and resolved per local hour
     (drawn as HTML, so they scale with the screen and cost the browser nothing to draw)."""
     top = max(int(hours[["received", "resolved"]].to_numpy().max()), 1)
@@ -395,8 +462,8 @@ def flow(hours: pd.DataFrame, items: Sequence[Tile], before: dict, lang: str) ->
     chart = (f'<div class="chart" data-hours="{len(hours)}"><div class="legend">{legend}</div>'
              f'<div class="plot"><span class="scale">{number(top, lang)}</span>{"".join(bars)}'
              f'</div><div class="axis">{"".join(axis)}</div></div>')
-    figures = tile_grid(items, before, lang, columns=1)
-    return f'<div class="wall wall-body"><div class="flow">{figures}{chart}</div></div>'
+    figures = tile_grid(items, before, lang, 1, value_size(BODY_U - alarm, len(items), 5.4))
+    return body(f'<div class="flow">{figures}{chart}</div>', alarm)
 
 
 def map_legend(lang: str) -> str:
@@ -404,3 +471,135 @@ def map_legend(lang: str) -> str:
     return (f'<div class="wall map-legend"><i class="late"></i>'
             f'{_e(translate(lang, "wall.map_overdue"))}<i class="open"></i>'
             f'{_e(translate(lang, "wall.map_open"))}</div>')
+
+
+def map_height(alarm: float) -> int:
+    """The city panel's map height (in pixels of the 1920-pixel design) beside `alarm` --u of
+    alarm rows: all of `MAP_SIZE` when quiet, what is left under the legend when not."""
+    design = DESIGN_WIDTH / 100  # pixels per --u on the design screen
+    room = BODY_U - alarm - 2.6 - .6  # the legend's line and a little air
+    return int(min(MAP_SIZE[1], room * design))
+
+
+# ------------------------------------------------------------------------------------------------
+# Lines that fit: the wall measures its words in its own type (DejaVu Sans, the widest of the
+# usual sans-serif faces, so a line that fits in it fits in the others too).
+
+
+@functools.cache
+def _font(bold: bool) -> ImageFont.FreeTypeFont | None:
+    for folder in FONT_DIRS:
+        path = folder / FONT_FILES[bold]
+        if path.exists():
+            return ImageFont.truetype(str(path), 100)
+    return None
+
+
+def width_em(text: str, bold: bool = True) -> float:
+    """How wide `text` is drawn, in ems (a wide guess when the font is not installed)."""
+    font = _font(bold)
+    return 0.75 * len(text) if font is None else font.getlength(text) / 100
+
+
+def wrap(text: str, width: float, bold: bool = True) -> list[str]:
+    """`text` in lines of at most `width` ems, broken only between words (a word wider than
+    the line keeps a line of its own)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and width_em(f"{lines[-1]} {word}", bold) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+@dataclass(frozen=True)
+class Alarms:
+    """The alarm rows' markup and the height (in --u) they take from every panel."""
+    markup: str
+    height: float
+
+
+def alarms(items: Sequence[tuple[str, str, str]]) -> Alarms:
+    """Incidents (red, white type) and spikes (orange) as full-width rows above the panel,
+    each broken into whole-word lines that fit the narrowest screen, so that their height is
+    known here and every panel keeps the rest. `items`: (kind, text, key) with kind "incident"
+    or "spike"."""
+    if not items:
+        return Alarms("", 0.0)
+    rows, height = [], 0.0
+    for kind, text, key in items:
+        lines = wrap(text, ALARM_WIDTH / ALARM_FONT)
+        tall = len(lines) * ALARM_FONT * ALARM_LINE + 2 * ALARM_PAD
+        height += tall + ALARM_GAP
+        spans = "".join(f"<span>{_e(line)}</span>" for line in lines)
+        rows.append(f'<div class="alarm {kind}" data-{kind}="{_e(key)}" role="alert" '
+                    f'style="height:calc({tall:.3f} * var(--u))">{spans}</div>')
+    return Alarms(f'<div class="wall alarms">{"".join(rows)}</div>', round(height, 3))
+
+
+# ------------------------------------------------------------------------------------------------
+# `?panel=week`: the week that ended, for the weekly meeting.
+
+
+def week_dates(review: WeekReview, lang: str) -> str:
+    """The week's days in words: "23–29 November 2026" / "23–29 ноября 2026" (across a month's
+    or a year's end, each side whole)."""
+    first = review.week.monday
+    last = first + timedelta(days=6)
+
+    def day(d, year: bool) -> str:
+        text = f"{d.day} {translate(lang, f'wall.month.{d.month}')}"
+        return f"{text} {d.year}" if year else text
+    if first.month == last.month:
+        return f"{first.day}–{day(last, True)}"
+    return f"{day(first, first.year != last.year)} – {day(last, True)}"
+
+
+def week_title(review: WeekReview, lang: str) -> str:
+    return translate(lang, "wall.week_of", dates=week_dates(review, lang))
+
+
+def week(review: WeekReview, lang: str) -> str:
+    """The week's eight figures in large type, each with its change against the week before
+    (green good news, red bad), and the departments most overdue at the week's end: the labels
+    broken between words into at most two lines, and the figures' type as large as the
+    narrowest screen's tile and the height allow."""
+    colours = {RED: "red", GREEN: "green"}
+    now, before = review.figures[CITY], review.previous[CITY]
+    worst = review.discuss()[:5]
+    ranking_u = (ROWS_HEAD_U + len(worst) * DEPT_ROW_U + 1.0) if worst else 0.0
+    inner = (96 - 3 * 1.0) / 4 - 2.4 - .4  # a tile's inside on the narrowest screen, in --u
+    labels = [translate(lang, f"week.figure.{name}") for name in FIGURES]
+    label_size = 1.6
+    while label_size > 1.1 and any(len(wrap(x, inner / label_size, False)) > 2 for x in labels):
+        label_size = round(label_size - .1, 2)
+    values = [figure_text(name, getattr(now, name), lang) for name in FIGURES]
+    row = (BODY_U - ranking_u - 1.0) / 2
+    tall = row - 1.8 - 2 * label_size * 1.15 - 1.7 * 1.15 - 1.4  # padding, gaps
+    size = round(max(2.2, min(4.6, tall, .95 * inner / max(width_em(v) for v in values))), 2)
+    tiles_markup = []
+    for name, label, shown in zip(FIGURES, labels, values, strict=True):
+        value, previous = getattr(now, name), getattr(before, name)
+        lines = "<br>".join(_e(x) for x in wrap(label, inner / label_size, False))
+        tiles_markup.append(
+            f'<div class="tile" data-figure="{name}"><div class="label" '
+            f'style="font-size:calc({label_size} * var(--u))">{lines}</div>'
+            f'<div class="value">{_e(shown)}</div><div class="change '
+            f'{colours.get(tone(name, value, previous), "muted")}">'
+            f'{_e(change_text(name, value, previous, lang)) or "&nbsp;"}</div></div>')
+    grid = f'<div class="week-tiles" style="--value:{size}">{"".join(tiles_markup)}</div>'
+    if not worst:
+        return body(grid, 0.0)
+    rows = review.departments.set_index("id")
+    head = (f'<div class="row head"><span style="text-align:left">'
+            f'{_e(translate(lang, "week.col.department"))}</span>'
+            f'<span>{_e(translate(lang, "week.figure.overdue_at_end"))}</span></div>')
+    names = "".join(
+        f'<div class="row" data-dept="{d}"><span class="name">{_e(name_of(rows.loc[d], lang))}'
+        f'</span><span class="num red">{number(review.figures[d].overdue_at_end, lang)}</span>'
+        f'</div>' for d in worst)
+    ranking = (f'<div class="rows week-depts" style="flex:0 0 calc({ranking_u - 1.0:.2f} * '
+               f'var(--u)); grid-template-rows: auto repeat({len(worst)}, minmax(0, 1fr))">'
+               f'{head}{names}</div>')
+    return body(grid + ranking, 0.0)

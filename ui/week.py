@@ -13,7 +13,7 @@ import streamlit as st
 from db.config import city_tz
 from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, last_full_week
 from queries.week import parse_week as parse
-from reports.week_pack import GREEN, RED, FontMissing, change_text, figure_text, tone
+from reports.week_pack import FontMissing, change_text, figure_text
 from ui import data, url
 from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, t
@@ -233,40 +233,6 @@ def drill(week: Week, figure: str, department: str | None = None, category: str 
     if not frame.empty:
         st.dataframe(ticket_frame(frame, week, lang), hide_index=True, width="stretch",
                      column_config=_link_column())
-
-
-def wall_markup(review: WeekReview, lang: str) -> str:
-    """The meeting screen's week panel (`?panel=week`): the week's eight figures in large type,
-    each with its change against the week before coloured by good or bad news, and the
-    departments most overdue at the week's end."""
-    def colour(rgb: tuple[int, int, int]) -> str:
-        return {RED: "red", GREEN: "green"}.get(rgb, "muted")
-
-    now, before = review.figures[CITY], review.previous[CITY]
-    tiles = []
-    for name in FIGURES:
-        value, previous = getattr(now, name), getattr(before, name)
-        change = change_text(name, value, previous, lang)
-        tiles.append(
-            f'<div class="tile" data-figure="{name}"><div class="label">'
-            f'{_h(t(f"week.figure.{name}"))}</div><div class="value" style="font-size:72px">'
-            f'{_h(figure_text(name, value, lang))}</div><div class="label '
-            f'{colour(tone(name, value, previous))}">{_h(change)}</div></div>')
-    rows = review.departments.set_index("id")
-    worst = review.discuss()[:5]
-    names = "".join(
-        f'<div class="row" style="grid-template-columns:1fr 200px"><span class="name">'
-        f'{_h(name_of(rows.loc[d], lang))}</span><span class="num red">'
-        f'{review.figures[d].overdue_at_end}</span></div>' for d in worst)
-    head = (f'<div class="wall wall-head"><div class="wall-title">'
-            f'{_h(t("wall.week", week=review.week.label))}<small>'
-            f'{_h(period(review.week, lang))}</small></div></div>')
-    grid = ('<div class="wall" style="display:grid;grid-template-columns:repeat(4,1fr);'
-            f'gap:16px">{"".join(tiles)}</div>')
-    ranking = (f'<div class="wall rows depts"><div class="row head" style="grid-template-columns:'
-               f'1fr 200px"><span>{_h(t("week.col.department"))}</span><span style="text-align:'
-               f'right">{_h(t("week.figure.overdue_at_end"))}</span></div>{names}</div>')
-    return head + grid + (ranking if worst else "")
 
 
 def _h(text: str) -> str:

@@ -96,6 +96,7 @@ def wait_as_of_after(page, instant: datetime) -> None:
     page.wait_for_function("([sel, ms]) => { const e = document.querySelector(sel);"
                            " return e && Date.parse(e.dataset.asof) >= ms; }",
                            arg=[".wall-asof", instant.timestamp() * 1000], timeout=WAIT)
+    wait_idle(page)  # the header is drawn first in a run, the figures by its end
 
 
 def test_each_panel_reads_from_across_the_room(wall_server, city_url, token, page):

@@ -1,0 +1,103 @@
+"""The overview during an incident, in Chromium: the incident is a red alarm above the counters,
+and its button lists exactly its tickets in the drill-down panel (address, status, department,
+time left), exports them, and reassigns them all at once through the dialog; the database
+then holds every one of them in the new department, with its event."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from db.schema import departments, ticket_events, tickets
+from queries.filters import Filters
+from queries.incidents import incidents
+from tests.browser.conftest import Server, grid_column, shoot, wait_idle
+from tests.incident_city import incident_city
+
+PANEL = '.st-key-drill-panel [data-testid="stDataFrame"]'
+
+
+@pytest.fixture(scope="module")
+def incident_server(tmp_path_factory) -> Iterator[tuple[Server, str]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('incident') / 'citydesk.db'}"
+    incident_city(url, tickets=8_000, days=30)
+    running = Server({"DATABASE_URL": url, "CITY_TZ": "Europe/Moscow"})
+    yield running, url
+    running.stop()
+
+
+def the_incident(url: str) -> list[str]:
+    """The burst's tickets, as the incident query finds them now (the page's own source)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = incidents(conn, Filters(as_of=datetime.now(UTC), tz="Europe/Moscow"))
+    engine.dispose()
+    burst = [i for i in found if i.district == "gagarinsky"]
+    assert len(burst) == 1
+    return list(burst[0].tickets)
+
+
+def test_an_incident_is_an_alarm_that_lists_exports_and_reassigns_its_tickets(
+        incident_server, browser):
+    server, url = incident_server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US",
+                                  accept_downloads=True)
+    page = context.new_page()
+    try:
+        server.open(page)
+        alarm = page.locator('[class*="st-key-incident-alarm-"]').first
+        alarm.wait_for()
+        colour = alarm.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour == "rgb(183, 28, 28)", colour
+        counters = page.get_by_text("Overdue", exact=True).first.bounding_box()
+        assert alarm.bounding_box()["y"] + alarm.bounding_box()["height"] <= counters["y"]
+        assert alarm.bounding_box()["y"] < 768  # on the first screen
+        ids = the_incident(url)
+        alarm.get_by_role("button", name=f"List its {len(ids)} tickets").click()
+        wait_idle(page)
+        shown = grid_column(page, "Ticket", grid=PANEL)
+        assert set(shown) <= set(ids) and len(shown) >= min(len(ids), 15), (shown, ids)
+        for heading in ("Address", "Status", "Department", "Time left"):
+            assert len(grid_column(page, heading, grid=PANEL)) == len(ids), heading
+        water = {"Vodokanal (water and sewerage)"}
+        assert set(grid_column(page, "Department", grid=PANEL)) == water
+        shoot(page, "overview-incident-1366")
+
+        with page.expect_download(timeout=90_000) as download:
+            page.locator(".st-key-drill-panel [data-testid='stDownloadButton'] button").click()
+        text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))  # English: commas
+        column = next(k for k in rows[0] if "Ticket" in k or k.strip('"') == "ID")
+        assert sorted(r[column] for r in rows) == sorted(ids), rows[:2]
+
+        page.get_by_role("button", name=f"Reassign all {len(ids)}…").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_text("To department").wait_for()
+        dialog.locator('[data-testid="stSelectbox"] input').fill("Storm Dr")
+        dialog.locator('[data-testid="stSelectbox"] input').press("Enter")
+        dialog.get_by_label("Reason (required)").fill("A main burst: the water company")
+        dialog.get_by_label("Reason (required)").press("Tab")
+        wait_idle(page)
+        dialog.get_by_role("button", name="Reassign", exact=True).click()
+        page.get_by_text(f"Reassigned {len(ids)} to Storm Drains.").wait_for(timeout=30_000)
+    finally:
+        context.close()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        now_in = dict(conn.execute(
+            select(tickets.c.external_id, departments.c.code)
+            .join(departments, departments.c.id == tickets.c.department_id)
+            .where(tickets.c.external_id.in_(ids))).all())
+        events = conn.execute(
+            select(tickets.c.external_id).join(ticket_events,
+                                               ticket_events.c.ticket_id == tickets.c.id)
+            .where(tickets.c.external_id.in_(ids), ticket_events.c.kind == "reassigned")).all()
+    engine.dispose()
+    assert set(now_in.values()) == {"STORM"}, now_in
+    assert sorted(e[0] for e in events) == sorted(ids)
