@@ -4,7 +4,6 @@ that lists the tickets behind any weekly figure."""
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -233,7 +232,3 @@ def drill(week: Week, figure: str, department: str | None = None, category: str 
     if not frame.empty:
         st.dataframe(ticket_frame(frame, week, lang), hide_index=True, width="stretch",
                      column_config=_link_column())
-
-
-def _h(text: str) -> str:
-    return html.escape(str(text))
