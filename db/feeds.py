@@ -38,12 +38,7 @@ class FeedHealth:
     last_error_at: datetime | None
     counts: dict[str, int]
     stale: bool
-
-    @property
-    def failing(self) -> bool:
-        """The latest attempt failed (an error newer than the last success)."""
-        return self.last_error_at is not None and (
-            self.last_success_at is None or self.last_error_at > self.last_success_at)
+    failing: bool = False  # the latest run failed (a note of what it skipped is not a failure)
 
 
 def ensure(conn: Connection, name: str, kind: str, every_seconds: int) -> None:
@@ -71,7 +66,7 @@ def advance(conn: Connection, name: str, now: datetime, new_cursor: Mapping[str,
     totals = Counter(json.loads(row.counts) if row.counts else {})
     totals.update({k: v for k, v in (counts or {}).items() if v})
     newest = max((d for d in (row.last_data_at, data_at) if d is not None), default=None)
-    done = {"last_success_at": now} if success else {}
+    done = {"last_success_at": now, "failing": False} if success else {}
     conn.execute(update(feeds).where(F.name == name).values(
         cursor=json.dumps(dict(new_cursor), sort_keys=True, default=str),
         last_attempt_at=now, last_data_at=newest,
@@ -82,7 +77,7 @@ def fail(conn: Connection, name: str, now: datetime, reason: str) -> None:
     """Records a failed run: one line, kept short. The cursor stays where it was."""
     line = " ".join(reason.split())[:500]
     conn.execute(update(feeds).where(F.name == name).values(
-        last_attempt_at=now, last_error=line, last_error_at=now))
+        last_attempt_at=now, last_error=line, last_error_at=now, failing=True))
 
 
 def note(conn: Connection, name: str, reason: str) -> None:
@@ -106,5 +101,6 @@ def health(conn: Connection, now: datetime) -> list[FeedHealth]:
             last_attempt_at=row.last_attempt_at, last_success_at=row.last_success_at,
             last_data_at=row.last_data_at, last_error=row.last_error,
             last_error_at=row.last_error_at,
-            counts=json.loads(row.counts) if row.counts else {}, stale=stale))
+            counts=json.loads(row.counts) if row.counts else {}, stale=stale,
+            failing=row.failing))
     return result

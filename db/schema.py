@@ -306,6 +306,7 @@ feeds = Table(
     Column("last_data_at", UTCDateTime),  # the newest source instant written (for the lag)
     Column("last_error", Text),  # one line, never a token
     Column("last_error_at", UTCDateTime),
+    Column("failing", Boolean, nullable=False, server_default=text("false")),  # latest run failed
     Column("counts", Text),  # JSON: totals by outcome since the feed began
 )
 

@@ -13,6 +13,7 @@ from ui import (
     action_dialogs,
     charts,
     data,
+    feeds,
     first_paint,
     lazy,
     live,
@@ -66,6 +67,7 @@ current = view.sidebar(reference, with_status=False, fixed_dept=code)
 compact()
 st.title(markdown_text(names[code]), anchor=False)
 action_dialogs.show_result(departments)
+feeds.warnings()
 every = live.refresh_control()
 
 

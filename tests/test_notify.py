@@ -514,7 +514,8 @@ def test_the_alerts_page_in_russian_and_for_leadership_only(desk, monkeypatch):
     found = sorted(w for w in _english_words() if re.search(rf"\b{w}\b", " ".join(texts)))
     assert not found, found
     head = _page(desk, monkeypatch, actor=Actor("roman", "head", "ROADS"))
-    assert not head.exception and not head.dataframe
+    assert not head.exception and head.title[0].value == "Road Management"  # their queue
+    assert not [w for w in head.selectbox if w.key == "alerts_recipient"]
     assert "Alerts" not in [e.value for e in head.title]
     assert "alerts.py" not in pages(head)
 

@@ -1,9 +1,10 @@
 """Feed health on the pages: each feed (the dispatch system's Open311 sync, VK, Telegram, any
 other kind written to `feeds`) with its last successful sync, its lag and its last error; a
-stale feed is said so, with the time of its last good data, on the overview and the wall.
+stale feed is said so, with the time of its last good data, on the overview, the department
+page and the wall.
 
-The builders (`table`, `stale_lines`, `wall_banner`) are data in, text out; `overview` and
-`wall` place them on a page with one call each.
+The builders (`table`, `stale_lines`, `wall_banner`) are data in, text out; `overview`,
+`warnings` and `wall` place them on a page with one call each.
 """
 
 from __future__ import annotations
@@ -109,6 +110,19 @@ def _feeds() -> tuple[list[FeedHealth], datetime] | None:
     return (feeds, now) if feeds else None
 
 
+def warnings() -> None:
+    """A warning per stale feed, for everyone: the department page's part (its queue may be
+    behind its source too)."""
+    found = _feeds()
+    if found is not None:
+        _warn(found[0], current_language())
+
+
+def _warn(feeds: list[FeedHealth], lang: str) -> None:
+    for line in stale_lines(feeds, lang):
+        st.warning(line, icon="📡")
+
+
 def overview() -> None:
     """The overview's part: a warning per stale feed for everyone; the table of every feed for
     leadership and dispatchers."""
@@ -117,8 +131,7 @@ def overview() -> None:
         return
     feeds, now = found
     lang = current_language()
-    for line in stale_lines(feeds, lang):
-        st.warning(line, icon="📡")
+    _warn(feeds, lang)
     if current_actor().role in SEE_DETAILS:
         with st.expander(translate(lang, "feeds.title"), icon=":material/sync:"):
             st.caption(translate(lang, "feeds.help", n=STALE_AFTER_INTERVALS))

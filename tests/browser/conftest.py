@@ -244,9 +244,11 @@ def clickable(page: Page, selector: str, box: dict) -> bool:
     """Whether the element's middle is inside the map `box`, clear of its edges and its zoom
     buttons, with nothing over it there (a click or a tap there reaches it)."""
     x, y = middle(page, selector)
+    window = page.viewport_size or {"width": 0, "height": 0}
     if not (box["x"] + 20 < x < box["x"] + box["width"] - 60
-            and box["y"] + 20 < y < box["y"] + box["height"] - 20):
-        return False
+            and box["y"] + 20 < y < box["y"] + box["height"] - 20
+            and 0 < x < window["width"] and 0 < y < window["height"]):
+        return False  # elementFromPoint sees nothing outside the window
     return page.locator(selector).evaluate(
         """(el, [x, y]) => {
             const root = el.getRootNode();
