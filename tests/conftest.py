@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import uuid
@@ -16,8 +17,10 @@ from sqlalchemy.pool import NullPool
 from db.config import value
 from db.engine import make_engine, migrate
 from devtools.pgserver import PgServer, start_server
+from tests import cities
 
-TEMPLATE_DB = "citydesk_template"
+# One per xdist worker: workers may share a server named by TEST_DATABASE_URL.
+TEMPLATE_DB = f"citydesk_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +98,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """A run stopped by SIGTERM (a timeout, a cancelled job) tears down as after Ctrl-C, so the
     session's PostgreSQL server is stopped and its folder removed rather than left in /tmp."""
     signal.signal(signal.SIGTERM, _interrupt)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the seeded cities' templates (tests/cities.py) this process built."""
+    cities.drop_all()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from db.actions import reassign
 from db.permissions import Actor
 from db.schema import departments, ticket_events, tickets
-from db.seed import seed
 from queries.audit_log import AuditFilters, audit_actors, audit_page, audit_rows
+from tests.cities import seed
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

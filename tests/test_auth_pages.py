@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from db import kiosk, sessions, users
 from db.permissions import Actor
 from db.schema import departments, sign_in_sessions, tickets
-from db.seed import seed
+from tests.cities import seed
 from tests.pages import app, metrics
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from db.seed import seed
 from devtools import oracle
 from queries.changes import baseline, same_time_yesterday
 from queries.filters import Filters
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 TZ = "Europe/Moscow"

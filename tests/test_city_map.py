@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.incidents import Incident
 from queries.lookups import district_list
 from queries.map_points import map_points
+from tests.cities import seed
 from ui import city_map, map_drawing
 from ui.deck import text_box, ticket_view
 

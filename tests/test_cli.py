@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from db.__main__ import main as db_main
 from db.reference import find_department
-from db.seed import seed
 from queries.__main__ import main as queries_main
+from tests.cities import seed
 
 DEAD = "postgresql+psycopg2://nobody@127.0.0.1:9/none"
 

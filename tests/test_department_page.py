@@ -11,8 +11,8 @@ from sqlalchemy import select
 from db.actions import reassign
 from db.permissions import Actor
 from db.schema import departments
-from db.seed import seed
 from devtools import oracle
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 from tests.pages import app, city_map, metrics
 from ui import lazy

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from db.seed import seed
 from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
@@ -13,6 +12,7 @@ from queries.summary import summary
 from queries.tickets import TicketQuery, ticket_page
 from queries.trend import daily_flow, hourly_flow, weekly_on_time
 from queries.workload import workload
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 TZ = "Europe/Moscow"

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from db.actions import reassign, undo_last, undoable
 from db.permissions import Actor
 from db.schema import departments
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.handoffs import handoffs, usual_targets
 from queries.workload import workload
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

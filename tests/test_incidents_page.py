@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from db.seed import seed
 from queries.filters import Filters
 from queries.incidents import incidents
 from queries.rules import load_rules
 from queries.spikes import spikes
+from tests.cities import seed
 from tests.factory import add_ticket
 from tests.pages import app, city_map
 from ui import data

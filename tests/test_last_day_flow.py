@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.trend import last_day_flow
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.tickets import latest
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -17,10 +17,10 @@ from db.actions import reassign
 from db.config import ROOT
 from db.permissions import Actor
 from db.schema import departments, tickets
-from db.seed import seed
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload
+from tests.cities import seed
 from ui import data, lazy
 from ui.actor import SESSION_KEY
 

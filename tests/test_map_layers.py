@@ -12,10 +12,10 @@ import pytest
 
 from db import city as demo
 from db.geo import voronoi_outlines
-from db.seed import seed
 from queries.filters import Filters
 from queries.lookups import district_list
 from queries.map_points import map_points
+from tests.cities import seed
 from ui.deck import (
     MAX_ZOOM,
     build_deck,

@@ -11,9 +11,10 @@ from db.actions import reassign
 from db.engine import _alembic_config, migrate
 from db.permissions import Actor
 from db.schema import MAP_CELL_DEG, departments, map_cells, tickets
-from db.seed import clear, seed
+from db.seed import clear
 from queries.filters import Filters
 from queries.map_points import _cells, _rollup_cells, _rollup_serves, _where, map_points
+from tests.cities import seed
 from tests.factory import add_ticket
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from db.importer import import_file
 from db.schema import departments
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.summary import summary
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 from tests.pages import app, city_map, metrics
 from tests.test_importer import DATA

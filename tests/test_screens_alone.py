@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.config import ROOT
 from db.schema import tickets
-from db.seed import seed
+from tests.cities import seed
 from ui.catalog import CATALOG
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -14,9 +14,10 @@ from db.actions import reassign
 from db.lifecycle import Instants, status_at
 from db.permissions import Actor
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
-from db.seed import TICKETS_PER_WEEK, clear, seed
+from db.seed import TICKETS_PER_WEEK, clear
 from db.simulate import PREFIX, Clock, Counts, arrival_rate, load_city, read_world, step, tick
 from db.simulate import apply as apply_plan
+from tests.cities import seed
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 TZ = ZoneInfo("Europe/Moscow")

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from db.__main__ import main
-from db.seed import seed
 from db.simulate import Clock, load_city, plan_burst, tick
 from queries.filters import Filters
 from queries.incidents import incidents
 from queries.spikes import spikes
+from tests.cities import seed
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from db.config import ROOT
-from db.seed import seed
 from devtools import oracle
+from tests.cities import seed
 from tests.pages import app
 from ui import url
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from db.seed import seed
 from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
 from queries.tickets import latest
 from queries.workload import workload
+from tests.cities import seed
 from tests.factory import add_ticket
 from tests.pages import app
 from ui import data, wall_panels

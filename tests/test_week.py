@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from db.schema import departments
-from db.seed import seed
 from devtools import oracle
 from queries.filters import Filters
 from queries.tickets import TicketQuery, ticket_page
@@ -21,6 +20,7 @@ from queries.week import (
     rises,
     week_figures,
 )
+from tests.cities import seed
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # a Thursday

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from db.seed import seed
 from queries.week import CITY, last_full_week, parse_week, review
 from reports.week_pack import change_text, figure_text, pack_bytes, tone
+from tests.cities import seed
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from db.permissions import Actor
-from db.seed import seed
 from queries.week import CITY, FIGURES, last_full_week, review
 from reports.week_pack import figure_text
+from tests.cities import seed
 from tests.pages import app, metrics
 from ui.wall_panels import week_title
 
