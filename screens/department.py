@@ -55,6 +55,7 @@ if asked and asked not in names:
 if "dept_page" not in st.session_state or (asked and asked != st.session_state["dept_page"]):
     st.session_state["dept_page"] = asked or actor.department or next(iter(names), None)
 if not names:
+    feeds.warnings()  # a city still empty because its feed stalls: the likely reason
     st.info(t("db.empty"), icon=":material/inbox:")
     st.stop()
 code = st.sidebar.selectbox(t("dept.pick"), list(names), format_func=names.get, key="dept_page",

@@ -9,8 +9,8 @@ bash scripts/setup.sh --system
 echo "==> ruff"
 .venv/bin/ruff check .
 
-echo "==> tests (SQLite and PostgreSQL)"
-.venv/bin/python -m pytest -m "not browser" -q --durations=10 "$@"
+echo "==> tests (SQLite and PostgreSQL), one worker per core"
+.venv/bin/python -m pytest -m "not browser" -q -n auto --durations=10 "$@"
 
 echo "==> browser tests (Chromium)"
 .venv/bin/python -m pytest -m browser -q --durations=10 "$@"
