@@ -20,7 +20,7 @@ def test_a_head_lands_on_their_queue(server, browser, screen):
                                   is_mobile=agent is not None, has_touch=agent is not None)
     page = context.new_page()
     try:
-        server.open(page, "/", user="roads.head")
+        server.open(page, "/", user="oleg")
         page.get_by_role("heading", name="Road Management").wait_for()
         assert page.get_by_text("Queue: open tickets by urgency").is_visible()
         shoot(page, f"head-landing-{screen}")
@@ -33,5 +33,5 @@ def test_a_head_lands_on_their_queue(server, browser, screen):
 
 
 def test_others_land_on_the_overview(server, page):
-    server.open(page, "/", user="dispatcher")
+    server.open(page, "/", user="dina")
     page.get_by_role("heading", name="City overview").wait_for()

@@ -13,7 +13,7 @@ PAGES = ("/", "/department?dept=ROADS", "/ticket", "/week", "/audit", "/wall")
 def test_no_request_to_any_host_but_the_dashboards(server, page):
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    server.open(page, "/", user="leader")
+    server.open(page, "/", user="irina")
     for path in PAGES[1:]:
         page.goto(server.url + path)
         wait_idle(page)
