@@ -7,17 +7,16 @@ retried with a bounded exponential backoff; a query the server refuses (4xx or a
 not retried but reported as `Refused`, so the caller can ask a smaller window instead. A 429 is
 waited out as its `Retry-After` says (`RateLimited` when that is longer than the run may wait).
 
-Every answer is bounded: its body is read raw and decompressed here, at most `max_bytes` after
-decompression (a gzip bomb costs `max_bytes`, not the memory); a request takes at most
-`request_seconds` however slowly the body trickles; and nothing is asked past the run's
-`deadline`. No message ever carries the API key, in any spelling (`db.secrets`).
+Every answer is bounded (`db.answers`): at most `max_bytes` after decompression (a gzip bomb
+costs `max_bytes`, not the memory); a request takes at most `request_seconds` however slowly the
+body trickles; and nothing is asked past the run's `deadline`. No message ever carries the API
+key, in any spelling (`db.secrets`).
 """
 
 from __future__ import annotations
 
 import json
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,14 +24,14 @@ from typing import Any
 
 import httpx
 
+from db import answers
+from db.answers import MAX_BYTES, REQUEST_SECONDS
 from db.secrets import Secrets, url_secrets, without_credentials
 
 RETRIES = 4  # after the first try: 5 tries in all
 BACKOFF_SECONDS = 0.5  # doubled at each retry, at most MAX_BACKOFF_SECONDS
 MAX_BACKOFF_SECONDS = 30.0
 TIMEOUT_SECONDS = 30.0  # connecting, and waiting for any one piece of the answer
-REQUEST_SECONDS = 60.0  # one whole request, however slowly its body comes
-MAX_BYTES = 50_000_000  # of one answer, after decompression
 MAX_RETRY_AFTER = 600.0  # the longest a 429's Retry-After is waited out within a run
 LONGEST_INTEGER = 100  # digits: a longer number in an answer is kept as text, never parsed
 TRANSIENT_STATUSES = (408, 425)
@@ -63,7 +62,8 @@ class RateLimited(Unavailable):
 
 
 class TooLarge(Unavailable):
-    """An answer past `max_bytes` (a gzip bomb, an endless body): not asked again this run."""
+    """An answer past `max_bytes` (`answers.TooLarge`: a gzip bomb, an endless body): not asked
+    again this run."""
 
 
 class OutOfTime(Unavailable):
@@ -99,7 +99,7 @@ class Open311:
         self.deadline: float | None = None  # time.monotonic() past which nothing is asked
         self.requests = 0
         self.http = httpx.Client(timeout=timeout, headers={
-            "Accept": "application/json", "Accept-Encoding": "gzip, deflate"})
+            "Accept": "application/json", "Accept-Encoding": answers.ENCODINGS})
 
     def close(self) -> None:
         self.http.close()
@@ -157,7 +157,11 @@ class Open311:
         try:
             with self.http.stream("GET", self.url, params={**params, **self.extra},
                                   timeout=min(self.timeout, seconds)) as answer:
-                body = _read(answer, self.max_bytes, time.monotonic() + seconds)
+                body = answers.read_body(answer, self.max_bytes, time.monotonic() + seconds)
+        except answers.TooLarge as exc:
+            raise TooLarge(str(exc)) from None
+        except answers.AnswerError as exc:
+            raise Unavailable(str(exc)) from None
         except httpx.TimeoutException:
             raise Unavailable("the server did not answer in time") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
@@ -185,33 +189,6 @@ class Open311:
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise Unavailable("an answer that is not a list of service requests")
         return data
-
-
-def _read(answer: httpx.Response, max_bytes: int, deadline: float) -> bytes:
-    """The body, decompressed here by at most `max_bytes` and read by `deadline`: Unavailable
-    otherwise (the rest is never read)."""
-    encoding = answer.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, by its header
-    elif encoding in ("", "identity"):
-        inflater = None
-    else:
-        raise Unavailable(f"an answer in an unknown encoding ({encoding[:40]})")
-    parts = bytearray()
-    for chunk in answer.iter_raw(65536):
-        if time.monotonic() > deadline:
-            raise Unavailable("the server sent its answer too slowly")
-        while chunk:
-            if inflater is None:
-                piece, chunk = chunk, b""
-            else:
-                piece = inflater.decompress(chunk, max_bytes - len(parts) + 1)
-                chunk = inflater.unconsumed_tail
-            if len(parts) + len(piece) > max_bytes:
-                del parts[:]  # freed now, whatever keeps this frame
-                raise TooLarge(f"an answer larger than {max_bytes / 1e6:g} MB")
-            parts += piece
-    return bytes(parts)
 
 
 def _json(body: bytes) -> tuple[Any, bool]:

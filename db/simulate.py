@@ -9,6 +9,9 @@ how often things happen, never moves an instant past now, so a live dashboard se
 decides what happens. `apply` writes that, one transaction per step, each change guarded by the
 ticket's version, so a user's concurrent change is never overwritten (the simulator's change to
 that ticket is dropped instead). Reassignments go through `db.actions.reassign`, like a user's.
+A step's write that meets a deadlock or a unique violation is retried whole, as every writer's is
+(`db.transactions.retrying`); one that collides every try is skipped, and the next step takes its
+window.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from db.seed import (
     _locations,
     load_reference,
 )
+from db.transactions import Contention, retrying
 
 PREFIX = "SIM-"  # the seed numbers its tickets 1563-%08d; these never collide with them
 ACTOR = Actor(name="simulator", role="dispatcher")
@@ -150,7 +154,9 @@ class Plan:
 
 @dataclass
 class Counts:
-    """What the simulator wrote; `skipped`: changes dropped because someone changed it first."""
+    """What the simulator wrote; `skipped`: changes dropped because someone changed it first;
+    `outages`, `busy`: steps not written (the database away; other writers colliding every
+    try), whose window the next step takes."""
 
     arrived: int = 0
     accepted: int = 0
@@ -160,6 +166,7 @@ class Counts:
     reassigned: int = 0
     skipped: int = 0
     outages: int = 0
+    busy: int = 0
 
     def __iadd__(self, other: Counts) -> Counts:
         for f in fields(self):
@@ -448,8 +455,14 @@ def _values(change: Change) -> dict:
 
 
 def apply(engine: Engine, plan: Plan) -> Counts:
-    """Write the plan: arrivals and lifecycle changes in one transaction, then each move through
-    `reassign`. A ticket whose version moved since the snapshot keeps the other writer's change."""
+    """Write the plan: arrivals and lifecycle changes in one transaction (retried whole after a
+    deadlock), then each move through `reassign`. A ticket whose version moved since the
+    snapshot keeps the other writer's change."""
+    return _pass_on(engine, plan, retrying(lambda: _write(engine, plan)))
+
+
+def _write(engine: Engine, plan: Plan) -> Counts:
+    """The plan's arrivals and lifecycle changes, in one transaction: what was written."""
     counts = Counts()
     with engine.begin() as conn:
         for arrival in plan.arrivals:
@@ -480,6 +493,11 @@ def apply(engine: Engine, plan: Plan) -> Counts:
             setattr(counts, change.kind, getattr(counts, change.kind) + 1)
         if events:
             conn.execute(insert(ticket_events), events)
+    return counts
+
+
+def _pass_on(engine: Engine, plan: Plan, counts: Counts) -> Counts:
+    """The plan's moves, each through `reassign` (which retries its own transaction)."""
     for move in plan.moves:
         t = move.ticket
         result = reassign(engine, [t.external_id], move.to_department, REASON, ACTOR,
@@ -494,15 +512,21 @@ def apply(engine: Engine, plan: Plan) -> Counts:
 def tick(engine: Engine, c: City, rng: np.random.Generator, start: datetime, end: datetime,
          clock: Clock, burst: Burst | None = None) -> Counts:
     """One step: read the city as of `end`, decide what happened in (start, end], write it;
-    with the burst's reports that fall in the window."""
-    with engine.connect() as conn:
-        world = read_world(conn, c, end)
-    plan = step(world, rng, start, end, clock)
-    if burst is not None:
-        extra = burst_arrivals(world, burst, rng, start.timestamp(), end.timestamp(),
-                               world.next_number + len(plan.arrivals))
-        plan = replace(plan, arrivals=plan.arrivals + tuple(extra))
-    return apply(engine, plan)
+    with the burst's reports that fall in the window. A write that meets a deadlock or a unique
+    violation (another simulator numbered the same new tickets) is retried whole, from a fresh
+    read of the city."""
+    def planned_and_written() -> tuple[Plan, Counts]:
+        with engine.connect() as conn:
+            world = read_world(conn, c, end)
+        plan = step(world, rng, start, end, clock)
+        if burst is not None:
+            extra = burst_arrivals(world, burst, rng, start.timestamp(), end.timestamp(),
+                                   world.next_number + len(plan.arrivals))
+            plan = replace(plan, arrivals=plan.arrivals + tuple(extra))
+        return plan, _write(engine, plan)
+
+    plan, counts = retrying(planned_and_written)
+    return _pass_on(engine, plan, counts)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -517,8 +541,9 @@ def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
         seed: int | None = None, progress: bool = True, every: float = STEP_SECONDS,
         incident: tuple[str, str, int, float] | None = None) -> Counts:
     """Step the city every `every` real seconds for `duration` seconds (None: until
-    interrupted). An unreachable database pauses it; it carries on when the database is back.
-    `incident` (category, district, reports, city minutes) plays a burst from the start."""
+    interrupted). An unreachable database pauses it, and other writers colliding every try skip
+    a step; it carries on with the next. `incident` (category, district, reports, city minutes)
+    plays a burst from the start."""
     rng = np.random.default_rng(seed)
     with engine.begin() as conn:
         c = load_city(conn, city_tz())
@@ -540,6 +565,8 @@ def run(engine: Engine, speed: float = 1.0, duration: float | None = None,
             except UNREACHABLE:
                 total.outages += 1
                 engine.dispose()
+            except Contention:
+                total.busy += 1
             bar.set_postfix(postfix(total), refresh=False)
             elapsed = time.monotonic() - began
             bar.update(min(elapsed, duration or elapsed) - bar.n)

@@ -4,17 +4,31 @@ VK (https://dev.vk.com/method/wall.get, wall.getComments): `{"response": {"count
 "profiles", "groups"}}`, errors `{"error": {"error_code", "error_msg"}}`. Telegram Bot API
 (https://core.telegram.org/bots/api#getupdates): `{"ok": true, "result": [...]}`, HTTP 429 with
 Retry-After and `parameters.retry_after`. Faults are switched on by the test: rate limits every
-Nth call, and pages past the first that fail with HTTP 503 (a restart between pages).
+Nth call, pages past the first that fail with HTTP 503 (a restart between pages), and hostile
+answers (`FakeApi.hostile`): a gzip bomb, a body that never ends, one that trickles.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+BOMB_BYTES = 20_000_000  # what the gzip bomb inflates to
+CHUNK = b" " * 65536
+HOSTILE_SECONDS = 60.0  # the longest an endless or trickling answer goes on, reader or not
+
+
+@functools.cache
+def bomb() -> bytes:
+    """A JSON-looking answer of `BOMB_BYTES` gzipped to about 20 KB (made once per process)."""
+    return gzip.compress(b'{"response": {"items": [' + b" " * BOMB_BYTES + b"]}}", 9)
 
 
 class FakeApi:
@@ -25,6 +39,8 @@ class FakeApi:
         self.calls = 0
         self.rate_limit_every = 0  # every Nth call is refused as too many (0: never)
         self.broken_pages = False  # pages past the first answer HTTP 503
+        self.hostile: str | None = None  # "bomb", "endless" or "trickle": every answer so
+        self.trickle_seconds = 0.2  # between two bytes of a trickling answer
         self.lock = threading.Lock()
 
     def count(self) -> int:
@@ -116,16 +132,47 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _hostile(self) -> None:
+            """A 200 whose body is a gzip bomb, never ends, or comes a byte at a time."""
+            api.count()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if api.hostile == "bomb":
+                data = bomb()
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            self.end_headers()  # no length: the body ends when the connection does
+            stop = time.monotonic() + HOSTILE_SECONDS
+            try:
+                self.wfile.write(b'{"response": ')
+                while time.monotonic() < stop:
+                    if api.hostile == "trickle":
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(api.trickle_seconds)
+                    else:
+                        self.wfile.write(CHUNK)
+            except OSError:  # the reader gave up and closed the connection
+                pass
+            self.close_connection = True
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             assert isinstance(api, FakeVk)
+            if api.hostile:
+                return self._hostile()
             self._send(*api.answer(urlparse(self.path).path.rsplit("/", 1)[-1], form))
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             assert isinstance(api, FakeTelegram)
+            if api.hostile:
+                return self._hostile()
             self._send(*api.answer(url.path, query))
 
     return Handler

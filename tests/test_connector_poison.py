@@ -2,24 +2,39 @@
 """The connectors against fakes that page at 20 and send poison: a 5 MB message, a post dated
 10^20, an update_id of "abc", an update that kills its decision; every pass reads until the
 network has nothing more, skips the poison with a reason and never ends the process; tokens are
-scrubbed in every spelling. On both databases."""
+scrubbed in every spelling. Hostile answers (a gzip bomb, an endless body, a trickle) fail one
+pass in one line, bounded in memory and time, and the next pass takes everything. On both
+databases."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
 
+import pytest
 from sqlalchemy import func, select
 
 from db import feeds
+from db.__main__ import main
 from db.intake import pipeline
 from db.intake.api import Secrets
 from db.intake.feed import take
 from db.intake.telegram import TelegramSource
 from db.intake.vk import VkSource
 from db.schema import tickets
-from tests.social_fakes import FakeTelegram, FakeVk, serving
-from tests.test_social import NOW, TG_TOKEN, VK_TOKEN, city_engine, rules, waits  # noqa: F401
+from tests.social_fakes import BOMB_BYTES, FakeTelegram, FakeVk, bomb, serving
+from tests.test_social import (  # noqa: F401
+    NOW,
+    TG_TOKEN,
+    VK_TOKEN,
+    assert_no_token,
+    city_engine,
+    live_city,
+    rules,
+    waits,
+)
 
 CHAT = {"id": -1001234567890, "type": "supergroup", "username": "city_chat"}
 WORDS = ("Яма на дороге у дома {i} по улице Ленина, глубокая", )
@@ -97,3 +112,77 @@ def test_tokens_are_scrubbed_in_every_spelling():
                    quote(VK_TOKEN, safe=""), quote(TG_TOKEN, safe="").lower()):
         assert scrub(f"error: token={echoed} refused") == "error: token=*** refused"
     assert scrub("bot 7001234567 is fine") == "bot 7001234567 is fine"  # the id is no secret
+
+
+MAX_MB = 1  # CITYDESK_FEED_MAX_MB in the hostile tests: the bomb inflates to 20 times that
+REQUEST_SECONDS = 2  # CITYDESK_FEED_REQUEST_SECONDS in the hostile tests
+HOSTILE_REASONS = {"bomb": "an answer larger than 1 MB", "endless": "an answer larger than 1 MB",
+                   "trickle": "the server sent its answer too slowly"}
+
+
+COMPLAINTS = ("Яма на дороге у дома 1 по улице Ленина, глубокая",
+              "Не горит фонарь у дома 4 по улице Чапаева, темно")
+
+
+def _complain(vk: FakeVk, tg: FakeTelegram, i: int) -> None:
+    """The i-th complaint (from 1), new on each network (the CLI's passes run at the real now)."""
+    at, text = int((datetime.now(UTC) - timedelta(hours=1)).timestamp()), COMPLAINTS[i - 1]
+    vk.posts.setdefault(77, []).append({"id": i, "from_id": -77, "date": at, "post_type": "post",
+                                        "text": text, "comments": {"count": 0}})
+    tg.updates.append({"update_id": 100 + i, "message": _post(i, date=at, text=text)})
+
+
+def _pass(url: str, network: str, capsys) -> tuple[int, str, str, float, int]:
+    """One `intake --from NETWORK --once`: exit code, stdout, stderr, seconds, peak bytes
+    allocated by Python meanwhile (tracemalloc)."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        code = main(["--database", url, "intake", "--from", network, "--once"])
+        seconds = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    out = capsys.readouterr()
+    return code, out.out, out.err, seconds, peak
+
+
+@pytest.mark.parametrize("hostile", ["bomb", "endless", "trickle"])
+@pytest.mark.parametrize("network", ["vk", "telegram"])
+def test_a_hostile_answer_fails_one_pass_in_one_line_bounded_and_the_next_takes_all(
+        live_city, city_engine, monkeypatch, capsys, network, hostile):
+    assert len(bomb()) < 30_000 and BOMB_BYTES >= 20 * MAX_MB * 1_000_000
+    monkeypatch.setenv("CITYDESK_FEED_MAX_MB", str(MAX_MB))
+    monkeypatch.setenv("CITYDESK_FEED_REQUEST_SECONDS", str(REQUEST_SECONDS))
+    vk, tg = FakeVk(VK_TOKEN), FakeTelegram(TG_TOKEN)
+    fake = vk if network == "vk" else tg
+    outputs = []
+    with serving(vk) as vk_base, serving(tg) as tg_base:
+        monkeypatch.setenv("CITYDESK_VK_API_URL", vk_base + "/method")
+        monkeypatch.setenv("CITYDESK_TELEGRAM_API_URL", tg_base)
+        _complain(vk, tg, 1)
+        code, out, err, _, _ = _pass(live_city, network, capsys)  # its imports warmed, too
+        assert code == 0 and "1 ticket" in out, err
+        _complain(vk, tg, 2)
+        fake.hostile, fake.calls = hostile, 0
+        code, out, err, seconds, peak = _pass(live_city, network, capsys)
+        outputs += [out, err]
+        assert code == 1 and out == "" and err.count("\n") == 1, err
+        assert HOSTILE_REASONS[hostile] in err and "Traceback" not in err
+        assert fake.calls == 1  # not asked again: another try costs as much
+        # the bomb inflates to 20 MB, the endless body to what the server sends in 60 s
+        assert peak < 4 * MAX_MB * 1_000_000, peak
+        assert seconds < REQUEST_SECONDS + 3
+        with city_engine.connect() as conn:
+            [feed] = feeds.health(conn, datetime.now(UTC))
+        assert feed.failing and HOSTILE_REASONS[hostile] in feed.last_error
+        assert _tickets(city_engine) == 1
+
+        fake.hostile = None
+        code, out, err, _, _ = _pass(live_city, network, capsys)
+        outputs += [out, err, feed.last_error]
+    assert code == 0 and "1 ticket" in out, err
+    with city_engine.connect() as conn:
+        [feed] = feeds.health(conn, datetime.now(UTC))
+    assert not feed.failing and _tickets(city_engine) == 2
+    assert_no_token(city_engine, *outputs)

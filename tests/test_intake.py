@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from db import city
 from db.__main__ import main
+from db.intake import pipeline
 from db.intake.classify import classify
 from db.intake.metrics import Figures, Labelled, measure, read_labelled
 from db.intake.pipeline import IntakeError, intake
@@ -370,3 +371,35 @@ def test_labels_never_reach_the_decision():
     record = Labelled('{"text": "x"}', "ticket", "pothole", None)
     assert measure([record], [("ticket", "pothole")]).routing_accuracy == 1.0
     assert all("expected_" not in x.line for x in read_labelled(HOLDOUT))
+
+
+def test_a_message_another_intake_decided_first_is_decided_again_not_twice(
+        city_engine, db_url, tmp_path, monkeypatch, capsys):
+    """Two intakes of one file: the other decides the first message (and commits) while this one
+    is deciding it, so this one's report meets a unique violation; the message is decided again
+    whole, and keeps the other's decision: one ticket, one report, two events."""
+    lines = [message("Огромная яма на ул. Ленина, 14, колёса пробиваем"),
+             message("Не горит фонарь на ул. Чапаева, 6")]
+    source = tmp_path / "messages.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    real_classify, real_decided = pipeline.classify, pipeline._decided
+    raced, tries = [], []
+
+    def the_other_intake_first(text, rules):
+        if not raced:
+            raced.append(text)
+            assert [o.decision for o in intake(city_engine, lines[:1])] == ["ticket"]
+        return real_classify(text, rules)
+
+    def decided(engine, message, *args):
+        tries.append(message.line)
+        return real_decided(engine, message, *args)
+    monkeypatch.setattr(pipeline, "classify", the_other_intake_first)
+    monkeypatch.setattr(pipeline, "_decided", decided)
+    monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
+    assert main(["--database", db_url, "intake", str(source)]) == 0
+    assert capsys.readouterr().out.startswith("2 ticket, 0 duplicate")
+    assert tries == [1, 1, 1, 2]  # the other's line 1, this one's line 1 twice, line 2
+    with city_engine.connect() as conn:
+        assert (count(conn, tickets), count(conn, ticket_reports)) == (2, 2)
+        assert count(conn, ticket_events) == 4  # created and assigned, once each

@@ -1,5 +1,6 @@
 """The simulator on both databases: a moving city stays consistent, is reproducible for a seed,
-and never overwrites a change someone else made first."""
+never overwrites a change someone else made first, and writes a step whole once after a deadlock
+or another simulator's write."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+import db.simulate
 from db.__main__ import main
 from db.actions import reassign
 from db.lifecycle import Instants, status_at
@@ -215,3 +218,67 @@ def test_every_simulated_event_names_its_department(city):
     last = {r.external_id: r for r in story}  # each ticket's last event, in recorded order
     assert len(last) == counts.arrived
     assert all(r.to_department_id == r.department_id for r in last.values()), "ends in place"
+
+
+class _Deadlock(Exception):
+    pgcode = "40P01"
+
+    def __str__(self) -> str:
+        return "deadlock detected"
+
+
+def _written_once(engine, arrived: int) -> None:
+    """Every simulated arrival written once, and one event per version on every ticket."""
+    after = _tickets(engine)
+    with engine.connect() as conn:
+        events = dict(conn.execute(
+            select(ticket_events.c.ticket_id, func.count()).group_by(ticket_events.c.ticket_id)
+        ).all())
+    assert after.index.str.startswith(PREFIX).sum() == arrived
+    assert (after["version"] == after["id"].map(events)).all(), "one event per version"
+
+
+def test_a_step_that_meets_a_deadlock_is_written_whole_on_its_retry(city, monkeypatch):
+
+    import db.simulate
+
+    real, calls = db.simulate._values, []
+
+    def deadlocked_once(change):
+        calls.append(change)
+        if len(calls) == 1:  # the step's arrivals are written by now, in the same transaction
+            raise OperationalError("UPDATE tickets", {}, _Deadlock())
+        return real(change)
+    monkeypatch.setattr(db.simulate, "_values", deadlocked_once)
+    monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
+    with city.begin() as conn:
+        c = load_city(conn, TZ)
+    counts = tick(city, c, np.random.default_rng(3), NOW, NOW + MINUTE, Clock(NOW.timestamp(), 600))
+    assert counts.arrived > 0 and counts.accepted > 0 and counts.skipped == 0
+    _written_once(city, counts.arrived)
+
+
+def test_a_step_whose_new_tickets_another_simulator_numbered_first_is_planned_again(
+        city, monkeypatch):
+    """Two simulators read the same last number; the second's write meets a unique violation
+    and its step is planned again from a fresh read: every ticket once, none lost."""
+    real, plans, theirs = db.simulate._write, [], []
+
+    def another_simulator_first(engine, plan):
+        if not plans:  # the other simulator's step runs and commits between read and write
+            plans.append("racing")
+            theirs.append(tick(engine, c, np.random.default_rng(99), NOW, NOW + MINUTE, clock))
+        plans.append(plan)
+        return real(engine, plan)
+    monkeypatch.setattr(db.simulate, "_write", another_simulator_first)
+    monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
+    with city.begin() as conn:
+        c = load_city(conn, TZ)
+    clock = Clock(NOW.timestamp(), 600)
+    counts = tick(city, c, np.random.default_rng(3), NOW, NOW + MINUTE, clock)
+    _, other, collided, again = plans
+    first = [a.row["external_id"] for a in other.arrivals]
+    assert collided.arrivals[0].row["external_id"] == first[0]  # the same number: refused
+    assert again.arrivals[0].row["external_id"] > first[-1]  # numbered after theirs
+    assert counts.arrived == len(again.arrivals) and theirs[0].arrived == len(first)
+    _written_once(city, counts.arrived + theirs[0].arrived)

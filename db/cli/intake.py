@@ -22,6 +22,7 @@ from db.intake.files import read_lines, write_report
 from db.intake.pipeline import IntakeError
 from db.intake.pipeline import intake as route
 from db.intake.rules import Rules, RulesFileError, load_rules
+from db.transactions import Contention
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _connect(args: argparse.Namespace) -> int:
     """A pass every `--every` seconds until stopped (or one with `--once`), each printed as one
-    line. A pass that could not finish is printed as one line naming no token; under `--once`
-    it exits 1. The database going away is waited out, except under `--once`."""
+    line. A pass that could not finish (other writers colliding every try among the reasons) is
+    printed as one line naming no token; under `--once` it exits 1. The database going away is
+    waited out, except under `--once`."""
     try:
         source = make_source(args.source)
     except ValueError as error:
@@ -97,7 +99,7 @@ def _passes(engine: Engine, source: Source, rules: Rules, every: int, once: bool
         try:
             counts = take(engine, source, rules, datetime.now(UTC), every, on_taken, once)
             print(_summary(source.name, counts), flush=True)
-        except (FeedError, IntakeError) as error:
+        except (FeedError, IntakeError, Contention) as error:
             print(f"intake --from {source.name}: {error}", file=sys.stderr, flush=True)
             if once:
                 return 1

@@ -1,5 +1,6 @@
-"""Calling a social network's HTTP API: bounded retries with backoff, rate limits honoured, and
-the access token kept out of every message.
+"""Calling a social network's HTTP API: bounded retries with backoff, rate limits honoured,
+every answer bounded in size and time as every feed's is (`db.answers`), and the access token
+kept out of every message.
 
 httpx names the URL in its exceptions and logs each request's URL at INFO, and Telegram's token
 is part of that URL; so every text that leaves this module passes through `Secrets.scrub`, and
@@ -15,6 +16,8 @@ from collections.abc import Callable
 
 import httpx
 
+from db import answers
+from db.answers import MAX_BYTES, REQUEST_SECONDS
 from db.secrets import Secrets
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -60,19 +63,26 @@ def _wait(attempt: int, asked: float | None) -> float:
     return min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_WAIT_SECONDS)
 
 
+def new_client() -> httpx.Client:
+    """A client for one pass, asking only the encodings `answers.read_body` inflates."""
+    return httpx.Client(timeout=TIMEOUT_SECONDS, headers={"Accept-Encoding": answers.ENCODINGS})
+
+
 def call(client: httpx.Client, method: str, url: str, secrets: Secrets,
-         read: Callable[[httpx.Response], dict], what: str, **kwargs) -> dict:
+         read: Callable[[httpx.Response], dict], what: str, *, max_bytes: int = MAX_BYTES,
+         request_seconds: float = REQUEST_SECONDS, **kwargs) -> dict:
     """`read(response)` of one request, tried up to `ATTEMPTS` times.
 
     `read` returns the payload, raises `Retry` for a rate limit or a passing fault, and
     `FeedError` for a refusal that another try will not change. Network errors and HTTP 5xx are
-    retried with backoff; the last failure becomes a `FeedError` naming `what`.
+    retried with backoff; the last failure becomes a `FeedError` naming `what`. An answer past
+    `max_bytes` or `request_seconds` is a `FeedError` at once: asking again costs as much.
     """
     last = ""
     for attempt in range(1, ATTEMPTS + 1):
         asked = None
         try:
-            response = client.request(method, url, **kwargs)
+            response = _bounded(client, method, url, max_bytes, request_seconds, **kwargs)
             if response.status_code >= 500:
                 raise Retry(f"HTTP {response.status_code}")
             return read(response)
@@ -80,13 +90,21 @@ def call(client: httpx.Client, method: str, url: str, secrets: Secrets,
             last, asked = str(retry), retry.wait
         except httpx.HTTPError as error:
             last = f"{type(error).__name__}: {error}"
-        except FeedError as error:
+        except (FeedError, answers.AnswerError) as error:
             raise FeedError(secrets.scrub(f"{what}: {error}")) from None
         except ValueError as error:  # a body that is not the JSON the API documents
             last = f"unreadable answer: {error}"
         if attempt < ATTEMPTS:
             sleep(_wait(attempt, asked))
     raise FeedError(secrets.scrub(f"{what}: {last} (after {ATTEMPTS} attempts)"))
+
+
+def _bounded(client: httpx.Client, method: str, url: str, max_bytes: int, seconds: float,
+             **kwargs) -> httpx.Response:
+    """The whole response, its body read by `answers.read_body` within the bounds."""
+    with client.stream(method, url, timeout=min(TIMEOUT_SECONDS, seconds), **kwargs) as answer:
+        body = answers.read_body(answer, max_bytes, time.monotonic() + seconds)
+    return answers.as_read(answer, body)
 
 
 def paced(interval: float) -> Callable[[], None]:

@@ -2,7 +2,9 @@
 ignored one, and every decision is kept in `ticket_reports`.
 
 Each message is decided in its own transaction, so a ticket created from one line is there for
-the duplicate check of the next. A message already decided (same link) keeps its decision: running
+the duplicate check of the next; one that meets a deadlock or a unique violation (another writer
+made the same ticket or report first) is decided again whole, as every writer's is
+(`db.transactions.retrying`). A message already decided (same link) keeps its decision: running
 a file twice creates nothing new and reports the same.
 """
 
@@ -13,6 +15,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -27,6 +30,7 @@ from db.intake.places import Place, find_address, find_district, metres
 from db.intake.rules import Rules, Thresholds, load_rules
 from db.reference import channel_id
 from db.schema import categories, departments, districts, ticket_events, ticket_reports, tickets
+from db.transactions import Contention, retrying
 
 METRES_PER_DEGREE = 111_195.0
 DEFAULT_PRIORITY = 2  # the tickets table's default: a post says nothing of urgency
@@ -296,9 +300,17 @@ def intake(engine: Engine, lines: Iterable[str], rules: Rules | None = None,
             outcomes.append(Outcome(number, "broken", reason=parsed.reason))
             continue
         try:
-            with engine.begin() as conn:
-                outcomes.append(decide(conn, parsed, rules, ref, now))
+            outcomes.append(retrying(partial(_decided, engine, parsed, rules, ref, now)))
         except (DataError, IntegrityError) as error:  # this message only; the next goes on
             reason = (str(error.orig).strip().splitlines() or ["refused"])[0]
             outcomes.append(Outcome(number, "broken", reason=f"not stored: {reason}"))
+        except Contention as busy:
+            outcomes.append(Outcome(number, "broken", reason=f"not stored: {busy}"))
     return outcomes
+
+
+def _decided(engine: Engine, message: Message, rules: Rules, ref: Reference,
+             now: datetime) -> Outcome:
+    """`decide` in a transaction of its own."""
+    with engine.begin() as conn:
+        return decide(conn, message, rules, ref, now)

@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call, json_of
+from db.answers import MAX_BYTES, REQUEST_SECONDS
+from db.intake.api import FeedError, Retry, Secrets, call, json_of, new_client
 from db.intake.feed import Batch, Item
 from db.intake.messages import MAX_LINE, Message, message
 
@@ -83,6 +84,8 @@ class TelegramSource:
     token: str
     api_url: str
     name: str = "telegram"
+    max_bytes: int = MAX_BYTES  # of one answer, after decompression
+    request_seconds: float = REQUEST_SECONDS  # of one request, its body included
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> Batch:
         offset = (cursor or {}).get("offset")
@@ -91,8 +94,9 @@ class TelegramSource:
         if offset is not None:
             params["offset"] = offset
         url = f"{self.api_url.rstrip('/')}/bot{self.token}/getUpdates"
-        with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
-            result = call(client, "GET", url, Secrets((self.token,)), _read, "getUpdates",
+        with new_client() as http:
+            result = call(http, "GET", url, Secrets((self.token,)), _read, "getUpdates",
+                          max_bytes=self.max_bytes, request_seconds=self.request_seconds,
                           params=params)
         state = {"offset": offset} if offset is not None else {}
         items = []

@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from db.intake.api import TIMEOUT_SECONDS, FeedError, Retry, Secrets, call, json_of, paced
+from db.answers import MAX_BYTES, REQUEST_SECONDS
+from db.intake.api import FeedError, Retry, Secrets, call, json_of, new_client, paced
 from db.intake.feed import Batch, Item
 from db.intake.messages import MAX_LINE, Message, message
 
@@ -131,6 +132,8 @@ class VkSource:
     watch: timedelta = WATCH
     pace_seconds: float = PACE_SECONDS
     name: str = "vk"
+    max_bytes: int = MAX_BYTES  # of one answer, after decompression
+    request_seconds: float = REQUEST_SECONDS  # of one request, its body included
 
     def __post_init__(self) -> None:
         self._secrets = Secrets((self.token,))
@@ -158,7 +161,8 @@ class VkSource:
             "v": API_VERSION, "access_token": self.token}
         # The token goes in the form body, never in the URL.
         return call(client, "POST", f"{self.api_url.rstrip('/')}/{method}", self._secrets, read,
-                    method, data=form)
+                    method, max_bytes=self.max_bytes, request_seconds=self.request_seconds,
+                    data=form)
 
     def _wall(self, client: httpx.Client, group: int, state: dict | None,
               now: datetime) -> Wall:
@@ -239,10 +243,10 @@ class VkSource:
         state = copy.deepcopy(cursor or {})
         walls: list[Wall] = []
         errors = []
-        with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+        with new_client() as http:
             for group in self.groups:
                 try:
-                    walls.append(self._wall(client, group, state.get(str(group)), now))
+                    walls.append(self._wall(http, group, state.get(str(group)), now))
                 except FeedError as error:
                     errors.append(f"community {group}: {error}")
                 except (KeyError, TypeError, ValueError) as error:
