@@ -6,10 +6,11 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import favicon, startup, url
+from ui import favicon, startup, style, url
 from ui.i18n import LANGUAGES, follow_switch, t
 
 st.set_page_config(page_title="Citydesk", page_icon=favicon.icon(), layout="wide")
+style.apply()
 
 if "lang" not in st.session_state and url.get("lang") in LANGUAGES:
     st.session_state["lang"] = url.get("lang")

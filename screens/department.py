@@ -85,9 +85,7 @@ def figures() -> None:
 
 
 def work() -> None:
-    """The queue and its actions (a fragment of its own: see ui/queue.py), once the browser has
-    painted the counters on a fresh tab's first run."""
-    first_paint.figures_first("department", st.container())
+    """The queue and its actions (a fragment of its own: see ui/queue.py)."""
     f = current.at_now().filters
     mine = data.guarded(data.load_counters, f)
     queue.draw(f, actor, departments, lang, None if mine is None else mine.open)
@@ -127,6 +125,10 @@ def week_map_trend() -> None:
 
 
 live.section(figures, every)
+# A fresh tab's first run stops here until the browser has painted the counters. Outside the
+# fragments: a stop inside the queue's fragment left the week, the map and the trend unrun,
+# and the watcher's rerun, of that fragment alone, never drew them.
+first_paint.figures_first("department", st.container())
 live.section(work, every, banner=lambda slot: None)
 live.section(week_map_trend, every, banner=lambda slot: None)
 action_dialogs.pending_dialog(departments, actor)

@@ -565,6 +565,8 @@ CATALOG: dict[str, dict[str, str]] = {
                             "масштаб)"},
     "map.label": {"en": "Map of the tickets: districts, points and incidents",
                   "ru": "Карта обращений: районы, точки и инциденты"},
+    "map.keys": {"en": "Arrow keys: from point to point, overdue first · Enter: open it",
+                 "ru": "Стрелки — от точки к точке, сначала просроченные · Enter — открыть"},
     "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
     # issue 12: the meeting screen and the sign-in page
     "wall.good": {"en": "better", "ru": "лучше"},

@@ -11,6 +11,12 @@ scrolls the page, and so does a finger on a phone: a map that caught them would 
 a click or a tap (a press that did not move) on a point, cell or district is sent to the
 server, which opens its card or list. A refresh redraws the shapes and keeps the user's zoom
 while the frame is the same.
+
+By keyboard the map is one stop in the Tab order (a roving tabindex, as in a listbox): Tab
+lands on its most urgent point, the arrow keys go through the points (overdue first, then open,
+then done), then the cells and the districts that open a list; Home and End go to the first
+and last. The one in focus is ringed, its tooltip shown, and the map moved to keep it in view;
+Enter or Space opens it, as a click does. A hint in the map says so while it has focus.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ import json
 import streamlit as st
 
 _HTML = """<div class="citymap" tabindex="-1">
-<svg class="map" role="img"><g class="world">
+<svg class="map" role="group" tabindex="-1" aria-describedby="citymap-keys"><g class="world">
 <g class="districts"></g><g class="points"></g><g class="rings"></g><g class="names"></g>
+<circle class="focus-ring" r="0" hidden></circle>
 </g></svg>
 <div class="zoom"><button type="button" data-zoom="in">+</button><button type="button"
 data-zoom="out">&minus;</button><button type="button" data-zoom="home">&#8962;</button></div>
 <div class="tip" hidden></div>
+<div class="keys" id="citymap-keys" hidden></div>
 </div>"""
 
 _CSS = """
@@ -47,6 +55,11 @@ _CSS = """
 .points .done { fill: rgba(140, 140, 140, 0.55); }
 .points .cell { fill: rgba(198, 40, 40, 0.47); }
 .points circle:hover { stroke: #111; stroke-width: 2; }
+/* the ring drawn around the point in keyboard focus; a district in focus is tinted, outlined */
+.citymap svg :focus { outline: none; }
+.focus-ring { fill: none; stroke: #111; stroke-width: 3; vector-effect: non-scaling-stroke;
+  pointer-events: none; }
+.districts path:focus-visible { fill: #f6e7b0; stroke: #111; stroke-width: 3; }
 .rings circle { fill: none; stroke: #e60000; stroke-width: 4;
   vector-effect: non-scaling-stroke; pointer-events: none; }
 .rings text { fill: #960000; font-weight: 800; text-anchor: middle; pointer-events: none; }
@@ -63,6 +76,9 @@ _CSS = """
   pointer-events: none; z-index: 2; overflow-wrap: anywhere; }
 .tip .head { font-weight: 700; }
 .tip .foot { font-size: 11px; opacity: 0.8; }
+.keys { position: absolute; left: 8px; top: 8px; max-width: calc(100% - 62px);
+  padding: 4px 8px; border-radius: 4px; background: #fff; color: #222; font-size: 13px;
+  border: 1px solid #bbb; pointer-events: none; }
 """
 
 # Trusted, ours: draws `data` (see map_drawing.drawing) and sends back {"ticket": id},
@@ -71,6 +87,8 @@ _JS = """
 const SVG = "http://www.w3.org/2000/svg";
 const NAME_PX = 14, RING_PX = 16, STEP = 1.6, MAX_K = 16, MIN_K = 0.5;
 const RADIUS = {late: 7, open: 4, done: 3};
+const URGENCY = {late: 0, open: 1, done: 2};  // the keyboard's order: overdue first
+const MOVES = {ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1};
 
 function shape(tag, attrs, parent) {
   const el = document.createElementNS(SVG, tag);
@@ -81,9 +99,10 @@ function shape(tag, attrs, parent) {
 
 function create(host) {
   const svg = host.querySelector("svg"), world = host.querySelector(".world");
-  const tip = host.querySelector(".tip");
+  const tip = host.querySelector(".tip"), keys = host.querySelector(".keys");
+  const ring = host.querySelector(".focus-ring");
   const map = {host, svg, world, tip, k: 1, tx: 0, ty: 0, sig: null, frame: null,
-               tips: [], picks: [], send: null};
+               tips: [], picks: [], send: null, stops: [], at: 0};
   map.place = () => {
     const w = svg.clientWidth, h = svg.clientHeight;
     world.setAttribute("transform",
@@ -120,6 +139,50 @@ function create(host) {
       t.setAttribute("font-size", NAME_PX / map.k);
       t.setAttribute("stroke-width", 3 / map.k);
     }
+    map.ringAround();
+  };
+  // The ring round the point in keyboard focus (none for a district: its own style shows it)
+  map.ringAround = () => {
+    const el = map.stops[map.at];
+    const on = Boolean(el) && el.tagName === "circle" && el.matches(":focus-visible");
+    ring.hidden = !on;
+    if (!on) return;
+    ring.setAttribute("cx", el.getAttribute("cx"));
+    ring.setAttribute("cy", el.getAttribute("cy"));
+    ring.setAttribute("r", (Number(el.dataset.r) + 5) / map.k);
+  };
+  // Focus back on `el` once the card its Enter opened is closed (Streamlit's dialog leaves it
+  // on the page's body, and Tab would start from the top); given up if no card opens.
+  map.comeBack = (el) => {
+    let opened = false;
+    const card = () => document.querySelector('[data-testid="stDialog"]');
+    const watch = new MutationObserver(() => {
+      if (card()) { opened = true; return; }
+      if (!opened) return;
+      watch.disconnect();
+      if (el.isConnected) el.focus({preventScroll: true});
+    });
+    watch.observe(document.body, {childList: true, subtree: true});
+    setTimeout(() => { if (!opened) watch.disconnect(); }, 10000);
+  };
+  // The keyboard's stop `index`: the only one Tab reaches, then focused, in view and explained
+  map.aim = (index) => {
+    const el = map.stops[index];
+    if (!el) return;
+    for (const other of map.stops) other.setAttribute("tabindex", "-1");
+    el.setAttribute("tabindex", "0");
+    map.at = index;
+    if (el.getRootNode().activeElement !== el) el.focus({preventScroll: true});
+    const box = svg.getBoundingClientRect(), mark = el.getBoundingClientRect();
+    const x = (mark.left + mark.right) / 2 - box.left, y = (mark.top + mark.bottom) / 2 - box.top;
+    if (x < 24 || y < 48 || x > box.width - 48 || y > box.height - 24) {  // clear of the hint
+      map.tx += box.width / 2 - x;
+      map.ty += box.height / 2 - y;
+      map.place();
+    }
+    map.ringAround();
+    const spot = el.getBoundingClientRect();
+    map.showTip(Number(el.dataset.tip), {clientX: spot.right, clientY: spot.bottom});
   };
   map.zoom = (factor, cx, cy) => {  // about (cx, cy), pixels from the map's middle
     const k = Math.min(MAX_K, Math.max(MIN_K, map.k * factor));
@@ -190,6 +253,31 @@ function create(host) {
   svg.addEventListener("pointerup", release);
   svg.addEventListener("pointercancel", release);
   svg.addEventListener("pointerleave", () => { tip.hidden = true; });
+  svg.addEventListener("keydown", (e) => {
+    const at = map.stops.indexOf(e.target);
+    if (at < 0) return;
+    const last = map.stops.length - 1;
+    const to = e.key === "Home" ? 0 : e.key === "End" ? last
+      : e.key in MOVES ? Math.max(0, Math.min(last, at + MOVES[e.key])) : null;
+    if (to !== null) {
+      e.preventDefault();
+      map.aim(to);
+    } else if ((e.key === "Enter" || e.key === " ") && map.send) {
+      e.preventDefault();
+      map.send("pick", map.picks[Number(e.target.dataset.pick)]);
+      map.comeBack(e.target);
+    } else if (e.key === "Escape") {
+      tip.hidden = true;
+    }
+  });
+  svg.addEventListener("focusin", (e) => {
+    const at = map.stops.indexOf(e.target);
+    if (at < 0 || !e.target.matches(":focus-visible")) return;  // a click focuses it too
+    keys.hidden = false;
+    map.aim(at);
+  });
+  svg.addEventListener("focusout", () => { keys.hidden = true; tip.hidden = true;
+                                           ring.hidden = true; });
   svg.addEventListener("wheel", (e) => {
     if (!e.ctrlKey && !e.metaKey) return;  // the page scrolls; Ctrl + the wheel zooms
     e.preventDefault();
@@ -212,21 +300,30 @@ function draw(map, data) {
   const [districts, points, rings, names] = ["districts", "points", "rings", "names"].map(
     (name) => map.world.querySelector("." + name));
   for (const group of [districts, points, rings, names]) group.replaceChildren();
+  const held = map.stops[map.at];
+  const kept = held && held.getRootNode().activeElement === held
+    ? JSON.stringify(map.picks[Number(held.dataset.pick)]) : null;
   map.tips = [];
   map.picks = [];
-  const mark = (el, tip, pick) => {
+  const stops = [];  // [rank, element]: what the keyboard goes through, in its order
+  const mark = (el, tip, pick, rank) => {
     el.dataset.tip = map.tips.push(tip) - 1;
-    if (pick) el.dataset.pick = map.picks.push(pick) - 1;
+    if (!pick) return;
+    el.dataset.pick = map.picks.push(pick) - 1;
+    el.setAttribute("role", "button");
+    el.setAttribute("tabindex", "-1");
+    el.setAttribute("aria-label", tip.filter(Boolean).join(", "));
+    stops.push([rank, el]);
   };
   for (const d of data.districts)
     mark(shape("path", {d: d.d, "data-code": d.code, class: d.pick ? "pickable" : ""},
-               districts), d.tip, d.pick ? {district: d.code} : null);
+               districts), d.tip, d.pick ? {district: d.code} : null, 4);
   for (const p of data.points)
     mark(shape("circle", {cx: p.at[0], cy: p.at[1], class: p.kind, "data-r": RADIUS[p.kind],
-                          "data-id": p.id}, points), p.tip, {ticket: p.id});
-  for (const c of data.cells)
+                          "data-id": p.id}, points), p.tip, {ticket: p.id}, URGENCY[p.kind]);
+  for (const c of data.cells)  // the fullest first
     mark(shape("circle", {cx: c.at[0], cy: c.at[1], class: "cell", "data-r": c.r}, points),
-         c.tip, {cell: [c.lat, c.lon]});
+         c.tip, {cell: [c.lat, c.lon]}, 4 - c.r / 100);
   for (const r of data.rings) {
     shape("circle", {cx: r.at[0], cy: r.at[1]}, rings);
     shape("text", {x: r.at[0], y: r.at[1]}, rings).textContent = String(r.n);
@@ -241,6 +338,14 @@ function draw(map, data) {
       span.textContent = line;
     });
   }
+  stops.sort((a, b) => a[0] - b[0]);
+  map.stops = stops.map(([, el]) => el);
+  const again = map.stops.findIndex(
+    (el) => JSON.stringify(map.picks[Number(el.dataset.pick)]) === kept);
+  map.at = Math.max(0, again);
+  if (map.stops.length) map.stops[map.at].setAttribute("tabindex", "0");
+  if (again >= 0) map.stops[again].focus({preventScroll: true});  // a refresh keeps the focus
+  map.host.querySelector(".keys").textContent = data.words.keys;
   map.svg.setAttribute("aria-label", data.words.label);
   for (const button of map.host.querySelectorAll(".zoom button")) {
     const word = data.words["zoom_" + button.dataset.zoom];

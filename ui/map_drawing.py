@@ -174,7 +174,7 @@ def drawing(data: MapData, districts: pd.DataFrame, lang: str, view: pdk.ViewSta
                    "always": n in shown}
                   for n in shown + later],
         "words": {key: translate(lang, f"map.{key}")
-              for key in ("zoom_in", "zoom_out", "zoom_home", "label")},
+              for key in ("zoom_in", "zoom_out", "zoom_home", "label", "keys")},
     }
 
 
