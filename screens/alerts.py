@@ -11,7 +11,7 @@ from queries.alerts import AlertFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
 from ui.formatting import date_format, number
-from ui.i18n import LANGUAGES, current_language, t
+from ui.i18n import current_language, language_picker, t
 
 PAGE_SIZE = 50
 
@@ -24,7 +24,7 @@ lang = current_language()
 tz = city_tz()
 data.begin_run()
 banner = st.empty()
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+language_picker()
 
 st.title(t("nav.alerts"))
 st.caption(t("alerts.help"))
