@@ -198,6 +198,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "event.rejected": {"en": "Rejected", "ru": "Отклонено"},
     "event.reassigned": {"en": "Reassigned", "ru": "Переназначено"},
     "event.note": {"en": "Note", "ru": "Заметка"},
+    "event.undo": {"en": "Reassignment undone", "ru": "Отмена переназначения"},
+    "event.undo_note": {"en": "undo of event #{id}: {note}", "ru": "отмена события № {id}: {note}"},
     "ev.when": {"en": "When", "ru": "Когда"},
     "ev.what": {"en": "What", "ru": "Что"},
     "ev.who": {"en": "Who", "ru": "Кто"},

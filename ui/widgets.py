@@ -17,7 +17,7 @@ from queries.tickets import TicketCard, TicketQuery
 from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.formatting import actor_label, duration, instant, number, percent
+from ui.formatting import actor_label, duration, event_kind, event_note, instant, number, percent
 from ui.i18n import current_language, name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text
@@ -220,11 +220,12 @@ def ticket_card(card: TicketCard, heading: bool = True) -> None:
     events = card.events
     st.dataframe(pd.DataFrame({
         t("ev.when"): [instant(v, tz, lang, True) for v in events["at"]],
-        t("ev.what"): [t(f"event.{k}") for k in events["kind"]],
+        t("ev.what"): [event_kind(k, n, lang)
+                       for k, n in zip(events["kind"], events["note"], strict=True)],
         t("ev.who"): [actor_label(a, lang) for a in events["actor"]],
         t("ev.from"): [name_of(r, lang, "from_department") for r in events.to_dict("records")],
         t("ev.to"): [name_of(r, lang, "to_department") for r in events.to_dict("records")],
-        t("ev.note"): events["note"].fillna(""),
+        t("ev.note"): [event_note(n, lang) for n in events["note"]],
     }), hide_index=True, width="stretch")
 
 
