@@ -22,7 +22,7 @@ from queries.filters import Filters
 from queries.lookups import district_list
 from queries.tickets import oldest_open
 from queries.week import CITY, WeekFigures, WeekReview, week_figures, week_points
-from ui.formatting import duration, instant, number, percent
+from ui.formatting import duration, instant, number, percent, zone_name
 from ui.i18n import translate
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -171,7 +171,7 @@ def _first_page(pdf: Pack, review: WeekReview, conn: Connection,
                 trend: list[WeekFigures]) -> None:
     pdf.add_page()
     pdf.heading(pdf.t("week.pack.title", week=review.week.label), 18)
-    pdf.note(_period(review, pdf.lang) + f" ({city_tz().key})", 10)
+    pdf.note(_period(review, pdf.lang) + f" ({zone_name(city_tz(), pdf.lang)})", 10)
     pdf.ln(3)
     _figure_table(pdf, review.figures[CITY], review.previous[CITY], review.usual[CITY])
     pdf.ln(3)
