@@ -239,7 +239,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "refusal.reason_required": {"en": "a reason is required", "ru": "нужно указать причину"},
     "refusal.unknown_department": {"en": "unknown department {department}", "ru": "неизвестная служба {department}"},
     "refusal.unknown_ticket": {"en": "{ticket}: no such ticket", "ru": "{ticket}: обращение не найдено"},
-    "refusal.same_department": {"en": "{ticket}: already in {department}", "ru": "{ticket}: уже в службе {department}"},
+    "refusal.same_department": {"en": "{ticket}: already in {department}", "ru": "{ticket}: уже в службе «{department}»"},
     "refusal.not_open": {"en": "{ticket}: a {status} ticket cannot be reassigned",
                          "ru": "{ticket}: обращение в статусе «{status}» нельзя переназначить"},
     "refusal.forbidden": {"en": "{ticket}: you may act only on tickets of your own department",
@@ -247,10 +247,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "refusal.forbidden_role": {"en": "{ticket}: your role may not reassign tickets",
                                "ru": "{ticket}: ваша роль не позволяет переназначать"},
     "refusal.stale": {"en": "{ticket} changed since you saw it: now in {department}, {status}.",
-                      "ru": "{ticket} изменилось, пока вы смотрели: теперь в службе {department}, {status}."},
+                      "ru": "{ticket} изменилось, пока вы смотрели: теперь в службе «{department}», {status}."},
     "refusal.nothing_to_undo": {"en": "you have no reassignment to undo", "ru": "нечего отменять"},
     "refusal.undo_stale": {"en": "{ticket} changed after your reassignment: now in {department}, {status}.",
-                           "ru": "{ticket} изменилось после вашего переназначения: теперь в службе {department}, {status}."},
+                           "ru": "{ticket} изменилось после вашего переназначения: теперь в службе «{department}», {status}."},
     "refusal.what_changed": {"en": "{when}: {what} by {who}", "ru": "{when}: {what}, {who}"},
     "role.leadership": {"en": "leadership", "ru": "руководство"},
     "role.head": {"en": "department head", "ru": "руководитель службы"},
@@ -542,7 +542,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "subset.resolved_on": {"en": "Resolved on {day}", "ru": "Выполненные {day}"},
     "past.banner": {"en": "A past moment: figures as of {when}. This view does not refresh.",
                     "ru": "Момент в прошлом: данные на {when}. Этот вид не обновляется."},
-    "past.back": {"en": "Back to live", "ru": "Вернуться к текущим данным"},
+    "past.back": {"en": "Back to live", "ru": "К текущим данным"},
     "drill.clear": {"en": "Clear", "ru": "Сбросить"},
     "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
     "drill.district": {"en": "district {name}", "ru": "район {name}"},
@@ -636,7 +636,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "action.usual_help": {"en": "Where tickets of these categories usually go:",
                           "ru": "Куда обычно передают обращения этих категорий:"},
     "action.usual": {"en": "{dept} ({n})", "ru": "{dept} ({n})"},
-    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить: {n} в «{dept}»"},
+    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить передачу в службу «{dept}» (обращений: {n})"},
     "action.undo_help": {"en": "Bring back the tickets of your last reassignment ({when}).",
                          "ru": "Вернуть обращения вашего последнего переназначения ({when})."},
     "action.nothing_to_undo": {"en": "Nothing to undo", "ru": "Отменять нечего"},
@@ -671,12 +671,12 @@ CATALOG: dict[str, dict[str, str]] = {
                              "ru": "инцидент: {category}, {district}"},
     "alert.incident.body": {"en": "Incident: {reports} reports of «{category}» in {district}, "
                                   "the first at {first}. The list: {link}",
-                            "ru": "Инцидент: {reports} сообщений «{category}», {district}, "
+                            "ru": "Инцидент: «{category}», {district}: сообщений — {reports}, "
                                   "первое в {first}. Список: {link}"},
     "alert.spike.title": {"en": "spike: {category}, {district}", "ru": "всплеск: {category}, {district}"},
     "alert.spike.body": {"en": "Spike: {count} reports of «{category}» in {district} since {since}"
                                " (usually {usual}). The list: {link}",
-                         "ru": "Всплеск: {count} сообщений «{category}», {district}, с {since} "
+                         "ru": "Всплеск: «{category}», {district}: сообщений — {count} с {since} "
                                "(обычно {usual}). Список: {link}"},
     "alert.no_district": {"en": "no district", "ru": "район не указан"},
     "alert.feed.title": {"en": "feed {name}", "ru": "источник {name}"},
