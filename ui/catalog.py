@@ -383,6 +383,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "week.col.usual": {"en": "Usual", "ru": "Обычно"},
     "week.col.age": {"en": "Open for", "ru": "Открыто"},
     "week.col.department": {"en": "Department", "ru": "Служба"},
+    "week.col.overdue_by": {"en": "Overdue by", "ru": "Просрочено на"},
     "week.departments": {"en": "Departments, most overdue at the week's end first",
                          "ru": "Службы: сначала больше всего просроченных на конец недели"},
     "week.departments.pick": {"en": "Pick a department to list its tickets.",
@@ -421,9 +422,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "week.pack.trend": {"en": "Received and resolved, {n} weeks",
                         "ru": "Поступило и выполнено, {n} недель"},
     "week.pack.department_note": {"en": "Week {week}: its figures, the week before and the usual; "
-                                        "its oldest open tickets.",
+                                        "its overdue tickets and its oldest open ones, as at "
+                                        "the week's end.",
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
-                                        "уровень; самые старые открытые обращения."},
+                                        "уровень; просроченные и самые старые открытые "
+                                        "обращения на конец недели."},
+    "week.pack.overdue": {"en": "Overdue at the week's end: {n}, the most overdue first",
+                          "ru": "Просрочено на конец недели: {n}, сначала самые давние"},
+    "week.pack.overdue_none": {"en": "None was overdue at the week's end.",
+                               "ru": "На конец недели просроченных обращений не было."},
+    "week.pack.more": {"en": "And {n} more: the week page lists them all.",
+                       "ru": "Ещё {n} — полный список на странице «Итоги недели»."},
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
     "wall.week_of": {"en": "The week of {dates}", "ru": "Неделя {dates}"},
     "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
