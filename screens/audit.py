@@ -10,7 +10,7 @@ from db.schema import EVENT_KINDS
 from queries.audit_log import AuditFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.formatting import actor_label, date_format, event_kind, event_note, instant, number
+from ui.formatting import actor_label, event_kind, event_note, instant, number
 from ui.i18n import current_language, language_picker, name_of, t
 
 PAGE_SIZE = 50
@@ -47,8 +47,8 @@ who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audi
 department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
                               index=None, placeholder=t("audit.any_department"),
                               key="audit_department")
-since = top[3].date_input(t("audit.since"), value=None, key="audit_since", format=date_format())
-until = top[4].date_input(t("audit.until"), value=None, key="audit_until", format=date_format())
+since = widgets.day_field(top[3], t("audit.since"), "audit_since")
+until = widgets.day_field(top[4], t("audit.until"), "audit_until")
 
 f = AuditFilters(
     kinds=tuple(kinds), actor=who, department=department,

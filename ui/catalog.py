@@ -12,6 +12,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "nav.wall": {"en": "Meeting screen", "ru": "Экран совещаний"},
     "nav.audit": {"en": "Audit log", "ru": "Журнал действий"},
     "lang.label": {"en": "Language", "ru": "Язык"},
+    "date.day": {"en": "dd", "ru": "дд"},
+    "date.month": {"en": "mm", "ru": "мм"},
+    "date.year": {"en": "yyyy", "ru": "гггг"},
     # as of and refresh
     "asof.label": {"en": "As of", "ru": "По состоянию на"},
     "asof.live": {"en": "Live", "ru": "Сейчас"},
