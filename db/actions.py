@@ -26,7 +26,7 @@ from db.users import actor_for, find_user, get_user, has_users
 
 # An undo is a reassignment back whose note names the event it reverses.
 UNDO_NOTE = "undo of event #{id}: {note}"
-_UNDO = re.compile(r"undo of event #\d+: ")
+_UNDO = re.compile(r"undo of event #(\d+): ")
 
 _MESSAGES = {
     "no_tickets": "no tickets given",
@@ -262,6 +262,12 @@ def _apply(conn: Connection, moves: list[_Move], actor: Actor, now: datetime) ->
          "from_department_id": m.from_id, "to_department_id": m.to_id, "note": m.note}
         for m in moves])
     return None
+
+
+def undone_event(note: str | None) -> tuple[int, str] | None:
+    """The event an undo's note names and that event's own note; None for any other note."""
+    found = _UNDO.match(note or "")
+    return (int(found[1]), note[found.end():]) if found else None
 
 
 def _last_reassignment(conn: Connection, actor: Actor) -> list[Row]:

@@ -20,10 +20,10 @@ from sqlalchemy import Connection
 from db.config import city_tz
 from queries.filters import Filters
 from queries.lookups import district_list
-from queries.tickets import oldest_open
+from queries.tickets import TicketQuery, oldest_open, ticket_page
 from queries.week import CITY, WeekFigures, WeekReview, week_figures, week_points
-from ui.formatting import duration, instant, number, percent
-from ui.i18n import translate
+from ui.formatting import duration, instant, number, percent, zone_name
+from ui.i18n import name_of, translate
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 TREND_WEEKS = 8
@@ -171,7 +171,7 @@ def _first_page(pdf: Pack, review: WeekReview, conn: Connection,
                 trend: list[WeekFigures]) -> None:
     pdf.add_page()
     pdf.heading(pdf.t("week.pack.title", week=review.week.label), 18)
-    pdf.note(_period(review, pdf.lang) + f" ({city_tz().key})", 10)
+    pdf.note(_period(review, pdf.lang) + f" ({zone_name(city_tz(), pdf.lang)})", 10)
     pdf.ln(3)
     _figure_table(pdf, review.figures[CITY], review.previous[CITY], review.usual[CITY])
     pdf.ln(3)
@@ -180,8 +180,8 @@ def _first_page(pdf: Pack, review: WeekReview, conn: Connection,
     pdf.set_text_color(*INK)
     pdf.cell(0, 6, pdf.t("week.pack.map"), new_x="LMARGIN", new_y="NEXT")
     _map(pdf, conn, review, pdf.l_margin, top + 7, 96, 96)
-    _trend(pdf, trend, review, pdf.l_margin + 104, top + 7, 78, 44)
-    _rises(pdf, review, pdf.l_margin + 104, top + 58)
+    _trend(pdf, trend, review, pdf.l_margin + 104, top + 7, 78, 38)
+    _rises(pdf, review, pdf.l_margin + 104, top + 62)
     pdf.set_y(max(top + 108, pdf.get_y() + 2))
     pdf.note(pdf.t("week.pack.legend"), 8)
 
@@ -190,8 +190,9 @@ def _map(pdf: Pack, conn: Connection, review: WeekReview, x: float, y: float, w:
          h: float) -> None:
     """The week's problem points over the district outlines, in an equirectangular frame."""
     points = week_points(conn, review.week)
-    shapes = [json.loads(o) for o in district_list(conn)["outline"].dropna() if o]
-    rings = [ring for shape in shapes for ring in _rings(shape)]
+    outlined = [(name_of(row, pdf.lang), json.loads(row["outline"]))
+                for row in district_list(conn).to_dict("records") if row["outline"]]
+    rings = [ring for _, shape in outlined for ring in _rings(shape)]
     lats = [p[1] for ring in rings for p in ring] + list(points["lat"])
     lons = [p[0] for ring in rings for p in ring] + list(points["lon"])
     pdf.set_draw_color(*GREY)
@@ -221,6 +222,52 @@ def _map(pdf: Pack, conn: Connection, review: WeekReview, x: float, y: float, w:
         for lat, lon in zip(chosen["lat"], chosen["lon"], strict=True):
             cx, cy = xy(lon, lat)
             pdf.circle(cx, cy, radius, style="F")
+    places = [(name, [xy(lon, lat) for lon, lat in max(_rings(shape), key=_area)])
+              for name, shape in outlined if any(_rings(shape))]
+    _names(pdf, places, (x, y, x + w, y + h))
+
+
+def _names(pdf: Pack, places: list[tuple[str, list[tuple[float, float]]]],
+           frame: tuple[float, float, float, float]) -> None:
+    """Each district's name at the centre of its outline (in mm on the page), the largest
+    district first, on a light backing over the points; a name that would touch one already
+    written or leave the map is left out, as on the screen's maps."""
+    pdf.set_font("DejaVu", "B", 6)
+    taken: list[tuple[float, float, float, float]] = []
+    for name, ring in sorted(places, key=lambda place: -_area(place[1])):
+        cx, cy = _centre(ring)
+        half_w, half_h = pdf.get_string_width(name) / 2 + 0.6, 1.4
+        box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+        inside = frame[0] < box[0] and box[2] < frame[2] and frame[1] < box[1] and box[3] < frame[3]
+        if not inside or any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]
+                             for o in taken):
+            continue
+        taken.append(box)
+        with pdf.local_context(fill_opacity=0.75):
+            pdf.set_fill_color(255, 255, 255)
+            pdf.rect(box[0], box[1], 2 * half_w, 2 * half_h, style="F")
+        pdf.set_text_color(*INK)
+        pdf.set_xy(box[0], box[1])
+        pdf.cell(2 * half_w, 2 * half_h, name, align="C")
+
+
+def _area(ring) -> float:
+    """A ring's area (shoelace), in the square of its coordinates' unit."""
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1],
+                                                                       strict=True))) / 2
+
+
+def _centre(ring: list[tuple[float, float]]) -> tuple[float, float]:
+    """A ring's centroid (its vertices' mean when it has no area)."""
+    pairs = list(zip(ring, ring[1:] + ring[:1], strict=True))
+    cross = [x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairs]
+    twice = sum(cross)
+    if abs(twice) < 1e-9:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    return (sum((x0 + x1) * c for ((x0, _), (x1, _)), c in zip(pairs, cross, strict=True))
+            / (3 * twice),
+            sum((y0 + y1) * c for ((_, y0), (_, y1)), c in zip(pairs, cross, strict=True))
+            / (3 * twice))
 
 
 def _rings(shape: dict) -> Iterable[list[list[float]]]:
@@ -234,7 +281,8 @@ def _rings(shape: dict) -> Iterable[list[list[float]]]:
 
 def _trend(pdf: Pack, trend: list[WeekFigures], review: WeekReview, x: float, y: float,
            w: float, h: float) -> None:
-    """Received and resolved by week (bars), the last one the week under review."""
+    """Received and resolved by week (bars), the last one the week under review; under each
+    week its two figures, in the bars' colours, so the chart is read without a ruler."""
     pdf.set_xy(x, y - 7)
     pdf.set_font("DejaVu", "B", 11)
     pdf.set_text_color(*INK)
@@ -250,11 +298,16 @@ def _trend(pdf: Pack, trend: list[WeekFigures], review: WeekReview, x: float, y:
             pdf.set_fill_color(*colour)
             pdf.rect(x + i * slot + 1 + j * (slot - 2) / 2, y + h - bar, (slot - 2) / 2, bar,
                      style="F")
-        pdf.set_font("DejaVu", "", 6.5)
-        pdf.set_text_color(*GREY)
+        last = i == len(trend) - 1
+        pdf.set_font("DejaVu", "B" if last else "", 6.5)
+        pdf.set_text_color(*(INK if last else GREY))
         pdf.set_xy(x + i * slot, y + h + 0.5)
         pdf.cell(slot, 3, review.week.shifted(i - len(trend) + 1).label[-3:], align="C")
-    pdf.set_xy(x, y + h + 4)
+        for row, (value, colour) in enumerate(((f.received, BLUE), (f.resolved, GREEN))):
+            pdf.set_text_color(*colour)
+            pdf.set_xy(x + i * slot, y + h + 3.7 + row * 3)
+            pdf.cell(slot, 3, _fit(pdf, number(value, pdf.lang), slot), align="C")
+    pdf.set_xy(x, y + h + 10.5)
     pdf.set_font("DejaVu", "", 7.5)
     pdf.set_text_color(*BLUE)
     pdf.cell(w / 2, 4, "■ " + pdf.t("week.figure.received"))
@@ -288,39 +341,77 @@ def _rises(pdf: Pack, review: WeekReview, x: float, y: float) -> None:
 
 
 def _department_page(pdf: Pack, review: WeekReview, conn: Connection, dept: int, row) -> None:
+    """Its figures, then what to discuss: the tickets overdue at the week's end (most overdue
+    first, each with its due and age), then the oldest still open, overdue ones in red."""
     pdf.add_page()
-    name = row.name_ru if pdf.lang == "ru" and row.name_ru else row.name
-    pdf.heading(name, 15)
+    pdf.heading(name_of(row._asdict(), pdf.lang), 15)
     pdf.note(pdf.t("week.pack.department_note", week=review.week.label), 9)
     pdf.ln(2)
     _figure_table(pdf, review.figures[dept], review.previous[dept], review.usual[dept])
-    pdf.ln(4)
     f = Filters(as_of=review.week.end, tz=review.week.tz, departments=(row.code,))
-    oldest = oldest_open(conn, f, limit=10)
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.set_text_color(*INK)
-    pdf.cell(0, 6, pdf.t("week.oldest"), new_x="LMARGIN", new_y="NEXT")
-    widths = (26, 30, 48, 56, 22)
-    heads = ("col.id", "col.created", "col.category", "col.address", "week.col.age")
-    pdf.set_font("DejaVu", "B", 8)
-    pdf.set_text_color(*GREY)
-    for head, width in zip(heads, widths, strict=True):
-        pdf.cell(width, 5, pdf.t(head))
-    pdf.ln()
-    pdf.set_font("DejaVu", "", 8)
-    pdf.set_text_color(*INK)
-    tz = city_tz()
-    for ticket in oldest.to_dict("records"):
-        category = ticket["category_ru"] if pdf.lang == "ru" and ticket["category_ru"] \
-            else ticket["category"]
-        age = (review.week.end - ticket["created_at"]).total_seconds()
-        cells = (str(ticket["external_id"]), instant(ticket["created_at"], tz, pdf.lang),
-                 str(category), str(ticket["address"] or ""), duration(age, pdf.lang))
-        for text, width in zip(cells, widths, strict=True):
-            pdf.cell(width, 5, _fit(pdf, text, width - 1))
-        pdf.ln()
+    overdue, total = ticket_page(conn, f, TicketQuery(subset="overdue", sort="due",
+                                                      descending=False, page_size=OVERDUE_ROWS))
+    pdf.ln(4)
+    _section(pdf, pdf.t("week.pack.overdue", n=number(total, pdf.lang)))
+    _ticket_rows(pdf, review, overdue, OVERDUE_COLUMNS)
+    if total > len(overdue):
+        pdf.note(pdf.t("week.pack.more", n=number(total - len(overdue), pdf.lang)), 8)
+    if overdue.empty:
+        pdf.note(pdf.t("week.pack.overdue_none"))
+    pdf.ln(4)
+    _section(pdf, pdf.t("week.oldest"))
+    room = (pdf.h - pdf.b_margin - pdf.get_y() - 5) // ROW  # the rest of the page, less the heads
+    oldest = oldest_open(conn, f, limit=int(max(3, min(room, OLDEST_ROWS))))
+    _ticket_rows(pdf, review, oldest, OLDEST_COLUMNS)
     if oldest.empty:
         pdf.note(pdf.t("week.oldest.none"))
+
+
+# A department page's two lists: their columns (catalog key, width in mm) and their most rows:
+# the overdue ones first, then the oldest as many as fill the rest of the page, never a second.
+ROW = 5  # mm
+OVERDUE_ROWS, OLDEST_ROWS = 18, 30
+OVERDUE_COLUMNS = (("col.id", 24), ("col.category", 38), ("col.address", 42), ("col.due", 27),
+                   ("week.col.overdue_by", 28), ("week.col.age", 23))
+OLDEST_COLUMNS = (("col.id", 24), ("col.created", 27), ("col.category", 40), ("col.address", 38),
+                  ("col.due", 27), ("week.col.age", 26))
+
+
+def _section(pdf: Pack, title: str) -> None:
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.set_text_color(*INK)
+    pdf.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+
+
+def _ticket_rows(pdf: Pack, review: WeekReview, rows, columns: tuple) -> None:
+    """A list of tickets as of the week's end; a ticket overdue then has its due and how long
+    it was overdue in red."""
+    if rows.empty:
+        return
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_text_color(*GREY)
+    for key, width in columns:
+        pdf.cell(width, ROW, _fit(pdf, pdf.t(key), width - 1))
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8)
+    tz, end = city_tz(), review.week.end
+    for ticket in rows.to_dict("records"):
+        late = ticket["due_at"] is not None and ticket["due_at"] < end
+        cells = {
+            "col.id": str(ticket["external_id"]),
+            "col.created": instant(ticket["created_at"], tz, pdf.lang),
+            "col.category": name_of(ticket, pdf.lang, "category"),
+            "col.address": str(ticket["address"] or ""),
+            "col.due": instant(ticket["due_at"], tz, pdf.lang),
+            "week.col.overdue_by": duration((end - ticket["due_at"]).total_seconds(), pdf.lang)
+            if late else "",
+            "week.col.age": duration((end - ticket["created_at"]).total_seconds(), pdf.lang),
+        }
+        for key, width in columns:
+            red = late and key in ("col.due", "week.col.overdue_by")
+            pdf.set_text_color(*(RED if red else INK))
+            pdf.cell(width, ROW, _fit(pdf, cells[key], width - 1))
+        pdf.ln()
 
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:

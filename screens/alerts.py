@@ -10,8 +10,8 @@ from db.schema import ALERT_KINDS, ALERT_STATES
 from queries.alerts import AlertFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.formatting import date_format, number
-from ui.i18n import LANGUAGES, current_language, t
+from ui.formatting import number
+from ui.i18n import current_language, language_picker, t
 
 PAGE_SIZE = 50
 
@@ -24,7 +24,7 @@ lang = current_language()
 tz = city_tz()
 data.begin_run()
 banner = st.empty()
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+language_picker()
 
 st.title(t("nav.alerts"))
 st.caption(t("alerts.help"))
@@ -37,10 +37,8 @@ who = top[1].selectbox(t("alerts.recipient"), recipients, index=None,
 state = top[2].selectbox(t("alerts.state"), ALERT_STATES, index=None,
                          format_func=lambda s: t(f"alerts.state.{s}"),
                          placeholder=t("alerts.any_state"), key="alerts_state")
-since = top[3].date_input(t("alerts.since"), value=None, key="alerts_since",
-                          format=date_format())
-until = top[4].date_input(t("alerts.until"), value=None, key="alerts_until",
-                          format=date_format())
+since = widgets.day_field(top[3], t("alerts.since"), "alerts_since")
+until = widgets.day_field(top[4], t("alerts.until"), "alerts_until")
 
 f = AlertFilters(
     kinds=tuple(kinds), recipient=who, state=state,

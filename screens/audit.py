@@ -10,8 +10,8 @@ from db.schema import EVENT_KINDS
 from queries.audit_log import AuditFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.formatting import actor_label, date_format, instant, number
-from ui.i18n import LANGUAGES, current_language, name_of, t
+from ui.formatting import actor_label, event_kind, event_note, instant, number
+from ui.i18n import current_language, language_picker, name_of, t
 
 PAGE_SIZE = 50
 
@@ -24,7 +24,7 @@ lang = current_language()
 tz = city_tz()
 data.begin_run()
 banner = st.empty()
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+language_picker()
 reference = data.guarded(data.load_reference)
 if reference is None:
     widgets.outage_banner(banner)
@@ -47,8 +47,8 @@ who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audi
 department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
                               index=None, placeholder=t("audit.any_department"),
                               key="audit_department")
-since = top[3].date_input(t("audit.since"), value=None, key="audit_since", format=date_format())
-until = top[4].date_input(t("audit.until"), value=None, key="audit_until", format=date_format())
+since = widgets.day_field(top[3], t("audit.since"), "audit_since")
+until = widgets.day_field(top[4], t("audit.until"), "audit_until")
 
 f = AuditFilters(
     kinds=tuple(kinds), actor=who, department=department,
@@ -71,11 +71,12 @@ if first is not None:
         st.dataframe(pd.DataFrame({
             t("ev.when"): [instant(v, tz, lang, True) for v in frame["at"]],
             t("ev.who"): [actor_label(a, lang) for a in frame["actor"]],
-            t("ev.what"): [t(f"event.{k}") for k in frame["kind"]],
+            t("ev.what"): [event_kind(k, n, lang)
+                           for k, n in zip(frame["kind"], frame["note"], strict=True)],
             t("col.id"): frame["ticket"],
             t("ev.from"): [department_name(c) for c in frame["from_department"]],
             t("ev.to"): [department_name(c) for c in frame["to_department"]],
-            t("audit.why"): frame["note"].fillna(""),
+            t("audit.why"): [event_note(n, lang) for n in frame["note"]],
         }), hide_index=True, width="stretch")
         st.download_button(t("table.export"), mime="text/csv", on_click="ignore",
                            data=export.audit_csv(data.read_engine(), f, lang, tz, department_name),

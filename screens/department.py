@@ -26,8 +26,7 @@ from ui.actor import current_actor
 from ui.city_map import city_map
 from ui.deck import fitted_size, ticket_view
 from ui.department import compact, headline, week_row
-from ui.export import zone_name
-from ui.formatting import instant, number
+from ui.formatting import instant, number, zone_name
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
 

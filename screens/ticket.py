@@ -5,11 +5,12 @@ import streamlit as st
 
 from ui import data, url, view, widgets
 from ui.actor import current_actor
-from ui.i18n import t
+from ui.i18n import language_picker, t
 
 current_actor()  # signed in, else this stops here: the screen never runs ungated
 data.begin_run()
 banner = st.empty()
+language_picker()
 ticket_id = url.get("id")
 ticket_id = st.text_input(t("card.ask"), value=ticket_id).strip()
 if ticket_id:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import data, live, week, widgets
 from ui.actor import current_actor
-from ui.i18n import LANGUAGES, current_language, t
+from ui.i18n import current_language, language_picker, t
 
 if current_actor().role not in ("leadership", "dispatcher"):
     st.error(t("week.forbidden"), icon=":material/block:")
@@ -14,7 +14,7 @@ if current_actor().role not in ("leadership", "dispatcher"):
 
 live.reference_or_wait()
 banner = st.empty()
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+language_picker()
 lang = current_language()
 chosen = week.chosen_week()
 st.title(t("week.title", week=chosen.label))

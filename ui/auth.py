@@ -25,7 +25,7 @@ from db.permissions import Actor
 from ui import data, first_paint, url
 from ui.actor import SESSION_KEY
 from ui.formatting import instant
-from ui.i18n import LANGUAGES, current_language, t
+from ui.i18n import LANGUAGES, current_language, name_of, t
 
 log = logging.getLogger("citydesk.auth")
 USER_ID = "_auth_user_id"  # the users row behind the actor (absent: put there by other code)
@@ -150,7 +150,7 @@ def sidebar(actor: Actor) -> None:
         _write_cookie()
     if actor.role == "wall":
         return
-    where = f", {actor.department}" if actor.department else ""
+    where = f", {_department_name(actor.department)}" if actor.department else ""
     st.sidebar.caption(t("auth.signed_in_as", name=actor.name, role=t(f"role.{actor.role}"))
                        + where)
     if st.sidebar.button(t("auth.sign_out"), icon=":material/logout:", key="_auth_sign_out"):
@@ -159,6 +159,17 @@ def sidebar(actor: Actor) -> None:
         if sso_configured():
             st.logout()
         st.rerun()
+
+
+def _department_name(code: str) -> str:
+    """A head's department by its name in the language; its code only while the database is
+    out of reach."""
+    try:
+        frame = data.load_reference()["departments"]
+    except data.OUTAGE_ERRORS:
+        return code
+    row = frame[frame["code"] == code]
+    return name_of(row.iloc[0]) if len(row) else code
 
 
 def _watch() -> None:

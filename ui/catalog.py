@@ -12,6 +12,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "nav.wall": {"en": "Meeting screen", "ru": "Экран совещаний"},
     "nav.audit": {"en": "Audit log", "ru": "Журнал действий"},
     "lang.label": {"en": "Language", "ru": "Язык"},
+    "date.day": {"en": "dd", "ru": "дд"},
+    "date.month": {"en": "mm", "ru": "мм"},
+    "date.year": {"en": "yyyy", "ru": "гггг"},
     # as of and refresh
     "asof.label": {"en": "As of", "ru": "По состоянию на"},
     "asof.live": {"en": "Live", "ru": "Сейчас"},
@@ -198,6 +201,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "event.rejected": {"en": "Rejected", "ru": "Отклонено"},
     "event.reassigned": {"en": "Reassigned", "ru": "Переназначено"},
     "event.note": {"en": "Note", "ru": "Заметка"},
+    "event.undo": {"en": "Reassignment undone", "ru": "Отмена переназначения"},
+    "event.undo_note": {"en": "undo of event #{id}: {note}", "ru": "отмена события № {id}: {note}"},
     "ev.when": {"en": "When", "ru": "Когда"},
     "ev.what": {"en": "What", "ru": "Что"},
     "ev.who": {"en": "Who", "ru": "Кто"},
@@ -237,7 +242,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "refusal.reason_required": {"en": "a reason is required", "ru": "нужно указать причину"},
     "refusal.unknown_department": {"en": "unknown department {department}", "ru": "неизвестная служба {department}"},
     "refusal.unknown_ticket": {"en": "{ticket}: no such ticket", "ru": "{ticket}: обращение не найдено"},
-    "refusal.same_department": {"en": "{ticket}: already in {department}", "ru": "{ticket}: уже в службе {department}"},
+    "refusal.same_department": {"en": "{ticket}: already in {department}", "ru": "{ticket}: уже в службе «{department}»"},
     "refusal.not_open": {"en": "{ticket}: a {status} ticket cannot be reassigned",
                          "ru": "{ticket}: обращение в статусе «{status}» нельзя переназначить"},
     "refusal.forbidden": {"en": "{ticket}: you may act only on tickets of your own department",
@@ -245,10 +250,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "refusal.forbidden_role": {"en": "{ticket}: your role may not reassign tickets",
                                "ru": "{ticket}: ваша роль не позволяет переназначать"},
     "refusal.stale": {"en": "{ticket} changed since you saw it: now in {department}, {status}.",
-                      "ru": "{ticket} изменилось, пока вы смотрели: теперь в службе {department}, {status}."},
+                      "ru": "{ticket} изменилось, пока вы смотрели: теперь в службе «{department}», {status}."},
     "refusal.nothing_to_undo": {"en": "you have no reassignment to undo", "ru": "нечего отменять"},
     "refusal.undo_stale": {"en": "{ticket} changed after your reassignment: now in {department}, {status}.",
-                           "ru": "{ticket} изменилось после вашего переназначения: теперь в службе {department}, {status}."},
+                           "ru": "{ticket} изменилось после вашего переназначения: теперь в службе «{department}», {status}."},
     "refusal.what_changed": {"en": "{when}: {what} by {who}", "ru": "{when}: {what}, {who}"},
     "role.leadership": {"en": "leadership", "ru": "руководство"},
     "role.head": {"en": "department head", "ru": "руководитель службы"},
@@ -381,6 +386,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "week.col.usual": {"en": "Usual", "ru": "Обычно"},
     "week.col.age": {"en": "Open for", "ru": "Открыто"},
     "week.col.department": {"en": "Department", "ru": "Служба"},
+    "week.col.overdue_by": {"en": "Overdue by", "ru": "Просрочено на"},
     "week.departments": {"en": "Departments, most overdue at the week's end first",
                          "ru": "Службы: сначала больше всего просроченных на конец недели"},
     "week.departments.pick": {"en": "Pick a department to list its tickets.",
@@ -419,9 +425,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "week.pack.trend": {"en": "Received and resolved, {n} weeks",
                         "ru": "Поступило и выполнено, {n} недель"},
     "week.pack.department_note": {"en": "Week {week}: its figures, the week before and the usual; "
-                                        "its oldest open tickets.",
+                                        "its overdue tickets and its oldest open ones, as at "
+                                        "the week's end.",
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
-                                        "уровень; самые старые открытые обращения."},
+                                        "уровень; просроченные и самые старые открытые "
+                                        "обращения на конец недели."},
+    "week.pack.overdue": {"en": "Overdue at the week's end: {n}, the most overdue first",
+                          "ru": "Просрочено на конец недели: {n}, сначала самые давние"},
+    "week.pack.overdue_none": {"en": "None was overdue at the week's end.",
+                               "ru": "На конец недели просроченных обращений не было."},
+    "week.pack.more": {"en": "And {n} more: the week page lists them all.",
+                       "ru": "Ещё {n} — полный список на странице «Итоги недели»."},
     "wall.week": {"en": "Week {week}", "ru": "Неделя {week}"},
     "wall.week_of": {"en": "The week of {dates}", "ru": "Неделя {dates}"},
     "week.forbidden": {"en": "The week's review is for leadership and dispatchers.",
@@ -540,7 +554,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "subset.resolved_on": {"en": "Resolved on {day}", "ru": "Выполненные {day}"},
     "past.banner": {"en": "A past moment: figures as of {when}. This view does not refresh.",
                     "ru": "Момент в прошлом: данные на {when}. Этот вид не обновляется."},
-    "past.back": {"en": "Back to live", "ru": "Вернуться к текущим данным"},
+    "past.back": {"en": "Back to live", "ru": "К текущим данным"},
     "drill.clear": {"en": "Clear", "ru": "Сбросить"},
     "drill.area": {"en": "a map cell", "ru": "ячейка карты"},
     "drill.district": {"en": "district {name}", "ru": "район {name}"},
@@ -636,7 +650,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "action.usual_help": {"en": "Where tickets of these categories usually go:",
                           "ru": "Куда обычно передают обращения этих категорий:"},
     "action.usual": {"en": "{dept} ({n})", "ru": "{dept} ({n})"},
-    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить: {n} в «{dept}»"},
+    "action.undo_what": {"en": "Undo: {n} to {dept}", "ru": "Отменить передачу в службу «{dept}» (обращений: {n})"},
     "action.undo_help": {"en": "Bring back the tickets of your last reassignment ({when}).",
                          "ru": "Вернуть обращения вашего последнего переназначения ({when})."},
     "action.nothing_to_undo": {"en": "Nothing to undo", "ru": "Отменять нечего"},
@@ -671,12 +685,12 @@ CATALOG: dict[str, dict[str, str]] = {
                              "ru": "инцидент: {category}, {district}"},
     "alert.incident.body": {"en": "Incident: {reports} reports of «{category}» in {district}, "
                                   "the first at {first}. The list: {link}",
-                            "ru": "Инцидент: {reports} сообщений «{category}», {district}, "
+                            "ru": "Инцидент: «{category}», {district}: сообщений — {reports}, "
                                   "первое в {first}. Список: {link}"},
     "alert.spike.title": {"en": "spike: {category}, {district}", "ru": "всплеск: {category}, {district}"},
     "alert.spike.body": {"en": "Spike: {count} reports of «{category}» in {district} since {since}"
                                " (usually {usual}). The list: {link}",
-                         "ru": "Всплеск: {count} сообщений «{category}», {district}, с {since} "
+                         "ru": "Всплеск: «{category}», {district}: сообщений — {count} с {since} "
                                "(обычно {usual}). Список: {link}"},
     "alert.no_district": {"en": "no district", "ru": "район не указан"},
     "alert.feed.title": {"en": "feed {name}", "ru": "источник {name}"},

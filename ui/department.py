@@ -47,6 +47,9 @@ COMPACT = """<style>
   .st-key-dept-counters [data-testid='stCaptionContainer'] {display: none}
 }
 [data-testid='stMetricLabel'] p {white-space: normal}
+/* the undo names its target in full ("…в службу «Служба ливневой канализации»"): it may wrap */
+.st-key-undo button [data-testid='stMarkdownContainer'], .st-key-undo button p {
+  white-space: normal; text-overflow: clip}
 </style>"""
 
 

@@ -20,14 +20,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from babel.dates import get_timezone_location
 from sqlalchemy import Engine
 
 from db.schema import OPEN_STATUSES
 from queries import alerts, audit_log, tickets
 from queries.filters import Filters
 from ui import sla as sla_ui
-from ui.formatting import hours, instant
+from ui.formatting import event_kind, event_note, hours, instant, zone_name
 from ui.i18n import name_of, translate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -46,11 +45,6 @@ def _inert(frame: pd.DataFrame) -> pd.DataFrame:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(inert_cell)
     return safe
-
-
-def zone_name(tz: ZoneInfo, lang: str) -> str:
-    """The city's zone as people name it: "Moscow", "Москва"."""
-    return get_timezone_location(tz.key, locale=lang, return_city=True)
 
 
 def local_time(value, tz: ZoneInfo, lang: str) -> str:
@@ -168,11 +162,12 @@ def audit_csv(engine: Engine, f: audit_log.AuditFilters, lang: str, tz: ZoneInfo
             translate(lang, "export.at", what=translate(lang, "ev.when"), zone=zone):
                 [local_time(v, tz, lang) for v in rows["at"]],
             translate(lang, "ev.who"): rows["actor"].fillna(""),
-            translate(lang, "ev.what"): [translate(lang, f"event.{k}") for k in rows["kind"]],
+            translate(lang, "ev.what"): [event_kind(k, n, lang)
+                                         for k, n in zip(rows["kind"], rows["note"], strict=True)],
             translate(lang, "col.id"): rows["ticket"],
             translate(lang, "ev.from"): [department_name(c) for c in rows["from_department"]],
             translate(lang, "ev.to"): [department_name(c) for c in rows["to_department"]],
-            translate(lang, "audit.why"): rows["note"].fillna(""),
+            translate(lang, "audit.why"): [event_note(n, lang) for n in rows["note"]],
         })
         return csv_bytes(out, lang)
     return build

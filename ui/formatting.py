@@ -8,9 +8,10 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_location
 from babel.numbers import format_decimal
 
+from db.actions import undone_event
 from ui.catalog import CATALOG
 from ui.i18n import current_language, translate
 
@@ -88,6 +89,26 @@ def actor_label(actor, lang: str) -> str:
     return translate(lang, f"actor.{actor}") if f"actor.{actor}" in CATALOG else actor
 
 
+def event_kind(kind: str, note, lang: str) -> str:
+    """What a step of a ticket's history did; a reassignment that undid another says so."""
+    if kind == "reassigned" and undone_event(_text(note)):
+        return translate(lang, "event.undo")
+    return translate(lang, f"event.{kind}")
+
+
+def event_note(note, lang: str) -> str:
+    """A step's note; an undo's, which the desk wrote itself (db.actions.UNDO_NOTE), in the
+    language, the undone step's own note kept as it was written."""
+    undone = undone_event(_text(note))
+    if undone is None:
+        return _text(note)
+    return translate(lang, "event.undo_note", id=undone[0], note=undone[1])
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def instant(value: datetime | None, tz: ZoneInfo, lang: str, seconds: bool = False) -> str:
     """An instant in the city's zone: 26.11.2026 14:05 (ru) / Nov 26, 2026, 14:05 (en)."""
     if value is None or (not isinstance(value, datetime) and missing(value)):
@@ -96,6 +117,11 @@ def instant(value: datetime | None, tz: ZoneInfo, lang: str, seconds: bool = Fal
     if lang == "ru":
         return local.strftime("%d.%m.%Y %H:%M" + (":%S" if seconds else ""))
     return format_datetime(local, "MMM d, y, HH:mm" + (":ss" if seconds else ""), locale="en")
+
+
+def zone_name(tz: ZoneInfo, lang: str) -> str:
+    """The city's zone as people name it: "Moscow", "Москва" (never "Europe/Moscow")."""
+    return get_timezone_location(tz.key, locale=lang, return_city=True)
 
 
 def date_format(lang: str | None = None) -> str:

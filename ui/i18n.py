@@ -26,6 +26,11 @@ TRANSLATED_CHOICES = ("f_dept", "f_district", "f_category", "f_channel", "f_stat
                       "audit_department", "week_drill_figure", "alerts_kinds", "alerts_state")
 
 
+def language_picker() -> None:
+    """The sidebar's language switch, the same on every page that has a sidebar."""
+    st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+
+
 def follow_switch() -> None:
     """After the language changed, write the translated widgets' choices anew (see above)."""
     lang = current_language()

@@ -16,7 +16,7 @@ from queries.filters import Filters, local_midnight
 from queries.map_points import Box
 from ui import data, url
 from ui.formatting import date_format
-from ui.i18n import LANGUAGES, current_language, name_of, t
+from ui.i18n import LANGUAGES, current_language, language_picker, name_of, t
 
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
 DIMENSIONS = (  # URL parameter, reference table, catalog label
@@ -127,7 +127,7 @@ def _options(frame, lang: str) -> dict[str, str]:
 def sidebar(reference: dict, with_status: bool = True, fixed_dept: str | None = None) -> View:
     """The sidebar: language, as-of and filters. Returns the view they describe."""
     lang = current_language()
-    st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    language_picker()
     st.sidebar.subheader(t("asof.label"))
     st.sidebar.toggle(t("asof.live"), key="f_live")
     tz = city_tz()

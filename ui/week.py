@@ -14,7 +14,7 @@ from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, las
 from queries.week import parse_week as parse
 from reports.week_pack import FontMissing, change_text, figure_text
 from ui import data, url
-from ui.formatting import instant, number
+from ui.formatting import instant, number, zone_name
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
 
@@ -51,7 +51,7 @@ def chosen_week() -> Week:
 def period(week: Week, lang: str) -> str:
     tz = city_tz()
     return t("week.period", start=instant(week.start, tz, lang), end=instant(week.end, tz, lang),
-             tz=tz.key)
+             tz=zone_name(tz, lang))
 
 
 def pack_button(week: Week, lang: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +17,16 @@ from queries.tickets import TicketCard, TicketQuery
 from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.formatting import actor_label, duration, instant, number, percent
+from ui.formatting import (
+    actor_label,
+    date_format,
+    duration,
+    event_kind,
+    event_note,
+    instant,
+    number,
+    percent,
+)
 from ui.i18n import current_language, name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text
@@ -37,6 +46,22 @@ def outage_banner(slot) -> None:
     else:
         slot.warning(t("db.down", when=instant(down.since, city_tz(), current_language(), True),
                        every=data.TTL), icon=":material/cloud_off:")
+
+
+# An empty date field's placeholder ("dd.mm.yyyy") is written by the browser in its own locale,
+# whatever the page's language: each part is written anew from the catalog instead.
+DAY_PART = ('[data-testid="stDateInputField"] [data-placeholder="true"][data-type="{part}"]'
+            '{{font-size: 0}} [data-testid="stDateInputField"] [data-placeholder="true"]'
+            '[data-type="{part}"]::before {{content: "{text}"; font-size: .875rem}}')
+
+
+def day_field(slot, label: str, key: str) -> date | None:
+    """A day that may be left empty (the audit's and the alerts' "from" and "to"), in the
+    language's order, its empty parts named in the language too."""
+    rules = " ".join(DAY_PART.format(part=part, text=t(f"date.{part}"))
+                     for part in ("day", "month", "year"))
+    st.html(f"<style>{rules}</style>")  # style alone takes no place on the page
+    return slot.date_input(label, value=None, key=key, format=date_format())
 
 
 def city_comparison(mine: Counters, city: Counters) -> dict[str, str]:
@@ -220,11 +245,12 @@ def ticket_card(card: TicketCard, heading: bool = True) -> None:
     events = card.events
     st.dataframe(pd.DataFrame({
         t("ev.when"): [instant(v, tz, lang, True) for v in events["at"]],
-        t("ev.what"): [t(f"event.{k}") for k in events["kind"]],
+        t("ev.what"): [event_kind(k, n, lang)
+                       for k, n in zip(events["kind"], events["note"], strict=True)],
         t("ev.who"): [actor_label(a, lang) for a in events["actor"]],
         t("ev.from"): [name_of(r, lang, "from_department") for r in events.to_dict("records")],
         t("ev.to"): [name_of(r, lang, "to_department") for r in events.to_dict("records")],
-        t("ev.note"): events["note"].fillna(""),
+        t("ev.note"): [event_note(n, lang) for n in events["note"]],
     }), hide_index=True, width="stretch")
 
 
