@@ -7,6 +7,7 @@ import shutil
 import signal
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,13 +61,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a fresh, migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "citydesk.db"
-        shutil.copy(template, path)
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, kind: str, folder: Path,
+                   file: str = "citydesk.db") -> Iterator[str]:
+    """The URL of a fresh, migrated, empty database of `kind` (copied from the session's
+    template: an SQLite `file` in `folder`, or a PostgreSQL database, dropped at the end)."""
+    if kind == "sqlite":
+        path = folder / file
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     admin_url: str = request.getfixturevalue("pg_admin_url")
@@ -81,6 +83,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated, empty database of each kind."""
+    with fresh_database(request, request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from bench.alarms import count_alarms
 from db.engine import make_engine
@@ -26,7 +24,7 @@ from queries.filters import Filters
 from queries.incidents import clusters, incidents
 from queries.rules import IncidentRule, RulesError, load_rules, parse_rules
 from queries.spikes import poisson_tail, spikes
-from tests.conftest import _with_database
+from tests.conftest import fresh_database
 from tests.factory import add_ticket
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -76,31 +74,18 @@ class City:
 def city(request, tmp_path_factory) -> Iterator[City]:
     """Eighty days of the demo city's background up to NOW, with the planted reports; built
     once per database for the module, which only reads it."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("incidents") / "city.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        admin_url = request.getfixturevalue("pg_admin_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE "
-                              f"{request.getfixturevalue('pg_template')}"))
-        url, drop = _with_database(admin_url, name), name
-    engine = make_engine(url)
-    seed(engine, 23_000, 1563, NOW, progress=False, days=80)
-    burst = plant(engine, burst_instants())
-    spread = plant(engine, spread_instants(), 3, "S", OSTRYAKOVA, "ostryakova")
-    other = plant(engine, [NOW - timedelta(hours=5, minutes=m) for m in range(0, 50, 10)], 5, "D")
-    other += plant(engine, [NOW - timedelta(minutes=m) for m in range(5, 100, 12)], 9, "C",
-                   (44.60, 33.50), "khrustaleva")
-    yield City(engine, url, frozenset(burst), frozenset(spread), frozenset(other))
-    engine.dispose()
-    if drop:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_database(request, request.param, tmp_path_factory.mktemp("incidents"),
+                        "city.db") as url:
+        engine = make_engine(url)
+        seed(engine, 23_000, 1563, NOW, progress=False, days=80)
+        burst = plant(engine, burst_instants())
+        spread = plant(engine, spread_instants(), 3, "S", OSTRYAKOVA, "ostryakova")
+        earlier = [NOW - timedelta(hours=5, minutes=m) for m in range(0, 50, 10)]
+        other = plant(engine, earlier, 5, "D")
+        other += plant(engine, [NOW - timedelta(minutes=m) for m in range(5, 100, 12)], 9, "C",
+                       (44.60, 33.50), "khrustaleva")
+        yield City(engine, url, frozenset(burst), frozenset(spread), frozenset(other))
+        engine.dispose()
 
 
 def test_a_burst_among_background_is_one_incident_and_a_spike(city):

@@ -8,11 +8,9 @@ with backoff and shown with the feeds' health; no secret appears in any output o
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, delete, select, text, update
+from sqlalchemy import Engine, delete, select, update
 
 from db.config import ROOT, at_risk_window
 from db.engine import make_engine
@@ -31,7 +29,7 @@ from db.seed import seed
 from queries.feeds import feed_health
 from reports.alert_rules import AlertRulesError, load, parse
 from reports.notifier import Notifier, PastInstant
-from tests.conftest import _with_database
+from tests.conftest import fresh_database
 from tests.factory import add_ticket
 from tests.notify_fakes import bot_server, smtp_server
 from tests.test_auth_pages import pages
@@ -57,32 +55,18 @@ class City:
 def city(request, tmp_path_factory) -> Iterator[City]:
     """Twenty days of the demo city up to NOW, an incident played (30 no-water reports in the
     last hour) and road tickets due through the afternoon; built once per database."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("notify") / "city.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        admin_url = request.getfixturevalue("pg_admin_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE "
-                              f"{request.getfixturevalue('pg_template')}"))
-        url, drop = _with_database(admin_url, name), name
-    engine = make_engine(url)
-    seed(engine, 3000, 1563, NOW, progress=False, days=20)
-    plant(engine, burst_instants(), prefix="INC")
-    for k, hours in enumerate((1.0, 1.5, 2.5, 3.0, 4.5)):  # crossing into at risk, then overdue
-        add_ticket(engine, NOW - timedelta(hours=20), due=NOW + timedelta(hours=hours),
-                   department="ROADS", external_id=f"RD-{k}")
-    add_ticket(engine, NOW - timedelta(hours=20), due=NOW + timedelta(hours=1),
-               department="WATER", category="no_water", external_id="WT-0")
-    yield City(engine, url)
-    engine.dispose()
-    if drop:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_database(request, request.param, tmp_path_factory.mktemp("notify"),
+                        "city.db") as url:
+        engine = make_engine(url)
+        seed(engine, 3000, 1563, NOW, progress=False, days=20)
+        plant(engine, burst_instants(), prefix="INC")
+        for k, hours in enumerate((1.0, 1.5, 2.5, 3.0, 4.5)):  # crossing into at risk, then overdue
+            add_ticket(engine, NOW - timedelta(hours=20), due=NOW + timedelta(hours=hours),
+                       department="ROADS", external_id=f"RD-{k}")
+        add_ticket(engine, NOW - timedelta(hours=20), due=NOW + timedelta(hours=1),
+                   department="WATER", category="no_water", external_id="WT-0")
+        yield City(engine, url)
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

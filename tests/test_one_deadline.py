@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from db.config import ROOT
 from db.engine import make_engine
@@ -26,7 +24,7 @@ from queries.counters import counters
 from queries.filters import Filters
 from queries.tickets import TicketQuery, queue, ticket_card, ticket_page
 from queries.workload import workload
-from tests.conftest import _with_database
+from tests.conftest import fresh_database
 from tests.pages import app
 from tests.test_sla import SteppedCalendar
 from ui import export
@@ -66,27 +64,13 @@ class City:
 def city(request, tmp_path_factory) -> Iterator[City]:
     """Fifty days of the demo city with its SLA rules, up to NOW; built once per database for
     the module, which only reads it."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("deadline") / "city.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        admin_url = request.getfixturevalue("pg_admin_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE "
-                              f"{request.getfixturevalue('pg_template')}"))
-        url, drop = _with_database(admin_url, name), name
-    engine = make_engine(url)
-    load_demo_rules(engine, NOW)
-    seed(engine, 9000, 1563, NOW, tz=MOSCOW, progress=False, days=50)
-    yield City(engine, url)
-    engine.dispose()
-    if drop:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {drop} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_database(request, request.param, tmp_path_factory.mktemp("deadline"),
+                        "city.db") as url:
+        engine = make_engine(url)
+        load_demo_rules(engine, NOW)
+        seed(engine, 9000, 1563, NOW, tz=MOSCOW, progress=False, days=50)
+        yield City(engine, url)
+        engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------------

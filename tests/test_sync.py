@@ -6,17 +6,15 @@ databases, and compared with a file import of the same exports."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
 from db import feeds
@@ -30,7 +28,7 @@ from db.schema import categories, channels, departments, districts, ticket_event
 from db.sync import Sync, feed_name
 from queries.filters import Filters
 from queries.summary import summary
-from tests.conftest import _with_database
+from tests.conftest import fresh_database
 from tests.open311_server import TIME_FIELDS, Open311Server, iso, open311_records
 
 DATA = Path(__file__).parent / "data"
@@ -49,28 +47,13 @@ def records() -> list[dict]:
 @pytest.fixture
 def reference(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Iterator[Engine]:
     """A second fresh database of the same kind, holding a file import of the same exports."""
-    if db_url.startswith("sqlite"):
-        path = tmp_path / "reference.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-        admin = None
-    else:
-        admin_url = request.getfixturevalue("pg_admin_url")
-        name = f"r_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE "
-                              f"{request.getfixturevalue('pg_template')}"))
-        url = _with_database(admin_url, name)
-    engine = make_engine(url)
-    for sample in SAMPLES:
-        import_file(engine, DATA / sample)  # each through its shipped mapping, in its zone
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    with fresh_database(request, kind, tmp_path, "reference.db") as url:
+        engine = make_engine(url)
+        for sample in SAMPLES:
+            import_file(engine, DATA / sample)  # each through its shipped mapping, in its zone
+        yield engine
+        engine.dispose()
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
