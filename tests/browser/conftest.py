@@ -189,26 +189,37 @@ GRID = '[data-testid="stDataFrame"]'
 TICKETS = '[class*="st-key-tickets_grid_"] [data-testid="stDataFrame"]'
 
 
-def grid_column(page: Page, heading: str, timeout: float = 30_000, grid: str = GRID) -> list[str]:
-    """The cells of one column of the first data grid (`grid`: its selector). Its cells are
-    drawn on a canvas, but the grid keeps an accessible table beside it, filled only once the
-    grid is laid out on screen: so scroll it into view (the overview's table at its foot is
-    drawn only then) and wait for that table's rows before reading them."""
+def grid_rows(page: Page, headings: list[str], timeout: float = 30_000,
+              grid: str = GRID) -> list[dict[str, str]]:
+    """The rows of the first data grid (`grid`: its selector), each as {heading: cell} for
+    `headings`, read at one instant. Its cells are drawn on a canvas, but the grid keeps an
+    accessible table beside it, filled only once the grid is laid out on screen and only with
+    the rows in sight: so scroll it into view (the overview's table at its foot is drawn only
+    then) and wait for that table's rows before reading them all at once."""
     reach(page, "tickets")
     page.locator(grid).first.scroll_into_view_if_needed()
     page.wait_for_function("""grid => {
         const found = document.querySelector(grid);
         return found && found.querySelectorAll('table tbody tr').length > 0;
     }""", arg=grid, timeout=timeout)
-    return page.evaluate("""([grid, heading]) => {
+    return page.evaluate("""([grid, headings]) => {
         const found = document.querySelector(grid);
         const heads = Array.from(found.querySelectorAll('table thead th'))
             .map(th => th.innerText.trim());
-        const column = heads.indexOf(heading);
-        if (column < 0) throw new Error(`no column ${heading} in ${heads}`);
-        return Array.from(found.querySelectorAll('table tbody tr'))
-            .map(tr => tr.children[column].innerText.trim());
-    }""", [grid, heading])
+        const columns = headings.map(heading => {
+            const column = heads.indexOf(heading);
+            if (column < 0) throw new Error(`no column ${heading} in ${heads}`);
+            return column;
+        });
+        return Array.from(found.querySelectorAll('table tbody tr')).map(tr =>
+            Object.fromEntries(headings.map((heading, i) =>
+                [heading, tr.children[columns[i]].innerText.trim()])));
+    }""", [grid, headings])
+
+
+def grid_column(page: Page, heading: str, timeout: float = 30_000, grid: str = GRID) -> list[str]:
+    """The cells of one column of the first data grid in sight (see `grid_rows`)."""
+    return [row[heading] for row in grid_rows(page, [heading], timeout, grid)]
 
 
 # Every section in the window has come, every chart and grid in sight is drawn (one in a folded
