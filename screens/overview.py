@@ -39,6 +39,9 @@ CSS = """<style>
 /* the workload's note keeps room for four lines: a count that makes it wrap once more must
    not make the row taller and push the page under the user */
 .st-key-workload-note { min-height: 5.6rem; }
+/* the services behind: one line of small buttons under the counters */
+.st-key-behind { gap: .35rem; }
+.st-key-behind button { min-height: 2rem; padding: .1rem .5rem; }
 </style>"""
 # The table's toolbar, count and ten rows (pixels): the room it keeps until it is drawn.
 TABLE_HEIGHT = 510
@@ -147,6 +150,23 @@ def department_workload(f) -> None:
                       on_click=drill.by_department, args=(row.code,), width="stretch")
 
 
+def behind_now(f) -> None:
+    """The services furthest behind, in one line under the counters, so the first screen names
+    them whatever sits above (at 1366×768 with an incident too); each opens its list."""
+    load = data.guarded(data.load_workload, f)
+    if load is None:
+        return
+    worst = workload.rows(workload.behind(load), lang)
+    with st.container(key="behind", horizontal=True, vertical_alignment="center", gap="small"):
+        st.markdown(t("behind.title"), width="content")
+        if not worst:
+            st.markdown(t("behind.none"), width="content")
+        for place, row in enumerate(worst):
+            st.button(workload.behind_label(row, lang), key=f"behind_{place}",
+                      help=workload.tooltip(row, lang), on_click=drill.by_department,
+                      args=(row.code,), type="secondary")
+
+
 def trends(f) -> None:
     """Below the fold, one chart at a time: drawn once the user reaches it, and then only the
     open tab."""
@@ -203,6 +223,7 @@ def draw() -> None:
     counts = data.guarded(data.load_counters, f)
     if counts is not None:
         attention.counters(counts, data.guarded(data.load_baseline, f), f, drill.show_subset)
+    behind_now(f)
 
     box = st.session_state.get("_box")
     left, right = st.columns([3, 2])

@@ -84,7 +84,7 @@ def test_overview_shows_incidents_first_each_opening_its_tickets(burst, db_url, 
     rings = city_map(at)["rings"]
     assert [r["n"] for r in rings] == [len(i.tickets) for i in expected]
     # The same burst, two counts: the page says what each counts, right under them.
-    assert counts_note(lang) in [c.value for c in at.caption]
+    assert counts_note(lang) in [c.proto.help for c in at.caption]
     assert ("open tickets of one category" if lang == "en" else "открытые обращения") \
         in counts_note(lang)
 

@@ -301,6 +301,39 @@ def test_workload_rows_equal_the_independent_computation(city, db_url, monkeypat
     assert any(CATALOG["chart.handoffs"]["en"] in c.value for c in at.caption)
 
 
+def test_the_services_behind_under_the_counters_equal_the_independent_computation(
+        city, db_url, monkeypatch):
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    frame = oracle.raw(city)
+    with city.connect() as conn:
+        names = dict(conn.execute(select(departments.c.code, departments.c.name)).all())
+    load = oracle.workload(frame, NOW, list(names))
+    behind = sorted((c for c in load if load[c]["overdue"] or load[c]["at_risk"]),
+                    key=lambda c: (-load[c]["overdue"], -load[c]["at_risk"], -load[c]["open"],
+                                   names[c]))[:workload.BEHIND]
+    strip = [b for b in at.button if (b.key or "").startswith("behind_")]
+    assert len(strip) == workload.BEHIND == len(behind)
+    for button, code in zip(strip, behind, strict=True):
+        assert button.help.split(": ")[0] == names[code]
+        counts = " · ".join(alarm(load[code][k], colour) for k, colour in
+                            (("overdue", "red"), ("at_risk", "orange")) if load[code][k])
+        assert button.label == f"{counts} {workload.short(names[code], workload.BEHIND_CHARS)}"
+    strip[1].click().run()  # the second opens its department's list, as its workload row does
+    assert at.query_params["drill_dept"] in (behind[1], [behind[1]])
+
+
+def test_nothing_behind_is_said_in_words(engine, db_url, monkeypatch):
+    reference(engine)
+    add_ticket(engine, NOW - timedelta(minutes=5), due=NOW + timedelta(hours=20))
+    at = app(monkeypatch, db_url, as_of=AS_OF)
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if (b.key or "").startswith("behind_")]
+    assert CATALOG["behind.none"]["en"] in [m.value for m in at.markdown]
+
+
 def test_a_workload_row_lists_its_department(city, db_url, monkeypatch):
     at = app(monkeypatch, db_url, as_of=AS_OF)
     at.run()

@@ -106,6 +106,9 @@ CATALOG: dict[str, dict[str, str]] = {
                                "службу, чтобы увидеть её обращения."},
     "workload.row_hover": {"en": "{open} open: {overdue} overdue, {at_risk} at risk",
                            "ru": "открыто {open}: просрочено {overdue}, под угрозой {at_risk}"},
+    "behind.title": {"en": "**Behind now:**", "ru": "**Отстают:**"},
+    "behind.none": {"en": "no service has an overdue or at-risk ticket.",
+                    "ru": "ни у одной службы нет просроченных обращений и обращений под угрозой."},
     "chart.top": {"en": "Showing the {n} departments that need attention most of {total}.",
                   "ru": "Показаны {n} служб из {total}, которым нужнее всего внимание."},
     "chart.all": {"en": "All {total} departments, those that need attention most on top.",
@@ -458,6 +461,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "incidents.item": {"en": "{category} · {district} · {n} reports · {first}–{last}",
                        "ru": "{category} · {district} · обращений: {n} · {first}–{last}"},
     "incidents.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "incidents.counts_short": {
+        "en": "An incident and a spike count their reports differently: see why.",
+        "ru": "Почему у происшествия и всплеска разное число обращений."},
     "incidents.counts": {
         "en": "They count differently. An incident's reports: its open tickets of one category "
               "from the last {lookback} h that lie within {metres} m and {hours} h of each other "

@@ -82,8 +82,10 @@ def load(f: Filters) -> tuple[list[Incident] | None, list[Spike] | None]:
 ALARM_CSS = """<style>
 [class*="st-key-incident-alarm-"] { background: #b71c1c; color: #fff; border-radius: .5rem;
   padding: .45rem .6rem .45rem 1rem; gap: .25rem; }
-[class*="st-key-incident-alarm-"] [data-testid="stMarkdownContainer"] p { color: #fff;
+[class*="st-key-incident-alarm-"] [data-testid="stMarkdown"] p { color: #fff;
   font-size: 1.1rem; margin: 0; }
+/* its button is white: its words must not take the row's white */
+[class*="st-key-incident-alarm-"] button { color: #b71c1c; }
 </style>"""
 
 
@@ -111,8 +113,9 @@ def overview_block(f: Filters, lang: str) -> list[Incident]:
                        on_click=drill.by_incident, args=(i.tickets[0],))
     for s in jumps:
         st.warning(markdown_text(spike_text(s, lang, hours)), icon=":material/trending_up:")
-    if found and jumps:  # one burst can be both, with two counts: say why they differ
-        st.caption(counts_note(lang))
+    if found and jumps:  # one burst can be both, with two counts: say why they differ (in a
+        st.caption(translate(lang, "incidents.counts_short"),  # line: the first screen is full)
+                   help=counts_note(lang))
     return found
 
 

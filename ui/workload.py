@@ -19,6 +19,8 @@ from ui.i18n import name_of, translate
 from ui.text import markdown_text
 
 TOP = 15  # departments shown, the worst first
+BEHIND = 5  # departments named under the counters: those furthest behind
+BEHIND_CHARS = 20  # a department's name there (the whole name in its tooltip)
 NAME_CHARS = 30  # a department's name on its row (the whole name in the row's tooltip)
 KEY = "wl_"  # a row's widget key: KEY + its place, so its style sheet can find it
 RED, ORANGE, BLUE = "#d62728", "#ff8c00", "#1f77b4"
@@ -52,6 +54,19 @@ def rows(frame: pd.DataFrame, lang: str, top: int = TOP) -> list[Row]:
                 received=int(r["received_from_others_7d"]) if handed else 0,
                 passed=int(r["passed_on_7d"]) if handed else 0)
             for r in shown.to_dict("records")]
+
+
+def behind(frame: pd.DataFrame, top: int = BEHIND) -> pd.DataFrame:
+    """The `top` departments that are behind (an overdue or at-risk ticket), worst first."""
+    return frame[(frame["overdue"] > 0) | (frame["at_risk"] > 0)].head(top)
+
+
+def behind_label(row: Row, lang: str) -> str:
+    """A department behind, in a few words (Markdown): its overdue and at-risk counts in their
+    colours (a zero left out), then its name cut short."""
+    counts = " · ".join(_alarm(n, colour, lang) for n, colour in
+                        ((row.overdue, "red"), (row.at_risk, "orange")) if n)
+    return f"{counts} {markdown_text(short(row.name, BEHIND_CHARS))}"
 
 
 def short(name: str, most: int = NAME_CHARS) -> str:

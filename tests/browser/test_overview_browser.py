@@ -90,3 +90,22 @@ def test_the_table_at_the_foot_is_drawn_when_the_user_scrolls_to_it(server, page
     assert grid_column(page, "Ticket", grid=TICKETS)  # laid out, its rows filled
     box = grid.bounding_box()
     assert box["y"] < 768 and box["y"] + box["height"] > 0, box
+
+
+def test_the_first_screen_at_1366_names_the_services_behind_on_a_quiet_day(server, page):
+    """No incident above them: the counters and the five services furthest behind, one line,
+    inside 1366×768 (with an incident: test_overview_incident_browser.py)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    server.open(page, "/", user="irina")
+    page.locator(".st-key-behind").wait_for()
+    wait_idle(page)
+    buttons = page.locator(".st-key-behind button >> visible=true")
+    assert buttons.count() == workload.BEHIND
+    boxes = [buttons.nth(k).bounding_box() for k in range(workload.BEHIND)]
+    boxes += [t.bounding_box() for t in page.locator('[class*="st-key-kpi-"]').all()]
+    assert all(b["y"] + b["height"] <= 768 for b in boxes), boxes
+    buttons.nth(0).click()  # it lists its department's tickets, in view
+    wait_idle(page)
+    expect(page).to_have_url(re.compile("drill_dept="))
+    panel = page.locator(".st-key-drill-panel").bounding_box()
+    assert panel and 0 <= panel["y"] < 768, panel

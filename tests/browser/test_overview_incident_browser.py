@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,12 @@ from sqlalchemy import create_engine, select
 from db.schema import departments, ticket_events, tickets
 from queries.filters import Filters
 from queries.incidents import incidents
+from queries.workload import workload
 from tests.browser.conftest import Server, grid_rows, shoot, wait_idle
+from tests.browser.test_accessibility_browser import serious
 from tests.incident_city import incident_city
+from ui import workload as workload_rows
+from ui.i18n import name_of
 
 PANEL = '.st-key-drill-panel [data-testid="stDataFrame"]'
 
@@ -41,6 +46,67 @@ def the_incident(url: str) -> list[str]:
     burst = [i for i in found if i.district == "gagarinsky"]
     assert len(burst) == 1
     return list(burst[0].tickets)
+
+
+def behind_now(url: str, lang: str) -> list[str]:
+    """The departments the first screen must name: the five furthest behind, as the workload
+    query ranks them now, with their names in `lang`."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        load = workload(conn, Filters(as_of=datetime.now(UTC), tz="Europe/Moscow"))
+    engine.dispose()
+    return [name_of(r, lang, "department") for r in workload_rows.behind(load).to_dict("records")]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_first_screen_at_1366_names_the_counters_and_the_five_services_behind(
+        incident_server, browser, lang):
+    """With an incident and a spike above them, the eight counters and the five departments
+    furthest behind are all inside 1366×768; the incident's button reads; nothing on the page,
+    its list opened or the meeting screen, breaks axe-core's WCAG 2.1 A/AA rules."""
+    server, url = incident_server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US")
+    page = context.new_page()
+    try:
+        server.open(page, "/", user="irina")
+        page.goto(f"{server.url}/?lang={lang}")
+        page.locator('[class*="st-key-incident-alarm-"]').first.wait_for()
+        page.locator(".st-key-behind").wait_for()
+        wait_idle(page)
+        tiles = page.locator('[class*="st-key-kpi-"]')
+        assert tiles.count() == 8
+        for k in range(8):
+            box = tiles.nth(k).bounding_box()
+            assert box["y"] + box["height"] <= 768, (k, box)
+        buttons = page.locator(".st-key-behind button >> visible=true")
+        expected = behind_now(url, lang)
+        assert len(expected) == 5, expected  # the incident city has more than five behind
+        assert buttons.count() == 5
+        tops = set()
+        for k, name in enumerate(expected):
+            button = buttons.nth(k)
+            words = button.inner_text()
+            assert re.sub(r"^[\d ·]+", "", words).rstrip("…") in name, (words, name)
+            box = button.bounding_box()
+            assert box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366, box
+            tops.add(round(box["y"]))
+        assert len(tops) == 1, tops  # one line
+        alarm = page.locator('[class*="st-key-incident-alarm-"] button').first
+        colours = alarm.evaluate("e => [getComputedStyle(e).color, "
+                                 "getComputedStyle(e).backgroundColor]")
+        assert colours[0] != colours[1], colours  # its words show on it
+        shoot(page, f"overview-incident-first-screen-{lang}")
+        found = {"overview": serious(page)}
+        alarm.click()
+        wait_idle(page)
+        page.locator(PANEL).wait_for()
+        found["incident list"] = serious(page)
+        page.goto(f"{server.url}/?view=wall&lang={lang}")
+        wait_idle(page)
+        found["meeting screen"] = serious(page)
+        assert not any(found.values()), found
+    finally:
+        context.close()
 
 
 def test_an_incident_is_an_alarm_that_lists_exports_and_reassigns_its_tickets(
