@@ -39,7 +39,7 @@ from queries.week import last_full_week, parse_week, review
 from reports import alert_text
 from reports.alert_rules import AlertRules, AlertRulesError, Recipient
 from reports.delivery import Attachment, DeliveryError, Redactor, send_email, send_telegram
-from ui.formatting import instant, number
+from ui.formatting import instant, number, week_dates
 from ui.i18n import translate
 
 NAME = KIND = "notify"  # the notifier's own row among the feeds
@@ -287,9 +287,10 @@ class Notifier:
             return
         week = last_full_week(now, self.tz.key)
         add("week", week.label, translate(
-            r.lang, "alert.week.body", week=week.label,
+            r.lang, "alert.week.body", week=week_dates(week, r.lang),
             link=alert_text.link(self.rules.base_url, "week", week=week.label)),
-            {"title": alert_text.title("week", r.lang, week=week.label), "week": week.label},
+            {"title": alert_text.title("week", r.lang, week=week_dates(week, r.lang)),
+             "week": week.label},
             None)
 
     def _after_quiet(self, r: Recipient, now: datetime) -> datetime:

@@ -22,7 +22,7 @@ from queries.filters import Filters
 from queries.lookups import district_list
 from queries.tickets import TicketQuery, oldest_open, ticket_page
 from queries.week import CITY, WeekFigures, WeekReview, week_figures, week_points
-from ui.formatting import duration, instant, number, percent, zone_name
+from ui.formatting import duration, instant, number, percent, week_dates, week_start, zone_name
 from ui.i18n import name_of, translate
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -89,7 +89,7 @@ class Pack(FPDF):
         self.add_font("DejaVu", "B", str(_font("DejaVuSans-Bold.ttf")))
         self.set_auto_page_break(True, margin=16)
         self.set_margins(14, 14, 14)
-        self.set_title(self.t("week.pack.title", week=review.week.label))
+        self.set_title(self.t("week.pack.title", week=week_dates(review.week, lang)))
         self.set_creator("Citydesk")
 
     def t(self, key: str, **values) -> str:
@@ -99,7 +99,8 @@ class Pack(FPDF):
         self.set_y(-11)
         self.set_font("DejaVu", "", 8)
         self.set_text_color(*GREY)
-        self.cell(0, 5, f"Citydesk · {self.review.week.label} · {self.page_no()}", align="R")
+        self.cell(0, 5, f"Citydesk · {week_dates(self.review.week, self.lang)} · "
+                        f"{self.page_no()}", align="R")
 
     def heading(self, text: str, size: float = 16) -> None:
         self.set_font("DejaVu", "B", size)
@@ -170,7 +171,7 @@ def _figure_table(pdf: Pack, now: WeekFigures, before: WeekFigures,
 def _first_page(pdf: Pack, review: WeekReview, conn: Connection,
                 trend: list[WeekFigures]) -> None:
     pdf.add_page()
-    pdf.heading(pdf.t("week.pack.title", week=review.week.label), 18)
+    pdf.heading(pdf.t("week.pack.title", week=week_dates(review.week, pdf.lang)), 18)
     pdf.note(_period(review, pdf.lang) + f" ({zone_name(city_tz(), pdf.lang)})", 10)
     pdf.ln(3)
     _figure_table(pdf, review.figures[CITY], review.previous[CITY], review.usual[CITY])
@@ -302,7 +303,8 @@ def _trend(pdf: Pack, trend: list[WeekFigures], review: WeekReview, x: float, y:
         pdf.set_font("DejaVu", "B" if last else "", 6.5)
         pdf.set_text_color(*(INK if last else GREY))
         pdf.set_xy(x + i * slot, y + h + 0.5)
-        pdf.cell(slot, 3, review.week.shifted(i - len(trend) + 1).label[-3:], align="C")
+        pdf.cell(slot, 3, week_start(review.week.shifted(i - len(trend) + 1), pdf.lang),
+                 align="C")
         for row, (value, colour) in enumerate(((f.received, BLUE), (f.resolved, GREEN))):
             pdf.set_text_color(*colour)
             pdf.set_xy(x + i * slot, y + h + 3.7 + row * 3)
@@ -345,7 +347,7 @@ def _department_page(pdf: Pack, review: WeekReview, conn: Connection, dept: int,
     first, each with its due and age), then the oldest still open, overdue ones in red."""
     pdf.add_page()
     pdf.heading(name_of(row._asdict(), pdf.lang), 15)
-    pdf.note(pdf.t("week.pack.department_note", week=review.week.label), 9)
+    pdf.note(pdf.t("week.pack.department_note", week=week_dates(review.week, pdf.lang)), 9)
     pdf.ln(2)
     _figure_table(pdf, review.figures[dept], review.previous[dept], review.usual[dept])
     f = Filters(as_of=review.week.end, tz=review.week.tz, departments=(row.code,))

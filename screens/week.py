@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import data, live, week, widgets
 from ui.actor import current_actor
+from ui.formatting import week_dates
 from ui.i18n import current_language, language_picker, t
 
 if current_actor().role not in ("leadership", "dispatcher"):
@@ -17,10 +18,10 @@ banner = st.empty()
 language_picker()
 lang = current_language()
 chosen = week.chosen_week()
-st.title(t("week.title", week=chosen.label))
+st.title(t("week.title", week=week_dates(chosen, lang)))
 st.caption(week.period(chosen, lang))
 if chosen.end > data.live_now():
-    st.info(t("week.future", week=chosen.label), icon=":material/pending:")
+    st.info(t("week.future", week=week_dates(chosen, lang)), icon=":material/pending:")
 review = data.guarded(data.load_week_review, chosen.label, chosen.tz)
 if review is None:
     widgets.outage_banner(banner)

@@ -9,6 +9,7 @@ from itertools import pairwise
 import pytest
 
 from ui import wall_panels as w
+from ui.formatting import week_dates
 
 SPIKE = ("▲ Всплеск: Разрушение дорожного покрытия, Корабельная сторона: за 3 ч обращений — "
          "1 234, обычно 12,3; с 13:23")
@@ -44,11 +45,6 @@ class _Week:
         self.monday = monday
 
 
-class _Review:
-    def __init__(self, monday: date) -> None:
-        self.week = _Week(monday)
-
-
 @pytest.mark.parametrize(("monday", "lang", "text"), [
     (date(2026, 11, 23), "en", "23–29 November 2026"),
     (date(2026, 11, 23), "ru", "23–29 ноября 2026"),
@@ -56,4 +52,4 @@ class _Review:
     (date(2025, 12, 29), "en", "29 December 2025 – 4 January 2026"),
 ])
 def test_the_weeks_dates_in_words(monday, lang, text):
-    assert w.week_dates(_Review(monday), lang) == text
+    assert week_dates(_Week(monday), lang) == text

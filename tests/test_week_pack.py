@@ -15,7 +15,7 @@ from queries.week import CITY, last_full_week, parse_week, review, week_figures
 from reports.week_pack import TREND_WEEKS, change_text, figure_text, pack_bytes, tone
 from tests.cities import seed
 from tests.test_overview_page import _english_words
-from ui.formatting import duration, instant, number
+from ui.formatting import duration, instant, number, week_dates
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ def test_the_pack_has_a_first_page_and_one_per_department_to_discuss(city, lang)
     for name in ("received", "resolved", "open_at_end", "overdue_at_end", "passed_on"):
         assert figure_text(name, getattr(city_figures, name), lang) in first, name
     assert figure_text("on_time_pct", city_figures.on_time_pct, lang) in first
-    assert week.label in first
+    assert week_dates(week, lang) in first and week.label not in first  # in words, not ISO
     if lang == "ru":
         assert "Поступило" in first and "Просрочено на конец недели" in first
         assert "Received" not in first
@@ -63,7 +63,7 @@ def test_a_week_with_no_tickets_makes_a_one_page_pack(engine):
         result = review(conn, parse_week("2026-W10", "Europe/Moscow"))
         pages, text = _text(pack_bytes(conn, result, "ru"))
     assert pages == 1
-    assert "неделя 2026-W10" in " ".join(text[0].split())
+    assert "неделя 2–8 марта 2026" in " ".join(text[0].split())  # 2026-W10 in words
 
 
 def test_changes_are_coloured_by_good_or_bad_news():

@@ -12,6 +12,7 @@ from queries.week import CITY, FIGURES, last_full_week, review
 from reports.week_pack import figure_text
 from tests.cities import seed
 from tests.pages import app, metrics
+from ui.formatting import week_dates
 from ui.wall_panels import week_title
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -42,7 +43,7 @@ def test_the_weeks_figures_on_screen_equal_the_query(city, db_url, monkeypatch, 
     for name in FIGURES:
         label = translate(lang, f"week.figure.{name}")
         assert shown[label] == figure_text(name, getattr(expected, name), lang), name
-    assert at.title[0].value == translate(lang, "week.title", week=WEEK.label)
+    assert at.title[0].value == translate(lang, "week.title", week=week_dates(WEEK, lang))
 
 
 def test_each_headline_figure_lists_its_tickets(city, db_url, monkeypatch):

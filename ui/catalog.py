@@ -356,7 +356,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                "Остальная страница работает."},
     # issue 15: the week page, the meeting pack and the meeting screen's week panel
     "nav.week": {"en": "Week review", "ru": "Итоги недели"},
-    "week.title": {"en": "Week {week}", "ru": "Неделя {week}"},
+    "week.title": {"en": "The week of {week}", "ru": "Неделя {week}"},
     "week.period": {"en": "{start} – {end} ({tz}), beside the week before and the usual: the mean "
                           "of the four weeks before it.",
                     "ru": "{start} – {end} ({tz}), рядом с прошлой неделей и обычным уровнем — "
@@ -366,7 +366,7 @@ CATALOG: dict[str, dict[str, str]] = {
                        "full week.",
                  "ru": "Неделя {value!r} в ссылке не в формате ISO (ГГГГ-Wнн); показана последняя "
                        "полная неделя."},
-    "week.future": {"en": "Week {week} has not ended yet: its figures are still moving.",
+    "week.future": {"en": "The week of {week} has not ended yet: its figures are still moving.",
                     "ru": "Неделя {week} ещё не закончилась: данные за неё меняются."},
     "week.figure.received": {"en": "Received", "ru": "Поступило"},
     "week.figure.resolved": {"en": "Resolved", "ru": "Выполнено"},
@@ -414,7 +414,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                "fonts-dejavu-core on the server.",
                          "ru": "Для PDF нужны шрифты DejaVu: установите на сервере пакет "
                                "fonts-dejavu-core."},
-    "week.pack.title": {"en": "Citydesk · week {week}", "ru": "Citydesk · неделя {week}"},
+    "week.pack.title": {"en": "Citydesk · the week of {week}", "ru": "Citydesk · неделя {week}"},
     "week.pack.map": {"en": "Where the week's problems were reported",
                       "ru": "Где сообщали о проблемах за неделю"},
     "week.pack.legend": {"en": "Map: blue, a ticket received in the week; red, one still overdue "
@@ -427,7 +427,7 @@ CATALOG: dict[str, dict[str, str]] = {
                             "ru": "За неделю нет обращений с местом."},
     "week.pack.trend": {"en": "Received and resolved, {n} weeks",
                         "ru": "Поступило и выполнено, {n} недель"},
-    "week.pack.department_note": {"en": "Week {week}: its figures, the week before and the usual; "
+    "week.pack.department_note": {"en": "The week of {week}: its figures, the week before and the usual; "
                                         "its overdue tickets and its oldest open ones, as at "
                                         "the week's end.",
                                   "ru": "Неделя {week}: показатели, прошлая неделя и обычный "
@@ -718,8 +718,8 @@ CATALOG: dict[str, dict[str, str]] = {
                            "ru": "Доброе утро. {scope} на {when}: открыто {open}, просрочено "
                                  "{overdue}, под угрозой {at_risk}; поступило сегодня {received}, "
                                  "решено сегодня {resolved}; в срок за 7 дней {on_time}. {link}"},
-    "alert.week.title": {"en": "the week's review {week}", "ru": "итоги недели {week}"},
-    "alert.week.body": {"en": "The meeting pack of week {week} is attached. {link}",
+    "alert.week.title": {"en": "the review of the week of {week}", "ru": "итоги недели {week}"},
+    "alert.week.body": {"en": "The meeting pack for the week of {week} is attached. {link}",
                         "ru": "Материалы к совещанию за неделю {week} во вложении. {link}"},
     "alert.week.file": {"en": "citydesk-week-{week}.pdf", "ru": "citydesk-week-{week}.pdf"},
     "alerts.help": {"en": "Every alert the notifier owed someone: to whom, by which way, when, and "

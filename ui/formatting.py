@@ -5,7 +5,7 @@ and tests all call the same ones."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, get_timezone_location
@@ -133,3 +133,25 @@ def date_format(lang: str | None = None) -> str:
 def clock(value: datetime, tz: ZoneInfo) -> str:
     """HH:MM:SS in the city's zone."""
     return value.astimezone(tz).strftime("%H:%M:%S")
+
+
+def week_dates(week, lang: str) -> str:
+    """A week (anything with its `monday`) in words: "23–29 November 2026" / "23–29 ноября
+    2026" (across a month's or a year's end, each side whole), never "2026-W48"."""
+    first = week.monday
+    last = first + timedelta(days=6)
+
+    def day(d, year: bool) -> str:
+        text = f"{d.day} {translate(lang, f'wall.month.{d.month}')}"
+        return f"{text} {d.year}" if year else text
+    if first.month == last.month:
+        return f"{first.day}–{day(last, True)}"
+    return f"{day(first, first.year != last.year)} – {day(last, True)}"
+
+
+def week_start(week, lang: str) -> str:
+    """A week by its Monday, short, for a chart's axis: "23 Nov" / "23.11"."""
+    monday = week.monday
+    if lang == "ru":
+        return f"{monday.day:02d}.{monday.month:02d}"
+    return f"{monday.day} {translate(lang, f'wall.month.{monday.month}')[:3]}"

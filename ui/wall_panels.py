@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +29,7 @@ from db.config import city_tz, wall_seconds
 from queries.week import CITY, FIGURES, WeekReview
 from reports.week_pack import GREEN, RED, change_text, figure_text, tone
 from ui.data import Outage
-from ui.formatting import clock, number, percent
+from ui.formatting import clock, number, percent, week_dates
 from ui.i18n import name_of, translate
 from ui.text import html_text
 
@@ -542,22 +542,8 @@ def alarms(items: Sequence[tuple[str, str, str]]) -> Alarms:
 # `?panel=week`: the week that ended, for the weekly meeting.
 
 
-def week_dates(review: WeekReview, lang: str) -> str:
-    """The week's days in words: "23–29 November 2026" / "23–29 ноября 2026" (across a month's
-    or a year's end, each side whole)."""
-    first = review.week.monday
-    last = first + timedelta(days=6)
-
-    def day(d, year: bool) -> str:
-        text = f"{d.day} {translate(lang, f'wall.month.{d.month}')}"
-        return f"{text} {d.year}" if year else text
-    if first.month == last.month:
-        return f"{first.day}–{day(last, True)}"
-    return f"{day(first, first.year != last.year)} – {day(last, True)}"
-
-
 def week_title(review: WeekReview, lang: str) -> str:
-    return translate(lang, "wall.week_of", dates=week_dates(review, lang))
+    return translate(lang, "wall.week_of", dates=week_dates(review.week, lang))
 
 
 def week(review: WeekReview, lang: str) -> str:

@@ -14,7 +14,7 @@ from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, las
 from queries.week import parse_week as parse
 from reports.week_pack import FontMissing, change_text, figure_text
 from ui import data, url
-from ui.formatting import instant, number, zone_name
+from ui.formatting import instant, number, week_dates, zone_name
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
 
@@ -41,8 +41,10 @@ def chosen_week() -> Week:
     labels = [latest.shifted(-k).label for k in range(RECENT_WEEKS)]
     if week.label not in labels:
         labels.insert(0, week.label)
+    lang = current_language()
     label = st.sidebar.selectbox(t("week.pick"), labels, index=labels.index(week.label),
-                                 key="week_pick")
+                                 key="week_pick",
+                                 format_func=lambda w: week_dates(parse(w, tz), lang))
     if label != latest.label or asked:
         url.put("week", label)
     return parse(label, tz)

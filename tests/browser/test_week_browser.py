@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from db.engine import make_engine
 from queries.week import CITY, FIGURES, last_full_week, review
 from tests.browser.conftest import shoot, wait_idle
-from ui.formatting import number
+from ui.formatting import number, week_dates
 from ui.i18n import name_of, translate
 
 SIZES = [(1366, 768), (1920, 1080)]
@@ -26,9 +26,9 @@ def _in_view(page, locator) -> bool:
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_a_weekly_figure_lists_its_tickets_in_view(server, page, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    label = last_full_week(datetime.now(UTC), "Europe/Moscow").label
+    label = week_dates(last_full_week(datetime.now(UTC), "Europe/Moscow"), "en")
     server.open(page, "/week", user="irina")
-    expect(page.get_by_role("heading", name=f"Week {label}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"The week of {label}")).to_be_visible()
     page.locator('[data-testid="stMetric"]').first.wait_for()
     if width == 1920:
         shoot(page, "week", height=1400)
@@ -47,14 +47,17 @@ def test_the_russian_week_page_and_its_pack(server, page):
     server.open(page, "/week", user="irina")
     page.goto(server.url + "/week?lang=ru")  # a new page load: the sign-in's cookie holds
     wait_idle(page)
-    label = last_full_week(datetime.now(UTC), "Europe/Moscow").label
+    week = last_full_week(datetime.now(UTC), "Europe/Moscow")
+    label = week_dates(week, "ru")  # the week in words, never "2026-W48"
     expect(page.get_by_role("heading", name=f"Неделя {label}")).to_be_visible()
+    assert week.label not in page.locator('[data-testid="stMain"]').inner_text()
     shoot(page, "week-ru", height=1500)
     with page.expect_download() as download:
         page.get_by_role("button", name="Материалы к совещанию (PDF)").click()
     pdf = PdfReader(download.value.path())
     first = " ".join(pdf.pages[0].extract_text().split())
     assert f"неделя {label}" in first and "Просрочено на конец недели" in first
+    assert week.label not in " ".join(sheet.extract_text() for sheet in pdf.pages)
 
 
 def _pick_row(page, key: str, row: int = 0) -> None:
