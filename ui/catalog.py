@@ -587,7 +587,8 @@ CATALOG: dict[str, dict[str, str]] = {
                   "ru": "Карта обращений: районы, точки и инциденты"},
     "map.keys": {"en": "Arrow keys: from point to point, overdue first · Enter: open it",
                  "ru": "Стрелки — от точки к точке, сначала просроченные · Enter — открыть"},
-    "map.district_tip": {"en": "{name}: click for its tickets", "ru": "{name}: нажмите, чтобы увидеть обращения"},
+    "map.district_tip": {"en": "{name}: its tickets on a click or Enter",
+                         "ru": "{name}: обращения района — щелчком или клавишей Enter"},
     # issue 12: the meeting screen and the sign-in page
     "wall.good": {"en": "better", "ru": "лучше"},
     "wall.bad": {"en": "worse", "ru": "хуже"},
