@@ -7,7 +7,8 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from ui import favicon, startup, style, url
-from ui.i18n import LANGUAGES, follow_switch, t
+from ui.i18n import follow_switch, t
+from words.language import LANGUAGES
 
 st.set_page_config(page_title="Citydesk", page_icon=favicon.icon(), layout="wide")
 style.apply()

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from bench.databases import BENCH_DIR
 from db.engine import make_engine, migrate
-from db.seed import seed
+from demo.seed import seed
 from queries.filters import Filters
 from queries.incidents import incidents
 from queries.rules import Rules, load_rules

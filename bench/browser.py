@@ -29,9 +29,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from tqdm import tqdm
 
+from access import sessions, users
 from bench.cases import DEPARTMENT
 from bench.databases import NOW, sqlite_database, sqlite_path
-from db import sessions, users
 from db.config import ROOT, value
 from db.engine import make_engine
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from db.config import ROOT, value
 from db.engine import ensure_schema, make_engine, migrate
-from db.seed import seed
+from demo.seed import seed
 
 BENCH_DIR = ROOT / "data" / "bench"
 SEED = 1563

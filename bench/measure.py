@@ -12,18 +12,18 @@ import numpy as np
 from sqlalchemy import Connection, Engine, select
 from tqdm import tqdm
 
+from access.permissions import Actor
 from bench import baseline
 from bench.cases import ALL_STATUSES, PAGE, cases, sample_ticket
 from bench.databases import NOW, BenchDatabase
 from bench.timing import Timing, clock, measure, timed
-from db import sla
-from db.actions import reassign, undo_last
 from db.config import ROOT, city_tz
 from db.engine import make_engine
-from db.permissions import Actor
 from db.schema import departments, tickets
-from db.seed import DEMO_SLA
 from db.types import to_epoch
+from demo.seed import DEMO_SLA
+from desk import sla
+from desk.actions import reassign, undo_last
 from queries.lookups import district_list
 from queries.map_points import map_points
 from ui.deck import build_deck, payload_bytes
@@ -105,7 +105,7 @@ def _writes(engine: Engine, ticket: str, runs: int) -> dict[str, Timing]:
 
 
 def _deadlines(conn: Connection, runs: int, n: int = 100_000) -> Timing:
-    """The seed's deadlines for `n` tickets over a year by the demo city's SLA file (db/sla.py,
+    """The seed's deadlines for `n` tickets over a year by the demo city's SLA file (desk/sla.py,
     many at a time): what `python -m db seed` adds per chunk of tickets."""
     parsed = sla.parse(DEMO_SLA.read_text(encoding="utf-8"), sla.category_keys(conn))
     ids = np.array(sorted({r.category_id for r in parsed.rules}))

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 from tqdm import tqdm
 
+from access.permissions import Actor
 from bench.cases import DEPARTMENT
 from bench.databases import NOW
 from bench.timing import Timing, clock
 from db.config import ROOT
-from db.permissions import Actor
 from ui.actor import SESSION_KEY
 
 VIEWER = Actor("benchmark", "leadership")  # leadership gets every page

@@ -127,7 +127,7 @@ tickets = Table(
     # When the ticket left open work (resolved, rejected or closed): NULL while it is open.
     Column("ended_at", UTCDateTime),
     Column("due_at", UTCDateTime, nullable=False),
-    # How due_at was decided (db/sla.py): "calendar" or "working" hours of the rule in
+    # How due_at was decided (desk/sla.py): "calendar" or "working" hours of the rule in
     # due_hours, or "given" by the source (then --recompute leaves it alone). Migration 0014.
     Column("due_basis", String(16), nullable=False, server_default=text("'calendar'")),
     Column("due_hours", Float),
@@ -192,7 +192,7 @@ map_cells = Table(
 )
 
 # ------------------------------------------------------------------------------------------------
-# Intake from social networks (db/intake/): every message read, and what was decided about it.
+# Intake from social networks (feeds/intake/): every message read, and what was decided about it.
 # A rejected message is kept with its reason; a duplicate points at the ticket it was attached to.
 
 REPORT_DECISIONS = ("ticket", "duplicate", "rejected", "ignored")
@@ -223,7 +223,8 @@ Index("ix_ticket_reports_ticket_id", ticket_reports.c.ticket_id)
 Index("ix_ticket_reports_decision_posted", ticket_reports.c.decision, ticket_reports.c.posted_at)
 
 # ------------------------------------------------------------------------------------------------
-# Sign-in (db/users.py, db/kiosk.py): who may open the dashboard, and the meeting room's screen.
+# Sign-in (access/users.py, access/kiosk.py): who may open the dashboard, and the meeting
+# room's screen.
 # Only hashes are stored: an argon2 hash of each password, a SHA-256 of each kiosk token.
 
 USER_ROLES = ("leadership", "head", "dispatcher", "viewer")
@@ -291,7 +292,7 @@ Index("ix_ticket_events_actor_kind_at", ticket_events.c.actor, ticket_events.c.k
       ticket_events.c.at, ticket_events.c.id)
 
 # ------------------------------------------------------------------------------------------------
-# Feeds (db/feeds.py): each source that brings tickets or messages in by itself (an Open311
+# Feeds (feeds/health.py): each source that brings tickets or messages in by itself (an Open311
 # dispatch system, a VK or Telegram connector) keeps its cursor and its health here, so a restart
 # resumes where it stopped and the pages can say when a feed went stale.
 feeds = Table(
@@ -310,7 +311,7 @@ feeds = Table(
     Column("counts", Text),  # JSON: totals by outcome since the feed began
 )
 
-# The tickets each feed wrote (db/sync.py): the ones still open are read again from their source
+# The tickets each feed wrote (feeds/sync.py): the ones still open are read again from their source
 # at every run, so a ticket closed upstream is closed here however old it is.
 feed_tickets = Table(
     "feed_tickets",
@@ -320,7 +321,7 @@ feed_tickets = Table(
 )
 
 # ------------------------------------------------------------------------------------------------
-# SLA rules (db/sla.py, migration 0014): the city's working calendar and its deadline rules, as
+# SLA rules (desk/sla.py, migration 0014): the city's working calendar and its deadline rules, as
 # the last `python -m db sla load FILE.toml` stored them; replaced whole by each load.
 sla_calendar = Table(
     "sla_calendar",

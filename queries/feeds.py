@@ -1,4 +1,4 @@
-"""Each feed's health as the pages show it (db.feeds keeps it), so pages never read tables."""
+"""Each feed's health as the pages show it (feeds.health keeps it), so pages never read tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from db.feeds import FeedHealth, health
+from feeds.health import FeedHealth, health
 
 
 def feed_health(conn: Connection, now: datetime) -> list[FeedHealth]:

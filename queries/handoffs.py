@@ -12,7 +12,7 @@ from queries.filters import Filters, at, dimension_clauses, in_last_week
 
 E = ticket_events.c
 T = tickets.c
-UNDO_PREFIX = "undo of event #"  # db.actions.UNDO_NOTE: an undo is not a usual target
+UNDO_PREFIX = "undo of event #"  # desk.actions.UNDO_NOTE: an undo is not a usual target
 
 
 def handoffs(conn: Connection, f: Filters) -> pd.DataFrame:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from db import sla
 from db.types import to_epoch
+from desk import sla
 from queries.filters import Filters
 
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from ui.formatting import instant, number, percent, time_left
-from ui.i18n import translate
+from words.formatting import instant, number, percent, time_left
+from words.language import translate
 
 DIGEST_LINES = 25  # a digest lists this many tickets, then links to the rest
 

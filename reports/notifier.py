@@ -5,9 +5,9 @@ A pass at an instant `now` does three things:
    newly overdue, new incidents and spikes, feeds gone stale or recovered, the morning's figures
    at their hour, the week's pack before the meeting;
 2. records each message in `notifications` under its unique key, held past the recipient's
-   quiet hours (`db.outbox.record`: a message recorded before is not recorded again, whichever
+   quiet hours (`desk.outbox.record`: a message recorded before is not recorded again, whichever
    notifier recorded it);
-3. claims what is due and delivers it (`db.outbox.claim`), one digest per recipient and kind for
+3. claims what is due and delivers it (`desk.outbox.claim`), one digest per recipient and kind for
    tickets, one message for anything else; a failure is retried with backoff by later passes.
 The notifier is itself a feed (kind `notify`): each pass records its success, or its failures in
 one redacted line, where the pages show feed health.
@@ -28,7 +28,8 @@ from sqlalchemy import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
-from db import feeds, outbox
+from desk import outbox
+from feeds import health as feeds
 from queries.alerts import category_departments, department_names, tickets_in
 from queries.counters import counters
 from queries.feeds import feed_health
@@ -39,8 +40,8 @@ from queries.week import last_full_week, parse_week, review
 from reports import alert_text
 from reports.alert_rules import AlertRules, AlertRulesError, Recipient
 from reports.delivery import Attachment, DeliveryError, Redactor, send_email, send_telegram
-from ui.formatting import instant, number, week_dates
-from ui.i18n import translate
+from words.formatting import instant, number, week_dates
+from words.language import translate
 
 NAME = KIND = "notify"  # the notifier's own row among the feeds
 DIGESTS = ("at_risk", "overdue")  # one message per pass lists all of a recipient's tickets

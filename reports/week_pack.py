@@ -22,8 +22,8 @@ from queries.filters import Filters
 from queries.lookups import district_list
 from queries.tickets import TicketQuery, oldest_open, ticket_page
 from queries.week import CITY, WeekFigures, WeekReview, week_figures, week_points
-from ui.formatting import duration, instant, number, percent, week_dates, week_start, zone_name
-from ui.i18n import name_of, translate
+from words.formatting import duration, instant, number, percent, week_dates, week_start, zone_name
+from words.language import name_in, translate
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 TREND_WEEKS = 8
@@ -191,7 +191,7 @@ def _map(pdf: Pack, conn: Connection, review: WeekReview, x: float, y: float, w:
          h: float) -> None:
     """The week's problem points over the district outlines, in an equirectangular frame."""
     points = week_points(conn, review.week)
-    outlined = [(name_of(row, pdf.lang), json.loads(row["outline"]))
+    outlined = [(name_in(row, pdf.lang), json.loads(row["outline"]))
                 for row in district_list(conn).to_dict("records") if row["outline"]]
     rings = [ring for _, shape in outlined for ring in _rings(shape)]
     lats = [p[1] for ring in rings for p in ring] + list(points["lat"])
@@ -346,7 +346,7 @@ def _department_page(pdf: Pack, review: WeekReview, conn: Connection, dept: int,
     """Its figures, then what to discuss: the tickets overdue at the week's end (most overdue
     first, each with its due and age), then the oldest still open, overdue ones in red."""
     pdf.add_page()
-    pdf.heading(name_of(row._asdict(), pdf.lang), 15)
+    pdf.heading(name_in(row._asdict(), pdf.lang), 15)
     pdf.note(pdf.t("week.pack.department_note", week=week_dates(review.week, pdf.lang)), 9)
     pdf.ln(2)
     _figure_table(pdf, review.figures[dept], review.previous[dept], review.usual[dept])
@@ -402,7 +402,7 @@ def _ticket_rows(pdf: Pack, review: WeekReview, rows, columns: tuple) -> None:
         cells = {
             "col.id": str(ticket["external_id"]),
             "col.created": instant(ticket["created_at"], tz, pdf.lang),
-            "col.category": name_of(ticket, pdf.lang, "category"),
+            "col.category": name_in(ticket, pdf.lang, "category"),
             "col.address": str(ticket["address"] or ""),
             "col.due": instant(ticket["due_at"], tz, pdf.lang),
             "week.col.overdue_by": duration((end - ticket["due_at"]).total_seconds(), pdf.lang)

@@ -10,8 +10,8 @@ from db.schema import ALERT_KINDS, ALERT_STATES
 from queries.alerts import AlertFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.formatting import number
 from ui.i18n import current_language, language_picker, t
+from words.formatting import number
 
 PAGE_SIZE = 50
 

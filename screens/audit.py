@@ -10,8 +10,9 @@ from db.schema import EVENT_KINDS
 from queries.audit_log import AuditFilters
 from ui import data, export, widgets
 from ui.actor import current_actor
-from ui.formatting import actor_label, event_kind, event_note, instant, number
+from ui.history import event_kind, event_note
 from ui.i18n import current_language, language_picker, name_of, t
+from words.formatting import actor_label, instant, number
 
 PAGE_SIZE = 50
 

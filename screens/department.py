@@ -26,9 +26,9 @@ from ui.actor import current_actor
 from ui.city_map import city_map
 from ui.deck import fitted_size, ticket_view
 from ui.department import compact, headline, week_row
-from ui.formatting import instant, number, zone_name
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
+from words.formatting import instant, number, zone_name
 
 MAP_SIZE = (850, 420)  # the map's column on a 1920-pixel screen, and its height: it frames
 # the department's open tickets the filters pick when they change, and keeps still through

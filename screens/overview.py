@@ -27,8 +27,8 @@ from ui import (
 from ui.actor import current_actor
 from ui.city_map import city_map
 from ui.deck import fitted_size, ticket_view
-from ui.formatting import instant, number
 from ui.i18n import current_language, t
+from words.formatting import instant, number
 
 # Less empty space above the title, so the counters and the top of the map and the workload
 # fit the first screen at 1366×768.

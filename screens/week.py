@@ -6,8 +6,8 @@ import streamlit as st
 
 from ui import data, live, week, widgets
 from ui.actor import current_actor
-from ui.formatting import week_dates
 from ui.i18n import current_language, language_picker, t
+from words.formatting import week_dates
 
 if current_actor().role not in ("leadership", "dispatcher"):
     st.error(t("week.forbidden"), icon=":material/block:")

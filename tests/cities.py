@@ -1,6 +1,6 @@
 """Seeded demo cities built once per test process and copied, instead of seeded per test.
 
-`seed(engine, …)` here takes the same arguments as `db.seed.seed`. The first call with given
+`seed(engine, …)` here takes the same arguments as `demo.seed.seed`. The first call with given
 arguments (and database kind) seeds a template database; every call copies that template over
 the test's own database: `CREATE DATABASE … TEMPLATE` on PostgreSQL, a file copy for SQLite.
 The copy is only taken when the test's database is still fresh (every table empty, as the
@@ -25,10 +25,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from db import seed as demo
 from db.config import city_tz
 from db.engine import make_engine
 from db.schema import metadata
+from demo import seed as demo
 
 # (backend, server, arguments) → (template, tickets written): an SQLite file, or a PostgreSQL
 # database as "name@server URL"
@@ -39,7 +39,7 @@ _folder: Path | None = None
 def seed(engine: Engine, n: int | None = None, seed_value: int = 1563,
          now: datetime | None = None, tz: ZoneInfo | None = None, progress: bool = True,
          days: int = demo.HISTORY_DAYS) -> int:
-    """Fill the test's fresh database with the demo city, as `db.seed.seed` does; returns how
+    """Fill the test's fresh database with the demo city, as `demo.seed.seed` does; returns how
     many tickets were written."""
     n = demo.default_ticket_count(days) if n is None else n
     tz = tz or city_tz()

@@ -7,9 +7,9 @@ from itertools import count
 
 from sqlalchemy import Engine, insert, select
 
-from db import lifecycle
 from db.schema import categories, channels, departments, districts, tickets
-from db.seed import load_reference
+from demo.seed import load_reference
+from desk import lifecycle
 
 _numbers = count(1)
 

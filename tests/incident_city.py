@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from db.engine import make_engine, migrate
-from db.seed import seed
-from db.simulate import Clock, load_city, plan_burst, tick
+from demo.seed import seed
+from demo.simulate import Clock, load_city, plan_burst, tick
 from queries.filters import Filters
 from queries.incidents import incidents
 from queries.spikes import spikes

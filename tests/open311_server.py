@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from db import import_profiles
-from db.importer import read_records
 from db.instants import parse_record_instant as parse_instant
+from feeds import import_profiles
+from feeds.importer import read_records
 
 TIME_FIELDS = import_profiles.INSTANT_FIELDS
 

@@ -7,8 +7,8 @@ import json
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from access.permissions import Actor
 from db.config import ROOT
-from db.permissions import Actor
 
 LEADER = Actor("lena", "leadership")
 

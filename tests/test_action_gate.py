@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from db import sessions, users
-from db.actions import reassign, undo_last
+from access import sessions, users
+from desk.actions import reassign, undo_last
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

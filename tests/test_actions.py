@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import aliased
 
+from access.permissions import Actor, may_reassign
 from db.__main__ import main
-from db.actions import ActionResult, reassign, undo_last
 from db.engine import make_engine
-from db.permissions import Actor, may_reassign
 from db.schema import departments, ticket_events, tickets
+from desk.actions import ActionResult, reassign, undo_last
 from tests.factory import add_ticket, reference
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from db.actions import reassign
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import departments, ticket_events, tickets
+from desk.actions import reassign
 from queries.audit_log import AuditFilters, audit_actors, audit_page, audit_rows
 from tests.cities import seed
 

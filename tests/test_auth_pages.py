@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
-from db import kiosk, sessions, users
-from db.permissions import Actor
+from access import kiosk, sessions, users
+from access.permissions import Actor
 from db.schema import departments, sign_in_sessions, tickets
 from tests.cities import seed
 from tests.pages import app, metrics

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from access.users import add_user
 from db.__main__ import main
 from db.config import SETTINGS
 from db.schema import tickets, users
-from db.users import add_user
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from db.__main__ import main
-from db.importer import import_file
-from db.intake.pipeline import intake
 from db.schema import departments, ticket_reports, tickets
+from feeds.importer import import_file
+from feeds.intake.pipeline import intake
 from tests.pages import app
 from tests.test_intake import load_city, message
 
@@ -163,7 +163,7 @@ def test_intake_reads_u2028_inside_a_message_as_part_of_it(db_url, tmp_path, cap
     path = tmp_path / "posts.jsonl"
     path.write_text(message("Яма на дороге\u2028у дома 7 по улице Ленина") + "\n"
                     + message("Фонарь не горит\u2029на улице Ленина") + "\n", encoding="utf-8")
-    from db.intake.files import read_lines
+    from feeds.intake.files import read_lines
 
     assert len(read_lines(path)) == 2
 

@@ -16,14 +16,14 @@ from urllib.parse import quote, quote_plus
 import pytest
 from sqlalchemy import func, select
 
-from db import feeds
 from db.__main__ import main
-from db.intake import pipeline
-from db.intake.api import Secrets
-from db.intake.feed import take
-from db.intake.telegram import TelegramSource
-from db.intake.vk import VkSource
 from db.schema import tickets
+from feeds import health as feeds
+from feeds.intake import pipeline
+from feeds.intake.api import Secrets
+from feeds.intake.feed import take
+from feeds.intake.telegram import TelegramSource
+from feeds.intake.vk import VkSource
 from tests.social_fakes import BOMB_BYTES, FakeTelegram, FakeVk, bomb, serving
 from tests.test_social import (  # noqa: F401
     NOW,
@@ -77,7 +77,7 @@ def test_telegram_poison_updates_are_passed_and_the_rest_taken(city_engine, rule
         if "фонарь" in message.text:
             raise ValueError("a record that kills its decision")
         return real(conn, message, *args, **kwargs)
-    monkeypatch.setattr("db.intake.feed.decide", dies_on_the_lamp)
+    monkeypatch.setattr("feeds.intake.feed.decide", dies_on_the_lamp)
     with serving(fake) as base:
         counts = take(city_engine, TelegramSource(TG_TOKEN, base), rules, NOW, 60)
         again = take(city_engine, TelegramSource(TG_TOKEN, base), rules, NOW, 60)

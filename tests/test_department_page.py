@@ -8,15 +8,15 @@ import streamlit as st
 from babel.dates import format_date
 from sqlalchemy import select
 
-from db.actions import reassign
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import departments
+from desk.actions import reassign
 from devtools import oracle
 from tests.cities import seed
 from tests.factory import add_ticket, reference
 from tests.pages import app, city_map, metrics
 from ui import lazy
-from ui.formatting import duration, number, percent
+from words.formatting import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = NOW.isoformat()

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, func, insert, select
 
 from db.__main__ import main
 from db.districts import CityDistricts, DistrictFileError, Outlines, parse
-from db.importer import import_file
 from db.schema import district_map, districts, map_cells, tickets
+from feeds.importer import import_file
 from queries.filters import Filters
 from queries.lookups import district_list
 from queries.tickets import TicketQuery, ticket_rows
@@ -370,9 +370,9 @@ def wards(engine: Engine) -> dict:
 
 def test_the_simulator_and_the_intake_place_new_tickets_by_their_point(engine, db_url,
                                                                        tmp_path):
-    from db.intake.pipeline import intake
-    from db.seed import seed
-    from db.simulate import Clock, load_city, tick
+    from demo.seed import seed
+    from demo.simulate import Clock, load_city, tick
+    from feeds.intake.pipeline import intake
 
     seed(engine, 400, 7, SEED_NOW, progress=False, days=3)
     document = wards(engine)
@@ -422,8 +422,8 @@ def test_the_simulator_and_the_intake_place_new_tickets_by_their_point(engine, d
 
 def test_districts_loaded_before_a_sync_place_every_synced_ticket(engine, db_url, features,
                                                                  export_names):
-    from db.open311 import Open311
-    from db.sync import Sync, feed_name
+    from feeds.open311 import Open311
+    from feeds.sync import Sync, feed_name
     from tests.open311_server import Open311Server, open311_records
 
     assert load(db_url) == 0

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from db import feeds
+from feeds import health as feeds
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

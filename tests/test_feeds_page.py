@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from db import feeds
-from db.permissions import Actor
+from access.permissions import Actor
+from feeds import health as feeds
 from tests.pages import app
 from ui import data
 from ui import feeds as feed_ui

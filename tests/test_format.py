@@ -3,8 +3,8 @@ languages."""
 
 import pytest
 
-from ui.formatting import actor_label, date_format, duration, hours, time_left
-from ui.i18n import russian_key
+from ui.i18n import date_format, russian_key
+from words.formatting import actor_label, duration, hours, time_left
 
 
 @pytest.mark.parametrize(("seconds", "en", "ru"), [

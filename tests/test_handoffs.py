@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from db.actions import reassign, undo_last, undoable
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import departments
+from desk.actions import reassign, undo_last, undoable
 from devtools import oracle
 from queries.filters import Filters
 from queries.handoffs import handoffs, usual_targets

@@ -16,10 +16,10 @@ from urllib.parse import quote, quote_plus
 import pytest
 from sqlalchemy import func, select
 
-from db import feeds
 from db.config import ROOT
 from db.schema import tickets
-from db.sync import feed_name
+from feeds import health as feeds
+from feeds.sync import feed_name
 from tests.hostile_open311 import HostileServer, bomb
 from tests.open311_server import iso
 
@@ -229,8 +229,8 @@ def test_a_long_url_names_its_feed_within_the_column(engine, db_url):
 
 
 def test_records_in_the_future_and_contradicting_duplicates_cost_one_record_each(engine):
-    from db.open311 import Open311
-    from db.sync import Sync
+    from feeds.open311 import Open311
+    from feeds.sync import Sync
 
     server = HostileServer([
         _record("F-1", NOW - timedelta(hours=5), updated_datetime="2199-01-01T00:00:00Z"),

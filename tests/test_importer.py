@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
 from db.__main__ import main
-from db.importer import (
+from db.instants import parse_record_instant as parse_instant
+from db.schema import categories, channels, departments, districts, ticket_events, tickets
+from feeds.importer import (
     ImportedTicket,
     ImportFileError,
     import_file,
     normalise,
     read_records,
 )
-from db.instants import parse_record_instant as parse_instant
-from db.schema import categories, channels, departments, districts, ticket_events, tickets
 
 DATA = Path(__file__).parent / "data"
 GOOD_JSON = DATA / "open311_good.json"

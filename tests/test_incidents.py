@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from bench.alarms import count_alarms
 from db.engine import make_engine
 from db.schema import categories, districts, tickets
-from db.seed import seed
+from demo.seed import seed
 from queries.__main__ import main as queries_main
 from queries.filters import Filters
 from queries.incidents import clusters, incidents

@@ -9,15 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from db import city
 from db.__main__ import main
-from db.intake import pipeline
-from db.intake.classify import classify
-from db.intake.metrics import Figures, Labelled, measure, read_labelled
-from db.intake.pipeline import IntakeError, intake
-from db.intake.places import find_address
-from db.intake.rules import load_rules
-from db.intake.words import words
 from db.schema import (
     categories,
     channels,
@@ -27,6 +19,14 @@ from db.schema import (
     ticket_reports,
     tickets,
 )
+from demo import city
+from feeds.intake import pipeline
+from feeds.intake.classify import classify
+from feeds.intake.metrics import Figures, Labelled, measure, read_labelled
+from feeds.intake.pipeline import IntakeError, intake
+from feeds.intake.places import find_address
+from feeds.intake.rules import load_rules
+from feeds.intake.words import words
 
 DATA = Path(__file__).parent / "data"
 LABELLED = DATA / "intake_messages.jsonl"
@@ -50,7 +50,7 @@ def rules():
 
 
 def load_city(conn: Connection) -> None:
-    """The demo city's departments, categories, districts and channels, from db/city.py."""
+    """The demo city's departments, categories, districts and channels, from demo/city.py."""
     dept_ids = {}
     for d in city.DEPARTMENTS:
         dept_ids[d.code] = conn.execute(

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import select
 
-from db import kiosk
+from access import kiosk
 from db.__main__ import main
 from db.schema import kiosk_tokens
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from db.actions import reassign, undo_last
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import departments, tickets
+from desk.actions import reassign, undo_last
 from tests.cities import seed
 from tests.pages import app
 from tests.test_overview_page import _english_words

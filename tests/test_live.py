@@ -13,10 +13,10 @@ import streamlit as st
 from sqlalchemy import event, select
 from streamlit.testing.v1 import AppTest
 
-from db.actions import reassign
+from access.permissions import Actor
 from db.config import ROOT
-from db.permissions import Actor
 from db.schema import departments, tickets
+from desk.actions import reassign
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload

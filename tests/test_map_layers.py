@@ -10,8 +10,8 @@ import pandas as pd
 import pydeck as pdk
 import pytest
 
-from db import city as demo
-from db.geo import voronoi_outlines
+from demo import city as demo
+from demo.geo import voronoi_outlines
 from queries.filters import Filters
 from queries.lookups import district_list
 from queries.map_points import map_points

@@ -7,11 +7,11 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, select, update
 
-from db.actions import reassign
+from access.permissions import Actor
 from db.engine import _alembic_config, migrate
-from db.permissions import Actor
 from db.schema import MAP_CELL_DEG, departments, map_cells, tickets
-from db.seed import clear
+from demo.seed import clear
+from desk.actions import reassign
 from queries.filters import Filters
 from queries.map_points import _cells, _rollup_cells, _rollup_serves, _where, map_points
 from tests.cities import seed

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from db import import_profiles
 from db.__main__ import main
-from db.importer import import_file
 from db.schema import channels, departments, districts, tickets
+from feeds import import_profiles
+from feeds.importer import import_file
 
 DATA = Path(__file__).parent / "data"
 MAPPINGS = Path(import_profiles.__file__).parent / "mappings"

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, delete, select, update
 from db.config import ROOT, at_risk_window
 from db.engine import make_engine
 from db.schema import departments, feeds, notifications, tickets
-from db.seed import seed
+from demo.seed import seed
 from queries.feeds import feed_health
 from reports.alert_rules import AlertRulesError, load, parse
 from reports.notifier import Notifier, PastInstant
@@ -485,7 +485,7 @@ def test_leadership_sees_filters_and_exports_what_was_sent(desk, monkeypatch):
 def test_the_alerts_page_in_russian_and_for_leadership_only(desk, monkeypatch):
     import re
 
-    from db.permissions import Actor
+    from access.permissions import Actor
     from tests.test_overview_page import _english_words
     desk.notifier().run(NOW)
     at = _page(desk, monkeypatch, lang="ru")

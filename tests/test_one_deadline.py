@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from db.config import ROOT
 from db.engine import make_engine
 from db.schema import departments, tickets
-from db.seed import load_demo_rules, seed
+from demo.seed import load_demo_rules, seed
 from queries.counters import counters
 from queries.filters import Filters
 from queries.tickets import TicketQuery, queue, ticket_card, ticket_page
@@ -28,8 +28,8 @@ from tests.conftest import fresh_database
 from tests.pages import app
 from tests.test_sla import SteppedCalendar
 from ui import export
-from ui.formatting import time_left
 from ui.widgets import at_risk_flags, overdue_flags
+from words.formatting import time_left
 
 NOW = datetime(2026, 12, 5, 7, 54, tzinfo=UTC)  # Saturday 10:54 in Moscow: the seed's present
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from db.importer import import_file
 from db.schema import departments
 from devtools import oracle
+from feeds.importer import import_file
 from queries.filters import Filters
 from queries.summary import summary
 from tests.cities import seed
@@ -21,8 +21,8 @@ from tests.factory import add_ticket, reference
 from tests.pages import app, city_map, metrics
 from tests.test_importer import DATA
 from ui import lazy, workload
-from ui.catalog import CATALOG
-from ui.formatting import duration, number, percent
+from words.catalog import CATALOG
+from words.formatting import duration, number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 AS_OF = "2026-11-26T12:30:00+03:00"

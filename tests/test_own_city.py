@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from db.__main__ import main
 from db.schema import districts, tickets
 from tests.pages import app, city_map, metrics
-from ui.catalog import CATALOG
+from words.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

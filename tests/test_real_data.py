@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from db.importer import import_file
 from db.schema import departments, tickets
 from devtools import oracle
+from feeds.importer import import_file
 from queries.counters import counters
 from queries.filters import Filters
 from queries.workload import workload
 from tests.pages import app, metrics
-from ui.formatting import number
+from words.formatting import number
 
 DATA = Path(__file__).parent / "data"
 LA = ZoneInfo("America/Los_Angeles")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine, migrate
 from db.schema import departments, tickets
-from db.seed import seed
+from demo.seed import seed
 from devtools.pgserver import PG_BIN, PgServer, start_server, start_standby
 
 WINDOW_SECONDS = 2
@@ -83,8 +83,8 @@ def _screen() -> None:
     import streamlit as st
     from sqlalchemy import text
 
-    from db.actions import reassign
-    from db.permissions import Actor
+    from access.permissions import Actor
+    from desk.actions import reassign
     from queries.filters import Filters
     from ui import data
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import DBAPIError
 
-from db.actions import reassign
-from db.importer import import_file
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import departments, map_cells
+from desk.actions import reassign
+from feeds.importer import import_file
 from tests.test_write_races import _make
 
 TICKETS = 40

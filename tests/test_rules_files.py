@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from db.__main__ import main
-from db.intake.rules import RulesFileError
-from db.intake.rules import load_rules as load_intake_rules
 from db.schema import sla_calendar, sla_rules, ticket_reports, tickets
-from db.seed import load_reference
+from demo.seed import load_reference
+from feeds.intake.rules import RulesFileError
+from feeds.intake.rules import load_rules as load_intake_rules
 from queries.__main__ import main as queries_main
 from queries.rules import RulesError, check_categories, load_rules, parse_rules
 
@@ -215,7 +215,7 @@ def test_the_overview_says_what_is_wrong_with_the_incident_rules_in_one_line(
         engine, db_url, tmp_path, monkeypatch):
     from datetime import UTC, datetime
 
-    from db.seed import seed
+    from demo.seed import seed
     from tests.pages import app
 
     seed(engine, 300, 7, datetime(2026, 11, 26, 9, 30, tzinfo=UTC), progress=False, days=3)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from db.config import ROOT
 from db.schema import tickets
 from tests.cities import seed
-from ui.catalog import CATALOG
+from words.catalog import CATALOG
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 SCREENS = sorted(path.name for path in (ROOT / "screens").glob("*.py"))

@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from db import city
 from db.__main__ import main
-from db.lifecycle import Instants, status_at
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
-from db.seed import generate, seed
+from demo import city
+from demo.seed import generate, seed
+from desk.lifecycle import Instants, status_at
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

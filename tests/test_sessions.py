@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from db import sessions, users
+from access import sessions, users
 from db.schema import sign_in_sessions
 from tests.factory import reference
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from db import config
 from db.config import ROOT, SETTINGS, check_settings
-from ui.catalog import CATALOG
+from words.catalog import CATALOG
 
 # A bad value for every setting that can have one, and the line it gives.
 BAD = [

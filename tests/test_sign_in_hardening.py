@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text, update
 
-from db import users
+from access import users
 from db.schema import users as users_table
 from db.transactions import write_transaction
 from tests.factory import reference

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-import db.simulate
+import demo.simulate
+from access.permissions import Actor
 from db.__main__ import main
-from db.actions import reassign
-from db.lifecycle import Instants, status_at
-from db.permissions import Actor
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
-from db.seed import TICKETS_PER_WEEK, clear
-from db.simulate import PREFIX, Clock, Counts, arrival_rate, load_city, read_world, step, tick
-from db.simulate import apply as apply_plan
+from demo.seed import TICKETS_PER_WEEK, clear
+from demo.simulate import PREFIX, Clock, Counts, arrival_rate, load_city, read_world, step, tick
+from demo.simulate import apply as apply_plan
+from desk.actions import reassign
+from desk.lifecycle import Instants, status_at
 from tests.cities import seed
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -240,16 +240,16 @@ def _written_once(engine, arrived: int) -> None:
 
 def test_a_step_that_meets_a_deadlock_is_written_whole_on_its_retry(city, monkeypatch):
 
-    import db.simulate
+    import demo.simulate
 
-    real, calls = db.simulate._values, []
+    real, calls = demo.simulate._values, []
 
     def deadlocked_once(change):
         calls.append(change)
         if len(calls) == 1:  # the step's arrivals are written by now, in the same transaction
             raise OperationalError("UPDATE tickets", {}, _Deadlock())
         return real(change)
-    monkeypatch.setattr(db.simulate, "_values", deadlocked_once)
+    monkeypatch.setattr(demo.simulate, "_values", deadlocked_once)
     monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
     with city.begin() as conn:
         c = load_city(conn, TZ)
@@ -262,7 +262,7 @@ def test_a_step_whose_new_tickets_another_simulator_numbered_first_is_planned_ag
         city, monkeypatch):
     """Two simulators read the same last number; the second's write meets a unique violation
     and its step is planned again from a fresh read: every ticket once, none lost."""
-    real, plans, theirs = db.simulate._write, [], []
+    real, plans, theirs = demo.simulate._write, [], []
 
     def another_simulator_first(engine, plan):
         if not plans:  # the other simulator's step runs and commits between read and write
@@ -270,7 +270,7 @@ def test_a_step_whose_new_tickets_another_simulator_numbered_first_is_planned_ag
             theirs.append(tick(engine, c, np.random.default_rng(99), NOW, NOW + MINUTE, clock))
         plans.append(plan)
         return real(engine, plan)
-    monkeypatch.setattr(db.simulate, "_write", another_simulator_first)
+    monkeypatch.setattr(demo.simulate, "_write", another_simulator_first)
     monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
     with city.begin() as conn:
         c = load_city(conn, TZ)

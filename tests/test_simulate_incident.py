@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from db.__main__ import main
-from db.simulate import Clock, load_city, plan_burst, tick
+from demo.simulate import Clock, load_city, plan_burst, tick
 from queries.filters import Filters
 from queries.incidents import incidents
 from queries.spikes import spikes

@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
-from db import sla
 from db.__main__ import main
 from db.config import ROOT
 from db.schema import categories, departments, sla_calendar, sla_rules, tickets
+from desk import sla
 from devtools import oracle
 from queries.counters import counters
 from queries.filters import Filters
@@ -335,7 +335,7 @@ def test_a_bad_file_names_its_line_and_reason(text, line, reason):
 
 
 def test_the_demo_file_parses_against_the_demo_city():
-    from db import city
+    from demo import city
 
     keys = {c.code: i for i, c in enumerate(city.CATEGORIES, 1)}
     parsed = sla.parse((ROOT / "db/data/sla_demo.toml").read_text(), keys)
@@ -514,8 +514,8 @@ def _demo_rule(rules: list[dict], code: str, priority: int, own_hours: float) ->
 
 
 def test_the_seed_and_the_simulator_count_deadlines_by_the_demo_rules(engine):
-    from db.seed import load_demo_rules, seed
-    from db.simulate import Clock, load_city, tick
+    from demo.seed import load_demo_rules, seed
+    from demo.simulate import Clock, load_city, tick
 
     now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
     moscow = ZoneInfo("Europe/Moscow")

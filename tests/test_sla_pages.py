@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from db.importer import import_file
-from db.seed import load_demo_rules
+from demo.seed import load_demo_rules
+from feeds.importer import import_file
 from tests.pages import app
 from ui.sla import rule_line, working_left
 

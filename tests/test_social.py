@@ -16,18 +16,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select, text
 
-from db import feeds
 from db.__main__ import main
 from db.config import city_tz
-from db.intake import api
-from db.intake.api import FeedError, Secrets
-from db.intake.feed import Taken, take
-from db.intake.messages import Message, parse_line
-from db.intake.pipeline import intake
-from db.intake.rules import load_rules
-from db.intake.telegram import TelegramSource
-from db.intake.vk import VkSource, parse_groups
 from db.schema import map_cells, metadata, ticket_events, ticket_reports, tickets
+from feeds import health as feeds
+from feeds.intake import api
+from feeds.intake.api import FeedError, Secrets
+from feeds.intake.feed import Taken, take
+from feeds.intake.messages import Message, parse_line
+from feeds.intake.pipeline import intake
+from feeds.intake.rules import load_rules
+from feeds.intake.telegram import TelegramSource
+from feeds.intake.vk import VkSource, parse_groups
 from tests.social_fakes import FakeTelegram, FakeVk, serving
 from tests.test_intake import LABELLED, load_city
 

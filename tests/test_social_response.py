@@ -14,8 +14,8 @@ from queries.filters import Filters
 from tests.factory import add_ticket, reference
 from tests.pages import app
 from ui import lazy
-from ui.formatting import duration, number, percent
-from ui.i18n import translate
+from words.formatting import duration, number, percent
+from words.language import translate
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

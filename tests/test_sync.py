@@ -17,15 +17,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
-from db import feeds
-from db import open311 as open311_module
 from db.__main__ import main
 from db.config import ROOT
 from db.engine import make_engine
-from db.importer import import_file
-from db.open311 import Open311
 from db.schema import categories, channels, departments, districts, ticket_events, tickets
-from db.sync import Sync, feed_name
+from feeds import health as feeds
+from feeds import open311 as open311_module
+from feeds.importer import import_file
+from feeds.open311 import Open311
+from feeds.sync import Sync, feed_name
 from queries.filters import Filters
 from queries.summary import summary
 from tests.conftest import fresh_database

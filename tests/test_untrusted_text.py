@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from db.actions import reassign
-from db.importer import import_file
-from db.permissions import Actor
+from access.permissions import Actor
+from desk.actions import reassign
+from feeds.importer import import_file
 from queries.audit_log import AuditFilters
 from queries.filters import Filters
 from queries.lookups import district_list

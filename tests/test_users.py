@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 
-from db import users
+from access import users
+from access.permissions import ROLES, Actor
 from db.__main__ import main
-from db.actions import undoable
-from db.permissions import ROLES, Actor
 from db.schema import USER_ROLES, ticket_events
 from db.schema import users as users_table
-from db.seed import DEMO_USERS, demo_sign_ins, seed
+from demo.seed import DEMO_USERS, demo_sign_ins, seed
+from desk.actions import undoable
 from tests.factory import add_ticket, reference
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 from ui import wall_panels as w
-from ui.formatting import week_dates
+from words.formatting import week_dates
 
 SPIKE = ("▲ Всплеск: Разрушение дорожного покрытия, Корабельная сторона: за 3 ч обращений — "
          "1 234, обычно 12,3; с 13:23")

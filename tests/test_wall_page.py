@@ -16,7 +16,7 @@ from tests.cities import seed
 from tests.factory import add_ticket
 from tests.pages import app
 from ui import data, wall_panels
-from ui.formatting import number, percent
+from words.formatting import number, percent
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # 12:30:00 in Moscow
 LATER = NOW + timedelta(seconds=30)

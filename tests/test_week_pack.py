@@ -15,7 +15,7 @@ from queries.week import CITY, last_full_week, parse_week, review, week_figures
 from reports.week_pack import TREND_WEEKS, change_text, figure_text, pack_bytes, tone
 from tests.cities import seed
 from tests.test_overview_page import _english_words
-from ui.formatting import duration, instant, number, week_dates
+from words.formatting import duration, instant, number, week_dates
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from db.permissions import Actor
+from access.permissions import Actor
 from queries.week import CITY, FIGURES, last_full_week, review
 from reports.week_pack import figure_text
 from tests.cities import seed
 from tests.pages import app, metrics
-from ui.formatting import week_dates
 from ui.wall_panels import week_title
+from words.formatting import week_dates
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 WEEK = last_full_week(NOW, "Europe/Moscow")
@@ -38,7 +38,7 @@ def test_the_weeks_figures_on_screen_equal_the_query(city, db_url, monkeypatch, 
     with city.connect() as conn:
         expected = review(conn, WEEK).figures[CITY]
     shown = metrics(at)
-    from ui.i18n import translate
+    from words.language import translate
 
     for name in FIGURES:
         label = translate(lang, f"week.figure.{name}")
@@ -60,7 +60,7 @@ def test_each_headline_figure_lists_its_tickets(city, db_url, monkeypatch):
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_lists_opened_one_after_another_each_show_their_own_figure(city, db_url, monkeypatch,
                                                                    lang):
-    from ui.i18n import translate
+    from words.language import translate
 
     at = _week(monkeypatch, db_url, week=WEEK.label, lang=lang).run()
     with city.connect() as conn:

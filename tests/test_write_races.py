@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import aliased
 
+from access.permissions import Actor
 from db.__main__ import main
-from db.actions import reassign
-from db.importer import import_file
-from db.permissions import Actor
 from db.schema import departments, ticket_events, tickets
+from desk.actions import reassign
+from feeds.importer import import_file
 from queries.tickets import ticket_card, timeline
 
 DANA = Actor("dana", "dispatcher")
@@ -302,7 +302,7 @@ def test_a_persistent_deadlock_is_named_in_one_line(engine, monkeypatch, capsys)
     """When every try collides, the dialog gets a 'busy' refusal and the CLI one line."""
     from sqlalchemy.exc import OperationalError
 
-    import db.actions
+    import desk.actions
 
     class Deadlock(Exception):
         pgcode = "40P01"
@@ -313,7 +313,7 @@ def test_a_persistent_deadlock_is_named_in_one_line(engine, monkeypatch, capsys)
     def collide(*_args, **_kwargs):
         raise OperationalError("UPDATE tickets", {}, Deadlock())
 
-    monkeypatch.setattr(db.actions, "_check_request", collide)
+    monkeypatch.setattr(desk.actions, "_check_request", collide)
     monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
     result = reassign(engine, ["R-1"], WATER, "x", DANA)
     assert [r.code for r in result.refusals] == ["busy"]
@@ -332,7 +332,7 @@ def test_an_import_that_deadlocks_every_time_says_so_in_one_line(engine, tmp_pat
                                                                   capsys):
     from sqlalchemy.exc import OperationalError
 
-    import db.importer
+    import feeds.importer
 
     class Deadlock(Exception):
         pgcode = "40P01"
@@ -343,7 +343,7 @@ def test_an_import_that_deadlocks_every_time_says_so_in_one_line(engine, tmp_pat
     def collide(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Deadlock())
 
-    monkeypatch.setattr(db.importer, "lock_existing", collide)
+    monkeypatch.setattr(feeds.importer, "lock_existing", collide)
     monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
     path = write(tmp_path / "v1.json", requests(3))
     url = engine.url.render_as_string(hide_password=False)

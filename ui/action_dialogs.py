@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from db.actions import ActionResult, Refusal, reassign, undo_last
+from access.permissions import Actor
 from db.config import city_tz
-from db.permissions import Actor
+from desk.actions import ActionResult, Refusal, reassign, undo_last
 from ui import auth, data, view, widgets
-from ui.formatting import instant, number
 from ui.i18n import current_language, name_of, russian_key, t
+from words.formatting import instant, number
 
 RESULT_KEY = "_action_result"
 ERROR_KEY = "_action_error"  # a refusal's details, shown by the queue until the next action

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.permissions import Actor
+from access.permissions import Actor
 
 SESSION_KEY = "actor"
 

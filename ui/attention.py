@@ -14,8 +14,8 @@ from db.config import city_tz, on_time_target, overdue_target
 from queries.changes import Baseline
 from queries.counters import Counters
 from queries.filters import Filters
-from ui.formatting import duration, number, percent
 from ui.i18n import current_language, t
+from words.formatting import duration, number, percent
 
 # A tile's state colours its left edge and its background, readable in both themes.
 CSS = """<style>

@@ -2,12 +2,12 @@
 someone who has not signed in.
 
 Three ways through: single sign-on (Streamlit's `st.login`, when `.streamlit/secrets.toml` has
-an `[auth]` section) whose e-mail names one of our users; the built-in form against `db.users`;
+an `[auth]` section) whose e-mail names one of our users; the built-in form against `access.users`;
 or a kiosk token in the URL (`?kiosk=TOKEN`), which opens the meeting screen and nothing else.
 The signed-in actor lives in the session; it is re-read from the database on every run, so a
 disabled user or a revoked token is shut out at once, and it expires after an idle time. A built-in
 sign-in also outlives a reload or a new tab: the browser keeps its session token in a cookie
-(`db.sessions`), and signing out in one tab signs out them all.
+(`access.sessions`), and signing out in one tab signs out them all.
 """
 
 from __future__ import annotations
@@ -19,17 +19,18 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from db import kiosk, sessions, users
+from access import kiosk, sessions, users
+from access.permissions import Actor
 from db.config import city_tz, idle_minutes
-from db.permissions import Actor
 from ui import data, first_paint, url
 from ui.actor import SESSION_KEY
-from ui.formatting import instant
-from ui.i18n import LANGUAGES, current_language, name_of, t
+from ui.i18n import current_language, name_of, t
+from words.formatting import instant
+from words.language import LANGUAGES
 
 log = logging.getLogger("citydesk.auth")
 USER_ID = "_auth_user_id"  # the users row behind the actor (absent: put there by other code)
-TOKEN = "_auth_session_token"  # the built-in sign-in's session (db.sessions), also in a cookie
+TOKEN = "_auth_session_token"  # the built-in sign-in's session (access.sessions), also in a cookie
 COOKIE = "citydesk_session"
 COOKIE_WRITE = "_auth_cookie_write"  # the cookie is written (or cleared) by the next full run
 KIOSK_ID = "_auth_kiosk_id"  # the kiosk token the meeting screen opened with

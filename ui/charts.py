@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
 from ui.text import plotly_text
+from words.language import translate
 
 BLUE, GREEN = "#1f77b4", "#2ca02c"
 CONFIG = {"displayModeBar": False}  # the toolbar would cover the top bar

@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from db.actions import Undoable, undoable
+from access.permissions import Actor
 from db.config import (
     at_risk_window,
     city_tz,
@@ -25,7 +25,7 @@ from db.config import (
     refresh_seconds,
 )
 from db.engine import ensure_schema, make_engine
-from db.permissions import Actor
+from desk.actions import Undoable, undoable
 from queries import (
     alerts,
     audit_log,

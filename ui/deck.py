@@ -18,9 +18,10 @@ from pydeck.data_utils import compute_view
 
 from queries.incidents import Incident
 from queries.map_points import MapData
-from ui.formatting import duration
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
 from ui.text import inert
+from words.formatting import duration
+from words.language import translate
 
 OVERDUE = [214, 39, 40, 220]
 # The meeting screen's markers, read from five metres: overdue tickets as big bright red discs

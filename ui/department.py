@@ -11,8 +11,8 @@ from queries.counters import Counters
 from queries.filters import Filters
 from ui import widgets
 from ui.attention import day_label
-from ui.formatting import duration, number, percent
 from ui.i18n import t
+from words.formatting import duration, number, percent
 
 NOW = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 # Streamlit leaves 6rem above a page's title; the head's queue needs that room on a 768-pixel

@@ -26,8 +26,10 @@ from db.schema import OPEN_STATUSES
 from queries import alerts, audit_log, tickets
 from queries.filters import Filters
 from ui import sla as sla_ui
-from ui.formatting import event_kind, event_note, hours, instant, zone_name
-from ui.i18n import name_of, translate
+from ui.history import event_kind, event_note
+from ui.i18n import name_of
+from words.formatting import hours, instant, zone_name
+from words.language import translate
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -16,12 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from db.config import city_tz
-from db.feeds import STALE_AFTER_INTERVALS, FeedHealth
+from feeds.health import STALE_AFTER_INTERVALS, FeedHealth
 from ui import data
 from ui.actor import current_actor
-from ui.catalog import CATALOG
-from ui.formatting import clock, duration, instant
-from ui.i18n import current_language, translate
+from ui.i18n import current_language
+from words.catalog import CATALOG
+from words.formatting import clock, duration, instant
+from words.language import translate
 
 SEE_DETAILS = ("leadership", "dispatcher")
 

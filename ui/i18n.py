@@ -5,10 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from db.config import language
-from ui.catalog import CATALOG
 from ui.text import markdown_text
-
-LANGUAGES = {"en": "English", "ru": "Русский"}
+from words.language import LANGUAGES, name_in, translate
 
 
 def current_language() -> str:
@@ -41,15 +39,6 @@ def follow_switch() -> None:
     st.session_state["_lang_drawn"] = lang
 
 
-def translate(lang: str, key: str, **values) -> str:
-    """The catalog's text for `key` in `lang`, with `values` filled in (the key if missing)."""
-    entry = CATALOG.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
-
-
 def t(key: str, **values) -> str:
     """`translate` in the session's language, for Streamlit's elements, which read Markdown: the
     text filled in (ids, names, what a URL said) is escaped, so it shows as it was written."""
@@ -65,18 +54,18 @@ class _Escaped(str):
 
 
 def name_of(row, lang: str | None = None, field: str = "name") -> str:
-    """A department's, category's or district's name in the language, English as fallback."""
-    lang = lang or current_language()
-    get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
-    if lang == "ru":
-        russian = get(f"{field}_ru")
-        if isinstance(russian, str) and russian:
-            return russian
-    value = get(field)
-    return value if isinstance(value, str) else ""
+    """A department's, category's or district's name in the language (the session's unless
+    given), English as fallback."""
+    return name_in(row, lang or current_language(), field)
 
 
 def russian_key(text: str) -> tuple:
     """A sort key for Russian names that needs no system locale: letters in the Russian
     alphabet's order (ё right after е), case ignored, Latin letters and digits before them."""
     return tuple(ord("е") + 0.5 if c == "ё" else ord(c) for c in text.casefold())
+
+
+def date_format(lang: str | None = None) -> str:
+    """A date input's format in the language (the session's unless given): DD.MM.YYYY in
+    Russian, YYYY-MM-DD in English."""
+    return "DD.MM.YYYY" if (lang or current_language()) == "ru" else "YYYY-MM-DD"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.permissions import Actor
 from db.config import city_tz
-from db.permissions import Actor
 from queries.filters import Filters
 from queries.incidents import Incident
 from queries.rules import RulesError, check_categories, load_rules
@@ -18,10 +18,11 @@ from queries.spikes import Spike
 from queries.tickets import TicketQuery
 from ui import action_dialogs, data, drill, export, widgets
 from ui.actor import may_act
-from ui.formatting import number
-from ui.i18n import name_of, t, translate
+from ui.i18n import name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_text
+from words.formatting import number
+from words.language import translate
 
 # Incidents and spikes on the meeting screen (the largest; the overview shows them all): rows
 # enough to be read from across the room and leave every panel its figures.

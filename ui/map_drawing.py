@@ -34,9 +34,10 @@ from ui.deck import (
     text_box,
     two_lines,
 )
-from ui.formatting import duration
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
 from ui.text import inert
+from words.formatting import duration
+from words.language import translate
 
 # The map's size on a 1366-pixel screen (its column, and the height it is drawn at): the frame
 # fits this, so a wider screen only shows more around the same tickets.

@@ -11,14 +11,14 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from access.permissions import Actor
 from db.config import city_tz
-from db.permissions import Actor
 from queries.filters import Filters
 from ui import action_dialogs, data, export, widgets
 from ui.actor import may_act
-from ui.formatting import number
 from ui.i18n import t
 from ui.tables import mark_overdue, time_left_column
+from words.formatting import number
 
 HEIGHT = 386  # ten rows and the header: with the toolbar, the queue fits a 768-pixel screen
 

@@ -11,9 +11,9 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from db.schema import OPEN_STATUSES
-from ui.formatting import missing
-from ui.formatting import time_left as clock_left
-from ui.i18n import translate
+from words.formatting import missing
+from words.formatting import time_left as clock_left
+from words.language import translate
 
 
 def working_left(seconds: float, lang: str) -> str:

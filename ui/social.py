@@ -7,8 +7,8 @@ import streamlit as st
 
 from queries.filters import Filters
 from ui import data
-from ui.formatting import duration, number, percent
 from ui.i18n import name_of, t
+from words.formatting import duration, number, percent
 
 
 def social_response(f: Filters, lang: str) -> None:

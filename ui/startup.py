@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from db.config import SettingError, check_settings
-from ui.i18n import t, translate
+from ui.i18n import t
+from words.language import translate
 
 
 def refuse_bad_settings() -> None:

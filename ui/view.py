@@ -15,8 +15,8 @@ from db.schema import OPEN_STATUSES, STATUSES
 from queries.filters import Filters, local_midnight
 from queries.map_points import Box
 from ui import data, url
-from ui.formatting import date_format
-from ui.i18n import LANGUAGES, current_language, language_picker, name_of, t
+from ui.i18n import current_language, date_format, language_picker, name_of, t
+from words.language import LANGUAGES
 
 PERIODS = {"any": None, "today": None, "7d": 7, "30d": 30, "365d": 365}
 DIMENSIONS = (  # URL parameter, reference table, catalog label

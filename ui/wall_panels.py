@@ -29,9 +29,10 @@ from db.config import city_tz, wall_seconds
 from queries.week import CITY, FIGURES, WeekReview
 from reports.week_pack import GREEN, RED, change_text, figure_text, tone
 from ui.data import Outage
-from ui.formatting import clock, number, percent, week_dates
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
 from ui.text import html_text
+from words.formatting import clock, number, percent, week_dates
+from words.language import translate
 
 # The panels in the order they take turns; a panel added here needs its title in the catalog
 # (`wall.panel.<key>`) and its drawing function in screens/wall.py.

@@ -14,9 +14,9 @@ from queries.week import CITY, FIGURES, Rise, Week, WeekFigures, WeekReview, las
 from queries.week import parse_week as parse
 from reports.week_pack import FontMissing, change_text, figure_text
 from ui import data, url
-from ui.formatting import instant, number, week_dates, zone_name
 from ui.i18n import current_language, name_of, t
 from ui.text import markdown_text
+from words.formatting import instant, number, week_dates, zone_name
 
 RECENT_WEEKS = 26
 PAGE_SIZE = 50

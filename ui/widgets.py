@@ -17,19 +17,11 @@ from queries.tickets import TicketCard, TicketQuery
 from ui import data, export, url
 from ui import sla as sla_ui
 from ui.attention import day_label
-from ui.formatting import (
-    actor_label,
-    date_format,
-    duration,
-    event_kind,
-    event_note,
-    instant,
-    number,
-    percent,
-)
-from ui.i18n import current_language, name_of, t
+from ui.history import event_kind, event_note
+from ui.i18n import current_language, date_format, name_of, t
 from ui.tables import mark_overdue, time_left_column
 from ui.text import markdown_block, markdown_text
+from words.formatting import actor_label, duration, instant, number, percent
 
 DRILLABLE = ("open", "overdue", "at_risk", "received_today", "resolved_today")
 PAGE_SIZE = 50

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ui.formatting import number
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
 from ui.text import markdown_text
+from words.formatting import number
+from words.language import translate
 
 TOP = 15  # departments shown, the worst first
 BEHIND = 5  # departments named under the counters: those furthest behind

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from tqdm import tqdm
 
-from db import city, users
+from access import users
 from db.engine import current_revision, make_engine
 from db.engine import migrate as migrate_database
 from db.instants import parse_instant
+from demo import city
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -29,7 +30,7 @@ def migrate(args: argparse.Namespace) -> int:
 def seed(args: argparse.Namespace) -> int:
     """Exit 0 when seeded (or, with --if-empty, when there was nothing to do), 1 when the database
     already has tickets, 2 for an unreadable --now."""
-    from db import seed as demo  # numpy only for the commands that generate
+    from demo import seed as demo  # numpy only for the commands that generate
 
     if args.tickets is not None and args.tickets < 1:
         print(f"--tickets must be at least 1, not {args.tickets}", file=sys.stderr)
@@ -68,7 +69,7 @@ def seed(args: argparse.Namespace) -> int:
 
 def simulate(args: argparse.Namespace) -> int:
     """Exit 0 after playing (until --duration or Ctrl-C), 2 for an unusable option."""
-    from db.simulate import find_code, postfix, run  # numpy only for the commands that generate
+    from demo.simulate import find_code, postfix, run  # numpy only for the commands that generate
 
     if args.speed <= 0:
         print("--speed must be above 0", file=sys.stderr)

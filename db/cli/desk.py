@@ -13,15 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from db import kiosk as kiosks
-from db import sla as deadlines
-from db.actions import ActionResult, ActorError, named_actor, undo_last
-from db.actions import reassign as reassign_tickets
+from access import kiosk as kiosks
+from access.permissions import Actor
+from access.users import UserError, add_user, disable_user, find_user, set_password
 from db.config import city_tz
 from db.engine import UNREACHABLE, make_engine, unreachable_message
-from db.permissions import Actor
-from db.sla_report import describe
-from db.users import UserError, add_user, disable_user, find_user, set_password
+from desk import sla as deadlines
+from desk.actions import ActionResult, ActorError, named_actor, undo_last
+from desk.actions import reassign as reassign_tickets
+from desk.sla_report import describe
 
 # --- reassign and undo: exit 0 when applied, 1 when anything was refused (each refusal on
 # stderr), 2 for a user who cannot act as named.

@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from db import import_profiles
 from db.config import feed_max_bytes, feed_request_seconds, open311_every, open311_url
 from db.engine import UNREACHABLE, make_engine
-from db.feeds import cursor as feed_cursor
-from db.importer import ConcurrentChange, ImportFileError, write_mapping
-from db.importer import import_file as import_records
 from db.links import is_web_link
-from db.open311 import Open311
 from db.secrets import Secrets, url_secrets
-from db.sync import Sync, SyncError, feed_name, parse_since
 from db.transactions import Contention
+from feeds import import_profiles
+from feeds.health import cursor as feed_cursor
+from feeds.importer import ConcurrentChange, ImportFileError, write_mapping
+from feeds.importer import import_file as import_records
+from feeds.open311 import Open311
+from feeds.sync import Sync, SyncError, feed_name, parse_since
 
 
 def import_file(args: argparse.Namespace) -> int:

@@ -15,14 +15,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from db.engine import UNREACHABLE, make_engine
-from db.intake.api import FeedError
-from db.intake.connect import SHOWN, make_source
-from db.intake.feed import Source, Taken, take
-from db.intake.files import read_lines, write_report
-from db.intake.pipeline import IntakeError
-from db.intake.pipeline import intake as route
-from db.intake.rules import Rules, RulesFileError, load_rules
 from db.transactions import Contention
+from feeds.intake.api import FeedError
+from feeds.intake.connect import SHOWN, make_source
+from feeds.intake.feed import Source, Taken, take
+from feeds.intake.files import read_lines, write_report
+from feeds.intake.pipeline import IntakeError
+from feeds.intake.pipeline import intake as route
+from feeds.intake.rules import Rules, RulesFileError, load_rules
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from access.permissions import ROLES
 from db.cli import city, desk, feeds, notify, reference
 from db.cli import intake as social
-from db.permissions import ROLES
 from db.schema import USER_ROLES
 
 DESCRIPTION = "`python -m db COMMAND`: the command line for everything that writes."

@@ -16,11 +16,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from db import config, users
+from access import users
+from db import config
 from db.config import ROOT
 from db.engine import make_engine, migrate
 from db.reference import find_department
-from db.seed import seed
+from demo.seed import seed
 
 CHROMIUM = config.value("CHROMIUM")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

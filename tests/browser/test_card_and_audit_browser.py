@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
-from db.permissions import Actor
+from access.permissions import Actor
 from db.schema import tickets
 from tests.browser.conftest import shoot
 
@@ -20,7 +20,7 @@ def test_a_ticket_link_opens_its_card(server, demo_db, page):
 
 
 def test_leadership_reads_who_moved_what(server, demo_db, page):
-    from db.actions import reassign
+    from desk.actions import reassign
 
     with create_engine(demo_db).connect() as conn:
         ticket = conn.execute(select(tickets.c.external_id).where(tickets.c.ended_at.is_(None))

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import create_engine, select
 
-from db.actions import reassign, undo_last
+from access.users import actor_for, find_user
 from db.schema import departments, tickets
-from db.users import actor_for, find_user
+from desk.actions import reassign, undo_last
 from tests.browser.conftest import shoot, wait_idle
 from tests.browser.test_wall_fit_browser import english_words
 

@@ -17,9 +17,9 @@ from queries.lookups import district_list
 from queries.map_points import map_points
 from tests.browser.conftest import SCREENSHOTS, TICKETS, reach, wait_idle
 from ui import map_drawing, workload
-from ui.catalog import CATALOG
 from ui.deck import label_points, on_screen, ticket_view
 from ui.i18n import name_of
+from words.catalog import CATALOG
 
 SIZES = [(1366, 768), (1920, 1080)]
 LANGS = ["en", "ru"]

@@ -12,7 +12,7 @@ from queries.filters import Filters
 from queries.summary import summary
 from tests.browser.conftest import TICKETS, grid_column, shoot, wait_idle
 from ui import workload
-from ui.formatting import number
+from words.formatting import number
 
 AS_OF = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0).isoformat()
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from db.districts import load, read_file
 from db.engine import make_engine, migrate
-from db.importer import import_file
 from db.schema import districts, tickets
+from feeds.importer import import_file
 from tests.browser.conftest import Server
 from tests.test_real_data import DATA
 

@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import clickable, grid_column, wait_idle
 from tests.browser.test_overview_answers_browser import in_view, settle, shot
-from ui.catalog import CATALOG
+from words.catalog import CATALOG
 
 PHONE = {"width": 390, "height": 844}
 # A phone's browser says so in its user agent (the server frames its maps by it)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from db.engine import make_engine, migrate
-from db.importer import import_file
+from feeds.importer import import_file
 from tests.browser.conftest import Server, shoot
 from tests.test_real_data import DATA
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 
-from db import kiosk, users
-from db.actions import reassign
+from access import kiosk, users
+from access.users import actor_for, find_user
 from db.schema import OPEN_STATUSES, departments, tickets
-from db.users import actor_for, find_user
+from desk.actions import reassign
 from tests.browser.conftest import PASSWORD, grid_column, shoot, wait_idle
 from tests.browser.test_wall_fit_browser import english_words
 

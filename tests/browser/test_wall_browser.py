@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, text
 
-from db import kiosk
+from access import kiosk
 from db.config import ROOT
 from db.engine import make_engine, migrate
-from db.seed import seed
+from demo.seed import seed
 from devtools.pgserver import PgServer, start_server
 from tests.browser.conftest import TICKETS, Server, grid_column, shoot, wait_idle
 

@@ -13,11 +13,11 @@ from itertools import pairwise
 
 import pytest
 
-from db import kiosk
+from access import kiosk
 from db.engine import make_engine
 from tests.browser.conftest import Server, shoot, wait_idle
 from tests.incident_city import incident_city
-from ui.catalog import CATALOG
+from words.catalog import CATALOG
 
 MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]

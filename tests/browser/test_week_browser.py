@@ -10,8 +10,9 @@ from pypdf import PdfReader
 from db.engine import make_engine
 from queries.week import CITY, FIGURES, last_full_week, review
 from tests.browser.conftest import shoot, wait_idle
-from ui.formatting import number, week_dates
-from ui.i18n import name_of, translate
+from ui.i18n import name_of
+from words.formatting import number, week_dates
+from words.language import translate
 
 SIZES = [(1366, 768), (1920, 1080)]
 

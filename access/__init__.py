@@ -1,0 +1,2 @@
+"""Who may sign in and do what: users, sign-in sessions, kiosk links, tokens, permissions.
+"""
