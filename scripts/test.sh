@@ -12,5 +12,5 @@ echo "==> ruff"
 echo "==> tests (SQLite and PostgreSQL), one worker per core"
 .venv/bin/python -m pytest -m "not browser" -q -n auto --durations=10 "$@"
 
-echo "==> browser tests (Chromium)"
-.venv/bin/python -m pytest -m browser -q --durations=10 "$@"
+echo "==> browser tests (Chromium), one worker per core, each test file on one worker"
+.venv/bin/python -m pytest -m browser -q -n auto --dist loadfile --durations=10 "$@"
