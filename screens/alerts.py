@@ -1,7 +1,7 @@
 """Alerts, for leadership: what the notifier sent to whom and when, delivered or not;
 filterable, exportable."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import streamlit as st
 
@@ -37,26 +37,16 @@ who = top[1].selectbox(t("alerts.recipient"), recipients, index=None,
 state = top[2].selectbox(t("alerts.state"), ALERT_STATES, index=None,
                          format_func=lambda s: t(f"alerts.state.{s}"),
                          placeholder=t("alerts.any_state"), key="alerts_state")
-since = widgets.day_field(top[3], t("alerts.since"), "alerts_since")
-until = widgets.day_field(top[4], t("alerts.until"), "alerts_until")
-
+since, until = widgets.day_range(widgets.day_field(top[3], t("alerts.since"), "alerts_since"),
+                                 widgets.day_field(top[4], t("alerts.until"), "alerts_until"), tz)
 f = AlertFilters(
-    kinds=tuple(kinds), recipient=who, state=state,
-    since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
-    until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
-)
-first = data.guarded(data.load_alert_page, f, 1, PAGE_SIZE)
-if first is not None:
-    total = first[1]
-    pages = max(1, -(-total // PAGE_SIZE))
-    if not 1 <= st.session_state.get("alerts_page", 1) <= pages:
-        st.session_state["alerts_page"] = 1
-    page = st.number_input(t("table.page"), 1, pages, key="alerts_page", width=160)
-    result = first if page == 1 else data.guarded(data.load_alert_page, f, page, PAGE_SIZE)
-    if result is not None and result[0].empty:
+    kinds=tuple(kinds), recipient=who, state=state, since=since, until=until)
+result = widgets.paged(data.load_alert_page, f, "alerts_page", PAGE_SIZE)
+if result is not None:
+    frame, total = result
+    if frame.empty:
         st.info(t("alerts.empty"))
-    elif result is not None:
-        frame = result[0]
+    else:
         st.caption(t("alerts.count", shown=number(len(frame), lang), total=number(total, lang)))
         st.dataframe(export.alert_table(frame, lang, tz), hide_index=True, width="stretch")
         st.download_button(t("table.export"), mime="text/csv", on_click="ignore",

@@ -1,6 +1,6 @@
 """The audit log, for leadership: who moved which ticket, when and why; filterable, exportable."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -48,26 +48,16 @@ who = top[1].selectbox(t("audit.actor"), actors, index=None, placeholder=t("audi
 department = top[2].selectbox(t("audit.department"), list(names), format_func=names.get,
                               index=None, placeholder=t("audit.any_department"),
                               key="audit_department")
-since = widgets.day_field(top[3], t("audit.since"), "audit_since")
-until = widgets.day_field(top[4], t("audit.until"), "audit_until")
-
+since, until = widgets.day_range(widgets.day_field(top[3], t("audit.since"), "audit_since"),
+                                 widgets.day_field(top[4], t("audit.until"), "audit_until"), tz)
 f = AuditFilters(
-    kinds=tuple(kinds), actor=who, department=department,
-    since=datetime.combine(since, time(0), tzinfo=tz) if since else None,
-    until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None,
-)
-first = data.guarded(data.load_audit_page, f, 1, PAGE_SIZE)
-if first is not None:
-    total = first[1]
-    pages = max(1, -(-total // PAGE_SIZE))
-    if not 1 <= st.session_state.get("audit_page", 1) <= pages:
-        st.session_state["audit_page"] = 1
-    page = st.number_input(t("table.page"), 1, pages, key="audit_page", width=160)
-    result = first if page == 1 else data.guarded(data.load_audit_page, f, page, PAGE_SIZE)
-    if result is not None and result[0].empty:
+    kinds=tuple(kinds), actor=who, department=department, since=since, until=until)
+result = widgets.paged(data.load_audit_page, f, "audit_page", PAGE_SIZE)
+if result is not None:
+    frame, total = result
+    if frame.empty:
         st.info(t("audit.empty"))
-    elif result is not None:
-        frame = result[0]
+    else:
         st.caption(t("audit.count", shown=number(len(frame), lang), total=number(total, lang)))
         st.dataframe(pd.DataFrame({
             t("ev.when"): [instant(v, tz, lang, True) for v in frame["at"]],

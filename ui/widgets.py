@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import pandas as pd
 import streamlit as st
@@ -54,6 +55,28 @@ def day_field(slot, label: str, key: str) -> date | None:
                      for part in ("day", "month", "year"))
     st.html(f"<style>{rules}</style>")  # style alone takes no place on the page
     return slot.date_input(label, value=None, key=key, format=date_format())
+
+
+def day_range(since: date | None, until: date | None,
+              tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """The days picked in two `day_field`s as instants: from the first day's local midnight to
+    the midnight after the last (either end left open when its field is empty)."""
+    return (datetime.combine(since, time(0), tzinfo=tz) if since else None,
+            datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz) if until else None)
+
+
+def paged(load: Callable, f, key: str, size: int) -> tuple[pd.DataFrame, int] | None:
+    """One page of a long log (the audit's, the alerts'): `load(f, page, size)` gives a page's
+    rows and the total; a page picker under `key`, sent back to the first page when the filters
+    leave fewer pages. None when the database is down (said by the outage banner)."""
+    first = data.guarded(load, f, 1, size)
+    if first is None:
+        return None
+    pages = max(1, -(-first[1] // size))
+    if not 1 <= st.session_state.get(key, 1) <= pages:
+        st.session_state[key] = 1
+    page = st.number_input(t("table.page"), 1, pages, key=key, width=160)
+    return first if page == 1 else data.guarded(load, f, page, size)
 
 
 def city_comparison(mine: Counters, city: Counters) -> dict[str, str]:
