@@ -164,7 +164,7 @@ def behind_now(f) -> None:
         for place, row in enumerate(worst):
             st.button(workload.behind_label(row, lang), key=f"behind_{place}",
                       help=workload.tooltip(row, lang), on_click=drill.by_department,
-                      args=(row.code,), type="secondary")
+                      args=(row.code,))
 
 
 def trends(f) -> None:
