@@ -151,16 +151,21 @@ function create(host) {
     ring.setAttribute("cy", el.getAttribute("cy"));
     ring.setAttribute("r", (Number(el.dataset.r) + 5) / map.k);
   };
-  // Focus back on `el` once the card its Enter opened is closed (Streamlit's dialog leaves it
-  // on the page's body, and Tab would start from the top); given up if no card opens.
-  map.comeBack = (el) => {
+  // What a stop opens, as text: how a stop is found again after the map is drawn anew
+  map.pickOf = (el) => JSON.stringify(map.picks[Number(el.dataset.pick)]);
+  // Focus back on the stop that opens `pick` once the card its Enter opened is closed
+  // (Streamlit's dialog leaves it on the page's body, and Tab would start from the top). The
+  // stop is looked up when the card closes: a rerun while it was open draws the map anew.
+  // Given up if no card opens.
+  map.comeBack = (pick) => {
     let opened = false;
     const card = () => document.querySelector('[data-testid="stDialog"]');
     const watch = new MutationObserver(() => {
       if (card()) { opened = true; return; }
       if (!opened) return;
       watch.disconnect();
-      if (el.isConnected) el.focus({preventScroll: true});
+      const at = map.stops.findIndex((el) => map.pickOf(el) === pick);
+      if (at >= 0) map.aim(at);
     });
     watch.observe(document.body, {childList: true, subtree: true});
     setTimeout(() => { if (!opened) watch.disconnect(); }, 10000);
@@ -265,7 +270,7 @@ function create(host) {
     } else if ((e.key === "Enter" || e.key === " ") && map.send) {
       e.preventDefault();
       map.send("pick", map.picks[Number(e.target.dataset.pick)]);
-      map.comeBack(e.target);
+      map.comeBack(map.pickOf(e.target));
     } else if (e.key === "Escape") {
       tip.hidden = true;
     }
@@ -299,10 +304,9 @@ function draw(map, data) {
   if (frame !== map.frame) { map.frame = frame; map.k = 1; map.tx = 0; map.ty = 0; }
   const [districts, points, rings, names] = ["districts", "points", "rings", "names"].map(
     (name) => map.world.querySelector("." + name));
+  const held = map.stops[map.at];  // the stop in focus, found again once drawn anew
+  const kept = held && held.getRootNode().activeElement === held ? map.pickOf(held) : null;
   for (const group of [districts, points, rings, names]) group.replaceChildren();
-  const held = map.stops[map.at];
-  const kept = held && held.getRootNode().activeElement === held
-    ? JSON.stringify(map.picks[Number(held.dataset.pick)]) : null;
   map.tips = [];
   map.picks = [];
   const stops = [];  // [rank, element]: what the keyboard goes through, in its order
@@ -341,7 +345,7 @@ function draw(map, data) {
   stops.sort((a, b) => a[0] - b[0]);
   map.stops = stops.map(([, el]) => el);
   const again = map.stops.findIndex(
-    (el) => JSON.stringify(map.picks[Number(el.dataset.pick)]) === kept);
+    (el) => map.pickOf(el) === kept);
   map.at = Math.max(0, again);
   if (map.stops.length) map.stops[map.at].setAttribute("tabindex", "0");
   if (again >= 0) map.stops[again].focus({preventScroll: true});  // a refresh keeps the focus
