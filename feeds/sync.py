@@ -41,7 +41,7 @@ from db.instants import parse_instant
 from db.schema import feed_tickets, tickets
 from db.schema import feeds as feeds_table
 from db.secrets import without_credentials
-from db.transactions import retrying
+from db.transactions import Contention, retrying
 from feeds import health as feeds
 from feeds.importer import IN_CHUNK, ImportedTicket, TicketWriter, normalise
 from feeds.open311 import (
@@ -157,11 +157,13 @@ class Sync:
             seen = self._new_requests(report, now, start)
         except _WindowFailed as exc:
             failure, seen = exc.__cause__ or exc, exc.seen
+        except Contention as exc:  # other writers held a batch's tickets through every try
+            failure = exc
         if failure is None or not isinstance(failure, (Fatal, Unreachable, OutOfTime,
-                                                       RateLimited, TooLarge)):
+                                                       RateLimited, TooLarge, Contention)):
             try:
                 self._open_requests(report, now, seen)
-            except (Open311Error, SyncError) as exc:
+            except (Open311Error, SyncError, Contention) as exc:
                 failure = failure or exc
         if report.notes:
             retrying(lambda: self._note("; ".join(report.notes)))

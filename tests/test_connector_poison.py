@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from db.__main__ import main
 from db.schema import tickets
+from db.transactions import Contention
 from feeds import health as feeds
 from feeds.intake import pipeline
 from feeds.intake.api import Secrets
@@ -88,6 +89,45 @@ def test_telegram_poison_updates_are_passed_and_the_rest_taken(city_engine, rule
     assert not health.failing
     assert health.last_error == ("https://t.me/city_chat/104 passed over: "
                                  "a record that kills its decision")
+
+
+def test_a_pass_that_other_writers_block_every_time_is_the_feeds_error(city_engine, rules,
+                                                                       waits, monkeypatch):
+    """A message whose rows other writers hold through every try ends the pass: what came
+    before stays taken, the feed is failing with the reason, and the next pass starts there."""
+    from sqlalchemy.exc import OperationalError
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+        def __str__(self) -> str:
+            return "deadlock detected"
+
+    fake = FakeTelegram(TG_TOKEN)
+    fake.updates = [{"update_id": i, "message": _post(i)} for i in (1, 2, 3)]
+    real = pipeline.decide
+
+    def held(conn, message, *args, **kwargs):
+        if "дома 2 " in message.text:
+            raise OperationalError("UPDATE tickets", {}, Deadlock())
+        return real(conn, message, *args, **kwargs)
+    monkeypatch.setattr("feeds.intake.feed.decide", held)
+    monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
+    with serving(fake) as base:
+        with pytest.raises(Contention):
+            take(city_engine, TelegramSource(TG_TOKEN, base), rules, NOW, 60)
+        with city_engine.connect() as conn:
+            [health] = feeds.health(conn, NOW)
+            assert feeds.cursor(conn, "telegram") == {"offset": 2}  # the first one is taken
+        assert health.failing
+        assert health.last_error == ("other writers held the same tickets; gave up after 4 "
+                                     "tries (deadlock detected)")
+        monkeypatch.setattr("feeds.intake.feed.decide", real)
+        again = take(city_engine, TelegramSource(TG_TOKEN, base), rules, NOW, 60)
+    assert sum(again.values()) == 2
+    with city_engine.connect() as conn:
+        [health] = feeds.health(conn, NOW)
+    assert not health.failing
 
 
 def test_vk_poison_posts_are_passed_and_the_rest_taken(city_engine, rules, waits):

@@ -185,6 +185,47 @@ def test_a_server_that_dies_midway_fails_the_run_in_one_line_and_the_next_run_re
     assert snapshot(engine) == snapshot(reference)
 
 
+def test_a_sync_that_other_writers_block_every_time_fails_in_one_line_and_resumes(
+        engine, db_url, reference, records, capsys, monkeypatch):
+    """Other writers hold a batch's tickets through every try: the run stops there, the feed
+    is failing with the reason, the command says it in one line, and the next run completes."""
+    from sqlalchemy.exc import OperationalError
+
+    from feeds import sync as sync_module
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+        def __str__(self) -> str:
+            return "deadlock detected"
+
+    real = sync_module.TicketWriter.write
+    writes = []
+
+    def held(self, batch):
+        writes.append(len(batch))
+        if len(writes) > 1:  # the first batch is written, every later one collides
+            raise OperationalError("UPDATE tickets", {}, Deadlock())
+        return real(self, batch)
+    monkeypatch.setattr(sync_module.TicketWriter, "write", held)
+    monkeypatch.setattr("db.transactions.time.sleep", lambda _s: None)
+    server = Open311Server(records, cap=50)
+    with server.running():
+        code = main(["--database", db_url, "sync", server.url, "--once", "--since",
+                     SINCE.isoformat()])
+        err = capsys.readouterr().err.splitlines()
+        with engine.connect() as conn:
+            [health] = feeds.health(conn, datetime.now(UTC))
+            loaded = conn.execute(select(func.count()).select_from(tickets)).scalar_one()
+        reason = "other writers held the same tickets; gave up after 4 tries (deadlock detected)"
+        assert code == 1 and err[-1] == f"sync: {feed_name(server.url)}: {reason}"
+        assert health.failing and health.last_error == reason
+        assert 0 < loaded < LOADED
+        monkeypatch.setattr(sync_module.TicketWriter, "write", real)
+        assert main(["--database", db_url, "sync", server.url, "--once"]) == 0
+    assert snapshot(engine) == snapshot(reference)
+
+
 def test_once_exits_non_zero_with_one_line_when_the_server_is_unreachable(
         engine, db_url, capsys, monkeypatch):
     monkeypatch.setattr(open311_module, "BACKOFF_SECONDS", 0)

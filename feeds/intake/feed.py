@@ -12,15 +12,17 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 from tqdm import tqdm
 
-from db.transactions import retrying
+from db.transactions import Contention, retrying
 from feeds import health as feeds
 from feeds.intake.api import FeedError
 from feeds.intake.messages import Message
@@ -74,7 +76,8 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
     """One pass: every new message decided, the cursor advanced with each. Returns the counts;
     `progress` shows a bar on stderr for each page of messages.
 
-    Raises `FeedError` (recorded on the feed) when the pass could not finish; what was taken
+    Raises `FeedError` when the pass could not finish, or `Contention` when other writers held
+    a message's rows every time; either is recorded as the feed's last error, and what was taken
     before that stays taken.
     """
     with engine.begin() as conn:
@@ -91,7 +94,12 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
         bar = tqdm(batch.items, unit="messages", desc=source.name, file=sys.stderr,
                    disable=not progress or not batch.items)
         for item in bar:
-            counts[_take_or_pass(engine, source.name, item, rules, ref, now, on_taken)] += 1
+            try:
+                counts[_take_or_pass(engine, source.name, item, rules, ref, now, on_taken)] += 1
+            except Contention as busy:  # the pass stops here; the next one starts from here
+                with suppress(Contention):
+                    retrying(partial(_fail, engine, source.name, now, str(busy)))
+                raise
         cursor = batch.final()
         with engine.begin() as conn:
             feeds.advance(conn, source.name, now, cursor, success=not batch.errors)
