@@ -9,16 +9,14 @@ from db.config import city_tz
 from db.schema import ALERT_KINDS, ALERT_STATES
 from queries.alerts import AlertFilters
 from ui import data, export, widgets
-from ui.actor import current_actor
+from ui.actor import leadership_only
 from ui.i18n import current_language, language_picker, t
 from words.formatting import number
 
 PAGE_SIZE = 50
 
 
-if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
-    st.error(t("alerts.forbidden"), icon=":material/block:")
-    st.stop()
+leadership_only("alerts.forbidden")
 
 lang = current_language()
 tz = city_tz()

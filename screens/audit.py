@@ -9,7 +9,7 @@ from db.config import city_tz
 from db.schema import EVENT_KINDS
 from queries.audit_log import AuditFilters
 from ui import data, export, widgets
-from ui.actor import current_actor
+from ui.actor import leadership_only
 from ui.history import event_kind, event_note
 from ui.i18n import current_language, language_picker, name_of, t
 from words.formatting import actor_label, instant, number
@@ -17,9 +17,7 @@ from words.formatting import actor_label, instant, number
 PAGE_SIZE = 50
 
 
-if current_actor().role != "leadership":  # the menu offers it to no one else; a link neither
-    st.error(t("audit.forbidden"), icon=":material/block:")
-    st.stop()
+leadership_only("audit.forbidden")
 
 lang = current_language()
 tz = city_tz()

@@ -25,3 +25,13 @@ def current_actor() -> Actor:
 def may_act(actor: Actor) -> bool:
     """Whether the page should offer actions at all (the action code decides per ticket)."""
     return actor.role in ("leadership", "head", "dispatcher")
+
+
+def leadership_only(refusal: str) -> None:
+    """A page for leadership: anyone else who reaches it by a link reads `refusal` (a catalog
+    key) and nothing more. The menu offers such a page to no one else."""
+    if current_actor().role != "leadership":
+        from ui.i18n import t
+
+        st.error(t(refusal), icon=":material/block:")
+        st.stop()
