@@ -1,10 +1,11 @@
-"""Where a value stands in a TOML file: tomllib gives lines only for syntax errors, and a file
-refused for a value must still name its line."""
+"""A TOML file read for a command, and where its values stand: tomllib gives lines only for
+syntax errors, and a file refused for a value must still name its line."""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)")
 
@@ -30,3 +31,32 @@ def decode_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
     """(reason, line) of a TOML syntax error."""
     match = _AT_LINE.search(str(error))
     return _AT_LINE.sub("", str(error)), int(match.group(1)) if match else None
+
+
+class TomlFileError(Exception):
+    """A file that cannot be read as TOML: the reason, and the line when there is one."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def read_toml(path: Path | str) -> tuple[str, dict]:
+    """The file's text and its TOML; TomlFileError when it is missing, unreadable, not UTF-8
+    or not TOML."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except OSError as error:
+        raise TomlFileError(error.strerror or str(error)) from None
+    except UnicodeDecodeError:
+        raise TomlFileError("not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        reason, line = decode_error(error)
+        raise TomlFileError(f"not TOML ({reason})", line) from None
+
+
+def at_line(line: int | None) -> str:
+    """", line N" to follow a file's name in a message, or nothing when the line is unknown."""
+    return f", line {line}" if line else ""

@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from db.schema import OPEN_STATUSES, SLA_CLOCKS, categories, sla_calendar, sla_rules, tickets
+from db.toml_lines import decode_error
 from db.types import to_epoch
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -165,9 +166,7 @@ def parse(text: str, category_ids: dict[str, int]) -> SlaFile:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(error))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        raise SlaFileError(reason, int(match.group(1)) if match else None) from None
+        raise SlaFileError(*decode_error(error)) from None
     lines = _Lines(text)
     unknown = set(raw) - {"calendar", "rule"}
     if unknown:

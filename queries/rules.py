@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from db.config import incident_rules_path
-from db.toml_lines import decode_error, line_of
+from db.toml_lines import TomlFileError, at_line, line_of, read_toml
 
 
 class RulesError(ValueError):
@@ -128,22 +127,14 @@ def load_rules(path: Path | None = None) -> Rules:
     """The rules in `path` (default: `CITYDESK_INCIDENT_RULES` or db/data/incidents.toml)."""
     path = path or incident_rules_path()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except OSError as error:
-        raise RulesError(f"incident rules {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise RulesError(f"incident rules {path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        reason, line = decode_error(error)
-        where = f", line {line}" if line else ""
-        raise RulesError(f"incident rules {path}{where}: not TOML ({reason})") from None
+        text, raw = read_toml(path)
+    except TomlFileError as error:
+        raise RulesError(f"incident rules {path}{at_line(error.line)}: {error.reason}") from None
     try:
         return parse_rules(raw)
     except RulesError as error:
         line = line_of(text, error.key) if error.key else None
-        where = f", line {line}" if line else ""
-        raise RulesError(f"incident rules {path}{where}: {error}", error.key) from None
+        raise RulesError(f"incident rules {path}{at_line(line)}: {error}", error.key) from None
 
 
 def check_categories(rules: Rules, known: set[str], path: Path | None = None) -> None:

@@ -7,12 +7,11 @@ written in any form; a phrase matches when all its words stand close together, i
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from db.config import ROOT
-from db.toml_lines import decode_error, line_of
+from db.toml_lines import TomlFileError, at_line, line_of, read_toml
 from feeds.intake.obscene import ObsceneList, load_obscene
 from feeds.intake.words import forms, lemma, words
 
@@ -128,22 +127,14 @@ def load_rules(path: Path | str | None = None) -> Rules:
     in one line (with the file's line where it can) why it cannot be used."""
     path = Path(path) if path else DEFAULT_RULES
     try:
-        text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except OSError as error:
-        raise RulesFileError(f"rules {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise RulesFileError(f"rules {path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        reason, line = decode_error(error)
-        raise RulesFileError(f"rules {path}" + (f", line {line}" if line else "")
-                             + f": not TOML ({reason})") from None
+        text, raw = read_toml(path)
+    except TomlFileError as error:
+        raise RulesFileError(f"rules {path}{at_line(error.line)}: {error.reason}") from None
     try:
         return _rules(raw, path)
     except RulesFileError as error:
         line = line_of(text, error.key) if error.key else None
-        raise RulesFileError(f"rules {path}" + (f", line {line}" if line else "")
-                             + f": {error}") from None
+        raise RulesFileError(f"rules {path}{at_line(line)}: {error}") from None
 
 
 def _rules(raw: dict, path: Path) -> Rules:
