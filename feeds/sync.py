@@ -29,6 +29,7 @@ import hashlib
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -41,7 +42,7 @@ from db.instants import parse_instant
 from db.schema import feed_tickets, tickets
 from db.schema import feeds as feeds_table
 from db.secrets import without_credentials
-from db.transactions import Contention, retrying
+from db.transactions import ATTEMPTS, Contention, retrying
 from feeds import health as feeds
 from feeds.importer import IN_CHUNK, ImportedTicket, TicketWriter, normalise
 from feeds.open311 import (
@@ -169,7 +170,11 @@ class Sync:
             retrying(lambda: self._note("; ".join(report.notes)))
         if failure is not None:
             reason = str(failure)
-            retrying(lambda: self._fail(reason))
+            # a database still held by other writers takes one more try to say so, not four;
+            # the reason is printed either way
+            with suppress(Contention):
+                retrying(lambda: self._fail(reason),
+                         attempts=1 if isinstance(failure, Contention) else ATTEMPTS)
             raise SyncError(reason) from None
         return report
 

@@ -97,8 +97,8 @@ def take(engine: Engine, source: Source, rules: Rules, now: datetime, every_seco
             try:
                 counts[_take_or_pass(engine, source.name, item, rules, ref, now, on_taken)] += 1
             except Contention as busy:  # the pass stops here; the next one starts from here
-                with suppress(Contention):
-                    retrying(partial(_fail, engine, source.name, now, str(busy)))
+                with suppress(Contention):  # one more try to say so, not four
+                    retrying(partial(_fail, engine, source.name, now, str(busy)), attempts=1)
                 raise
         cursor = batch.final()
         with engine.begin() as conn:
